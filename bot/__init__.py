@@ -1,0 +1,1 @@
+"""livesell: a chat bot for cross-border live commerce."""

@@ -1,0 +1,148 @@
+"""The `livesell` command: run the bot, the offline demo, migrations and catalogue imports."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from bot.config import Settings, SettingsError, load_settings
+
+app = typer.Typer(help="livesell: a chat bot for cross-border live commerce.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(catalog_app, name="catalog")
+
+console = Console()
+errors = Console(stderr=True)
+
+
+class Fatal(Exception):
+    """Stops the program with one clear line and exit status 2."""
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise Fatal(str(exc)) from None
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Migrate the database to the newest schema (or REVISION)."""
+    from storage.migrate import upgrade
+
+    settings = _settings()
+    asyncio.run(upgrade(settings.database_url, revision))
+    console.print(f"database is at {revision}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database back to REVISION ('base' empties it)."""
+    from storage.migrate import downgrade
+
+    asyncio.run(downgrade(_settings().database_url, revision))
+    console.print(f"database is at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the database's schema revision and the newest one."""
+    from storage.migrate import current_revision, head_revision
+
+    current = asyncio.run(current_revision(_settings().database_url))
+    console.print(f"current: {current or 'empty'}  newest: {head_revision()}")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="catalogue CSV")],
+) -> None:
+    """Import (or update) the catalogue from a CSV file; a bad file is refused whole."""
+    from bot.domain.catalog_file import CatalogueFileError
+
+    settings = _settings()
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise Fatal(f"{file}: not UTF-8 text") from None
+    try:
+        report = asyncio.run(_import(settings, text, file.resolve().parent))
+    except CatalogueFileError as exc:
+        errors.print(f"[red]{file}: refused, nothing was imported[/red]")
+        for problem in exc.problems:
+            errors.print(f"  {file}:{problem.line}: {problem.reason}", markup=False, highlight=False)
+        raise typer.Exit(1) from None
+    table = Table(title=f"imported {file.name}")
+    for name in ("products", "created", "updated", "retired"):
+        table.add_column(name, justify="right")
+    table.add_row(*(str(getattr(report, name)) for name in ("products", "created", "updated", "retired")))
+    console.print(table)
+
+
+async def _import(settings: Settings, text: str, base: Path) -> object:
+    from bot.services.catalog import CatalogueService
+    from storage.engine import make_engine, make_sessionmaker
+    from storage.migrate import upgrade
+    from storage.uow import SqlUnitOfWorkFactory
+
+    await upgrade(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        service = CatalogueService(SqlUnitOfWorkFactory(make_sessionmaker(engine)))
+        return await service.import_file(text, image_base=str(base))
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def run() -> None:
+    """Migrate, then run the bot (long polling) against TELEGRAM_API_URL."""
+    settings = _settings()
+    settings.require_token()
+    _logging(settings)
+    from bot.runner import run_bot
+
+    asyncio.run(run_bot(settings))
+
+
+@app.command()
+def demo(
+    port: Annotated[int | None, typer.Option(help="port of the sandbox chat page (SANDBOX_PORT)")] = None,
+    chat: Annotated[bool, typer.Option(help="chat from this terminal when it is one")] = True,
+) -> None:
+    """Run offline: a sandbox Bot API server on loopback, the bot polling it, and a chat for you."""
+    settings = _settings()
+    _logging(settings)
+    from sandbox.demo import run_demo
+
+    asyncio.run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=chat))
+
+
+def main() -> None:
+    try:
+        app()
+    except SettingsError as exc:
+        errors.print(str(exc), markup=False, highlight=False)
+        sys.exit(2)
+    except Fatal as exc:
+        errors.print(str(exc), markup=False, highlight=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""The shop's rules, free of any framework: money, catalogue, buyers, orders."""

@@ -1,0 +1,23 @@
+"""A buyer: one Telegram user, with the language, country and currency the shop speaks to them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    BUYER = "buyer"
+    MERCHANT = "merchant"
+    OPS = "ops"
+
+
+@dataclass(frozen=True, slots=True)
+class Buyer:
+    telegram_id: int
+    language: str
+    country: str | None = None
+    currency: str | None = None
+    subscribed: bool = False
+    blocked: bool = False
+    name: str = ""

@@ -1,0 +1,83 @@
+"""The catalogue as the shop sees it: products, their SKUs (variants) and translated texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.domain.money import Money
+
+EVERYWHERE = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Sku:
+    id: int
+    product_id: int
+    variant: str
+    price: Money
+    stock: int
+
+    @property
+    def sold_out(self) -> bool:
+        return self.stock <= 0
+
+
+@dataclass(frozen=True, slots=True)
+class Product:
+    id: int
+    code: str
+    title: str
+    description: str
+    image_url: str
+    ships_to: frozenset[str]
+    skus: tuple[Sku, ...] = ()
+    translations: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def ships_to_country(self, country: str) -> bool:
+        return EVERYWHERE in self.ships_to or country.upper() in self.ships_to
+
+    def title_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated[0] if translated and translated[0] else self.title
+
+    def description_in(self, language: str) -> str:
+        translated = self.translations.get(language)
+        return translated[1] if translated and translated[1] else self.description
+
+    @property
+    def total_stock(self) -> int:
+        return sum(max(sku.stock, 0) for sku in self.skus)
+
+    @property
+    def has_variants(self) -> bool:
+        return any(sku.variant for sku in self.skus)
+
+
+@dataclass(frozen=True, slots=True)
+class ProductSummary:
+    """One line of a catalogue page: enough to draw a button."""
+
+    id: int
+    code: str
+    title: str
+    total_stock: int
+
+
+@dataclass(frozen=True, slots=True)
+class CataloguePage:
+    items: tuple[ProductSummary, ...]
+    page: int
+    pages: int
+    total: int
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 0
+
+    @property
+    def has_next(self) -> bool:
+        return self.page + 1 < self.pages
+
+
+def page_count(total: int, page_size: int) -> int:
+    return max(1, -(-total // page_size))

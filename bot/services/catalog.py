@@ -1,0 +1,63 @@
+"""Browsing and importing the catalogue."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from bot.domain.catalog import CataloguePage, Product, page_count
+from bot.domain.catalog_file import ImportReport, parse_catalogue
+from bot.ports import UnitOfWorkFactory
+
+
+class ProductNotFound(LookupError):
+    """No active product with that id or code."""
+
+
+class PageNotFound(LookupError):
+    """A catalogue page that does not exist (any more)."""
+
+
+class CatalogueService:
+    def __init__(self, uow: UnitOfWorkFactory, page_size: int = 8) -> None:
+        self.uow = uow
+        self.page_size = page_size
+
+    async def page(self, page: int, language: str, strict: bool = False) -> CataloguePage:
+        """A page of products. Out of range: PageNotFound when strict (a button), else the nearest page."""
+        async with self.uow() as uow:
+            total = await uow.catalogue.count_active()
+            pages = page_count(total, self.page_size)
+            if strict and not 0 <= page < pages:
+                raise PageNotFound(page)
+            page = min(max(page, 0), pages - 1)
+            items = await uow.catalogue.page(page * self.page_size, self.page_size, language)
+        return CataloguePage(items=tuple(items), page=page, pages=pages, total=total)
+
+    async def product(self, product_id: int) -> Product:
+        async with self.uow() as uow:
+            product = await uow.catalogue.get(product_id)
+        if product is None:
+            raise ProductNotFound(product_id)
+        return product
+
+    async def product_by_code(self, code: str) -> Product:
+        async with self.uow() as uow:
+            product = await uow.catalogue.get_by_code(code)
+        if product is None:
+            raise ProductNotFound(code)
+        return product
+
+    async def import_file(self, text: str, image_base: str | None = None) -> ImportReport:
+        """Apply a whole catalogue file in one transaction, or nothing (CatalogueFileError lists every bad line).
+
+        Image paths relative to the file are made absolute against `image_base` (the file's folder).
+        """
+        rows = parse_catalogue(text)
+        if image_base:
+            for row in rows:
+                if row.image_url and "://" not in row.image_url and not PurePath(row.image_url).is_absolute():
+                    row.image_url = str(PurePath(image_base) / row.image_url)
+        async with self.uow() as uow:
+            report = await uow.catalogue.upsert(rows)
+            await uow.commit()
+        return report

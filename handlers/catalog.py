@@ -1,0 +1,53 @@
+"""/catalog: products as a paged inline keyboard, and product cards in the buyer's language."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
+from handlers.callbacks import CataloguePageCb, ProductCb
+from handlers.views import catalogue_page_view, product_card_view, send_product_card
+
+router = Router(name="catalog")
+
+
+@router.message(Command("catalog"))
+async def show_catalogue(message: Message, catalogue: CatalogueService, locale: str) -> None:
+    page = await catalogue.page(0, locale)
+    text, keyboard = catalogue_page_view(page)
+    await message.answer(text, reply_markup=keyboard)
+
+
+@router.callback_query(CataloguePageCb.filter())
+async def turn_page(
+    query: CallbackQuery, callback_data: CataloguePageCb, catalogue: CatalogueService, locale: str
+) -> None:
+    try:
+        page = await catalogue.page(callback_data.page, locale, strict=True)
+    except PageNotFound:
+        await query.answer(_("That page no longer exists. Send /catalog to start again."), show_alert=True)
+        return
+    await query.answer()
+    text, keyboard = catalogue_page_view(page)
+    message = query.message
+    if message is None or isinstance(message, InaccessibleMessage) or message.photo:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
+    elif message.text != text or message.reply_markup != keyboard:
+        await message.edit_text(text, reply_markup=keyboard)
+
+
+@router.callback_query(ProductCb.filter())
+async def show_product(
+    query: CallbackQuery, callback_data: ProductCb, catalogue: CatalogueService, locale: str
+) -> None:
+    try:
+        product = await catalogue.product(callback_data.product_id)
+    except ProductNotFound:
+        await query.answer(_("Sorry, this product is no longer available."), show_alert=True)
+        return
+    await query.answer()
+    view = product_card_view(product, locale, back_page=max(callback_data.page, 0))
+    await send_product_card(query.bot, query.from_user.id, view)  # type: ignore[arg-type]

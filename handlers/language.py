@@ -1,0 +1,34 @@
+"""/language: the buyer chooses the language the shop speaks to them; the choice is remembered."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
+from aiogram.utils.i18n import I18n
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.buyers import BuyerService, UnsupportedLanguage
+from handlers.callbacks import LanguageCb
+from handlers.views import language_keyboard, language_name
+
+router = Router(name="language")
+
+
+@router.message(Command("language"))
+async def ask_language(message: Message, buyers: BuyerService) -> None:
+    await message.answer(_("Choose your language:"), reply_markup=language_keyboard(buyers.supported_languages))
+
+
+@router.callback_query(LanguageCb.filter(), F.from_user)
+async def choose_language(query: CallbackQuery, callback_data: LanguageCb, buyers: BuyerService, i18n: I18n) -> None:
+    try:
+        language = await buyers.choose_language(query.from_user.id, callback_data.code, query.from_user.full_name)
+    except UnsupportedLanguage:
+        await query.answer(_("Sorry, this language is not available."), show_alert=True)
+        return
+    with i18n.use_locale(language):
+        text = _("Done: I will speak {language} with you.").format(language=language_name(language))
+        await query.answer()
+        if query.message is not None and not isinstance(query.message, InaccessibleMessage):
+            await query.message.edit_text(text)

@@ -1,0 +1,125 @@
+"""Texts and keyboards: everything a buyer sees is drawn here, from the plain data services return."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiogram import Bot
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
+
+from bot.domain.catalog import CataloguePage, Product
+from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb
+
+CAPTION_LIMIT = 1024
+
+
+def language_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in languages:
+        builder.button(text=language_name(code), callback_data=LanguageCb(code=code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def help_text(is_merchant: bool, is_ops: bool) -> str:
+    lines = [
+        _("What I can do:"),
+        "/catalog - " + _("browse the catalogue"),
+        "/language - " + _("choose your language"),
+        "/help - " + _("this list"),
+    ]
+    if is_merchant:
+        lines += [
+            "",
+            _("You are a merchant of this shop."),
+            "livesell catalog import FILE.csv - " + _("update the catalogue"),
+        ]
+    if is_ops:
+        lines += ["", _("You are on the operations team of this shop.")]
+    return "\n".join(lines)
+
+
+def catalogue_page_view(page: CataloguePage) -> tuple[str, InlineKeyboardMarkup | None]:
+    if page.total == 0:
+        return _("The catalogue is empty for now. Please come back soon."), None
+    builder = InlineKeyboardBuilder()
+    for item in page.items:
+        label = f"{item.code} · {item.title}"
+        if item.total_stock <= 0:
+            label += " · " + _("sold out")
+        builder.row(
+            InlineKeyboardButton(text=label[:64], callback_data=ProductCb(product_id=item.id, page=page.page).pack())
+        )
+    navigation = []
+    if page.has_previous:
+        navigation.append(
+            InlineKeyboardButton(text="◀ " + _("Previous"), callback_data=CataloguePageCb(page=page.page - 1).pack())
+        )
+    if page.has_next:
+        navigation.append(
+            InlineKeyboardButton(text=_("Next") + " ▶", callback_data=CataloguePageCb(page=page.page + 1).pack())
+        )
+    if navigation:
+        builder.row(*navigation)
+    text = _("Catalogue, page {page} of {pages}. Tap a product to see it.").format(page=page.page + 1, pages=page.pages)
+    return text, builder.as_markup()
+
+
+@dataclass(frozen=True, slots=True)
+class ProductCardView:
+    text: str
+    keyboard: InlineKeyboardMarkup
+    image: str
+
+
+def product_card_view(product: Product, locale: str, back_page: int = 0) -> ProductCardView:
+    title = html.escape(product.title_in(locale))
+    description = html.escape(product.description_in(locale))
+    lines = [f"<b>{title}</b>  <code>{html.escape(product.code)}</code>"]
+    if description:
+        lines += ["", description]
+    lines.append("")
+    for sku in product.skus:
+        name = html.escape(sku.variant) if sku.variant else _("Price")
+        price = sku.price.format(locale)
+        stock = _("sold out") if sku.sold_out else _("{count} in stock").format(count=sku.stock)
+        lines.append(f"• {name}: {price} — {stock}")
+    if "*" in product.ships_to:
+        lines.append("\n" + _("Ships worldwide."))
+    else:
+        territories = Locale.parse(locale).territories
+        names = sorted(territories.get(code, code) for code in product.ships_to)
+        lines.append("\n" + _("Ships to: {countries}").format(countries=", ".join(names)))
+    builder = InlineKeyboardBuilder()
+    builder.button(text="◀ " + _("Back to the catalogue"), callback_data=CataloguePageCb(page=back_page))
+    return ProductCardView(text="\n".join(lines), keyboard=builder.as_markup(), image=product.image_url)
+
+
+async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> None:
+    """A photo with the card as caption when the product has one, the card as text otherwise."""
+    if view.image and len(view.text) <= CAPTION_LIMIT:
+        if view.image.startswith(("http://", "https://")):
+            await bot.send_photo(chat_id, view.image, caption=view.text, reply_markup=view.keyboard)
+            return
+        if Path(view.image).is_file():
+            await bot.send_photo(chat_id, FSInputFile(view.image), caption=view.text, reply_markup=view.keyboard)
+            return
+    await bot.send_message(chat_id, view.text, reply_markup=view.keyboard)
+
+
+def command_descriptions() -> dict[str, str]:
+    return {
+        "catalog": _("browse the catalogue"),
+        "language": _("choose your language"),
+        "help": _("what I can do"),
+    }

@@ -1,0 +1,58 @@
+"""Conversation (FSM) state in the database, for when no Redis is configured: a restart loses nothing."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from aiogram.fsm.state import State
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import FsmStateTable, utcnow
+
+
+class DatabaseStorage(BaseStorage):
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None) -> None:
+        self.sessions = sessions
+        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+
+    async def _write(self, key: StorageKey, **values: Any) -> None:
+        async with self.sessions() as session:
+            row_key = self.key_builder.build(key)
+            row = await session.get(FsmStateTable, row_key)
+            if row is None:
+                row = FsmStateTable(key=row_key)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = utcnow()
+            if row.state is None and row.data == "{}":
+                if row in session:
+                    await session.delete(row)
+            else:
+                session.add(row)
+            await session.commit()
+
+    async def _read(self, key: StorageKey) -> FsmStateTable | None:
+        async with self.sessions() as session:
+            return await session.get(FsmStateTable, self.key_builder.build(key))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        value = state.state if isinstance(state, State) else state
+        await self._write(key, state=value)
+
+    async def get_state(self, key: StorageKey) -> str | None:
+        row = await self._read(key)
+        return None if row is None else row.state
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        await self._write(key, data=json.dumps(dict(data), ensure_ascii=False, default=str))
+
+    async def get_data(self, key: StorageKey) -> dict[str, Any]:
+        row = await self._read(key)
+        return {} if row is None else dict(json.loads(row.data))
+
+    async def close(self) -> None:
+        """The engine belongs to the application, which disposes of it."""

@@ -1,0 +1,63 @@
+"""Run Alembic migrations from the program (no alembic.ini needed): `livesell db upgrade`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+from storage.engine import make_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+async def _run(url: str, action: Callable[[Config], object]) -> None:
+    engine = make_engine(url)
+    config = alembic_config()
+
+    def run(connection: Connection) -> None:
+        config.attributes["connection"] = connection
+        action(config)
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(run)
+    finally:
+        await engine.dispose()
+
+
+async def upgrade(url: str, revision: str = "head") -> None:
+    await _run(url, lambda config: command.upgrade(config, revision))
+
+
+async def downgrade(url: str, revision: str = "base") -> None:
+    await _run(url, lambda config: command.downgrade(config, revision))
+
+
+async def autogenerate(url: str, message: str) -> None:
+    """Developer tool: write a new revision from the difference between the tables and the database."""
+    await _run(url, lambda config: command.revision(config, message=message, autogenerate=True))
+
+
+async def current_revision(url: str) -> str | None:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return await connection.run_sync(lambda sync: MigrationContext.configure(sync).get_current_revision())
+    finally:
+        await engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

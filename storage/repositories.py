@@ -1,0 +1,209 @@
+"""Repositories: rows in, domain objects out. They never commit; the unit of work does."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.domain.buyer import Buyer
+from bot.domain.catalog import Product, ProductSummary, Sku
+from bot.domain.catalog_file import ImportReport, ProductRow
+from bot.domain.money import Money
+from storage.tables import BuyerTable, ProductTable, ProductTranslationTable, SkuTable, utcnow
+
+
+def _ships_to(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+class SqlCatalogueRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def count_active(self) -> int:
+        result = await self.session.exec(
+            select(sa.func.count()).select_from(ProductTable).where(col(ProductTable.active).is_(True))
+        )
+        return int(result.one())
+
+    async def page(self, offset: int, limit: int, language: str) -> Sequence[ProductSummary]:
+        stock = (
+            select(sa.func.coalesce(sa.func.sum(SkuTable.stock), 0))
+            .where(SkuTable.product_id == ProductTable.id, col(SkuTable.active).is_(True))
+            .scalar_subquery()
+        )
+        translated = sa.func.nullif(ProductTranslationTable.title, "")
+        query = (
+            select(ProductTable.id, ProductTable.code, ProductTable.title, translated, stock)
+            .outerjoin(
+                ProductTranslationTable,
+                sa.and_(
+                    ProductTranslationTable.product_id == ProductTable.id,
+                    ProductTranslationTable.language == language,
+                ),
+            )
+            .where(col(ProductTable.active).is_(True))
+            .order_by(ProductTable.code)
+            .offset(offset)
+            .limit(limit)
+        )
+        rows = (await self.session.exec(query)).all()
+        return [
+            ProductSummary(id=pid, code=code, title=local or title, total_stock=int(total))
+            for pid, code, title, local, total in rows
+        ]
+
+    async def get(self, product_id: int) -> Product | None:
+        row = await self.session.get(ProductTable, product_id)
+        if row is None or not row.active:
+            return None
+        return await self._load(row)
+
+    async def get_by_code(self, code: str) -> Product | None:
+        result = await self.session.exec(
+            select(ProductTable).where(ProductTable.code == code.upper(), col(ProductTable.active).is_(True))
+        )
+        row = result.first()
+        return None if row is None else await self._load(row)
+
+    async def _load(self, row: ProductTable) -> Product:
+        assert row.id is not None
+        skus = (
+            await self.session.exec(
+                select(SkuTable)
+                .where(SkuTable.product_id == row.id, col(SkuTable.active).is_(True))
+                .order_by(SkuTable.position, SkuTable.id)
+            )
+        ).all()
+        texts = (
+            await self.session.exec(select(ProductTranslationTable).where(ProductTranslationTable.product_id == row.id))
+        ).all()
+        return Product(
+            id=row.id,
+            code=row.code,
+            title=row.title,
+            description=row.description,
+            image_url=row.image_url,
+            ships_to=_ships_to(row.ships_to),
+            skus=tuple(
+                Sku(
+                    id=sku.id or 0,
+                    product_id=row.id,
+                    variant=sku.variant,
+                    price=Money(sku.price_minor, sku.currency),
+                    stock=sku.stock,
+                )
+                for sku in skus
+            ),
+            translations={text.language: (text.title, text.description) for text in texts},
+        )
+
+    async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
+        """Update by (code, variant); what left the file is retired (hidden), never deleted."""
+        now = utcnow()
+        existing = {p.code: p for p in (await self.session.exec(select(ProductTable))).all()}
+        existing_skus: dict[tuple[int, str], SkuTable] = {
+            (s.product_id, s.variant): s for s in (await self.session.exec(select(SkuTable))).all()
+        }
+        created = updated = 0
+        kept_skus: set[int] = set()
+        for row in rows:
+            product = existing.get(row.code) or ProductTable(code=row.code, title=row.title)
+            product.title = row.title
+            product.description = row.description
+            product.image_url = row.image_url
+            product.ships_to = " ".join(sorted(row.ships_to))
+            product.active = True
+            product.updated_at = now
+            self.session.add(product)
+            await self.session.flush()
+            assert product.id is not None
+            await self.session.exec(
+                sa.delete(ProductTranslationTable).where(  # type: ignore[call-overload]
+                    col(ProductTranslationTable.product_id) == product.id
+                )
+            )
+            for language, (title, description) in row.translations.items():
+                self.session.add(
+                    ProductTranslationTable(
+                        product_id=product.id, language=language, title=title, description=description
+                    )
+                )
+            for position, sku_row in enumerate(row.skus):
+                sku = existing_skus.get((product.id, sku_row.variant))
+                if sku is None:
+                    sku = SkuTable(
+                        product_id=product.id,
+                        variant=sku_row.variant,
+                        price_minor=0,
+                        currency=sku_row.price.currency,
+                    )
+                    created += 1
+                else:
+                    updated += 1
+                sku.price_minor = sku_row.price.amount_minor
+                sku.currency = sku_row.price.currency
+                sku.stock = sku_row.stock
+                sku.position = position
+                sku.active = True
+                sku.updated_at = now
+                self.session.add(sku)
+                await self.session.flush()
+                assert sku.id is not None
+                kept_skus.add(sku.id)
+        listed = {row.code for row in rows}
+        retired = 0
+        for code, product in existing.items():
+            if code not in listed and product.active:
+                product.active = False
+                self.session.add(product)
+        for sku in existing_skus.values():
+            if sku.id not in kept_skus and sku.active:
+                sku.active = False
+                self.session.add(sku)
+                retired += 1
+        await self.session.flush()
+        return ImportReport(products=len(rows), created=created, updated=updated, retired=retired)
+
+
+class SqlBuyerRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, telegram_id: int) -> Buyer | None:
+        row = await self.session.get(BuyerTable, telegram_id)
+        if row is None:
+            return None
+        return Buyer(
+            telegram_id=row.telegram_id,
+            language=row.language,
+            country=row.country,
+            currency=row.currency,
+            subscribed=row.subscribed,
+            blocked=row.blocked,
+            name=row.name,
+        )
+
+    async def add(self, buyer: Buyer) -> None:
+        self.session.add(
+            BuyerTable(
+                telegram_id=buyer.telegram_id,
+                language=buyer.language,
+                country=buyer.country,
+                currency=buyer.currency,
+                subscribed=buyer.subscribed,
+                blocked=buyer.blocked,
+                name=buyer.name,
+            )
+        )
+        await self.session.flush()
+
+    async def set_language(self, telegram_id: int, language: str) -> None:
+        await self.session.exec(
+            sa.update(BuyerTable)  # type: ignore[call-overload]
+            .where(col(BuyerTable.telegram_id) == telegram_id)
+            .values(language=language)
+        )
