@@ -1,0 +1,368 @@
+// The sandbox chat page: personas chat with the bot in panes; the server's event stream keeps every pane current.
+"use strict";
+
+const API = "/sandbox/api";
+const state = {
+  bot: null,
+  personas: new Map(), // id -> persona
+  groups: new Map(), // id -> chat
+  panes: new Map(), // chat id -> pane
+};
+
+async function api(method, path, body) {
+  const response = await fetch(API + path, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const data = await response.json();
+  if (!response.ok) throw new Error(data.description || `HTTP ${response.status}`);
+  return data;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function showAlert(text) {
+  document.getElementById("alert-text").textContent = text;
+  document.getElementById("alert-dialog").showModal();
+}
+
+// -- sidebar ------------------------------------------------------------------------------------------------
+
+function personaLabel(persona) {
+  const country = persona.country ? ` · ${persona.country}` : "";
+  return `${persona.first_name} (${persona.language_code || "?"}${country})`;
+}
+
+function drawSidebar() {
+  const personas = document.getElementById("personas");
+  personas.replaceChildren();
+  for (const persona of state.personas.values()) {
+    const item = element("li");
+    const button = element("button", "link", personaLabel(persona));
+    button.type = "button";
+    button.dataset.personaId = persona.id;
+    button.addEventListener("click", () => openPane(persona.id));
+    item.append(button);
+    if (persona.is_blocking_bot) item.append(element("span", "badge", "blocked"));
+    personas.append(item);
+  }
+  const groups = document.getElementById("groups");
+  groups.replaceChildren();
+  for (const group of state.groups.values()) {
+    const item = element("li");
+    const button = element("button", "link", `# ${group.title}`);
+    button.type = "button";
+    button.addEventListener("click", () => openPane(group.id));
+    item.append(button);
+    groups.append(item);
+  }
+  for (const pane of state.panes.values()) pane.refresh();
+}
+
+// -- panes --------------------------------------------------------------------------------------------------
+
+class Pane {
+  constructor(chatId) {
+    this.chatId = chatId;
+    this.isGroup = chatId < 0;
+    this.messages = new Map(); // message id -> <li>
+    this.root = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
+    this.root.dataset.chatId = chatId;
+    this.list = this.root.querySelector(".messages");
+    this.toasts = this.root.querySelector(".toasts");
+    this.sender = this.root.querySelector(".sender");
+    this.input = this.root.querySelector(".text");
+    this.root.querySelector(".close").addEventListener("click", () => this.close());
+    this.root.querySelector(".block-toggle").addEventListener("click", () => this.toggleBlock());
+    this.root.querySelector(".composer").addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.refresh();
+  }
+
+  get persona() {
+    return state.personas.get(this.isGroup ? Number(this.sender.value) : this.chatId);
+  }
+
+  refresh() {
+    const title = this.root.querySelector(".pane-title");
+    const subtitle = this.root.querySelector(".pane-subtitle");
+    const block = this.root.querySelector(".block-toggle");
+    if (this.isGroup) {
+      const group = state.groups.get(this.chatId);
+      title.textContent = `# ${group ? group.title : this.chatId}`;
+      subtitle.textContent = "supergroup · the bot reads every comment";
+      block.hidden = true;
+      const chosen = this.sender.value;
+      this.sender.hidden = false;
+      this.sender.replaceChildren(
+        ...[...state.personas.values()].map((persona) => {
+          const option = element("option", "", `as ${persona.first_name}`);
+          option.value = persona.id;
+          return option;
+        }),
+      );
+      if (chosen) this.sender.value = chosen;
+      this.input.placeholder = state.personas.size ? "Comment on the live stream" : "Create a persona first";
+    } else {
+      const persona = state.personas.get(this.chatId);
+      if (!persona) return;
+      title.textContent = persona.first_name;
+      const country = persona.country ? ` · ${persona.country}` : "";
+      subtitle.textContent = `Telegram language ${persona.language_code || "not set"}${country}`;
+      block.textContent = persona.is_blocking_bot ? "Unblock bot" : "Block bot";
+      this.root.classList.toggle("blocking", persona.is_blocking_bot);
+    }
+  }
+
+  async load() {
+    const transcript = await api("GET", `/chats/${this.chatId}/transcript`);
+    for (const message of transcript.messages) this.upsert(message);
+  }
+
+  async send() {
+    const text = this.input.value;
+    const persona = this.persona;
+    if (!text.trim() || !persona) return;
+    this.input.value = "";
+    try {
+      await api("POST", `/personas/${persona.id}/messages`, { text, chat_id: this.chatId });
+    } catch (error) {
+      this.note(`Not sent: ${error.message}`);
+      this.input.value = text;
+    }
+  }
+
+  async press(message, button) {
+    const persona = this.persona;
+    if (!persona) return;
+    try {
+      await api("POST", `/personas/${persona.id}/press`, {
+        chat_id: this.chatId,
+        message_id: message.message_id,
+        callback_data: button.callback_data,
+      });
+    } catch (error) {
+      this.note(`Button not pressed: ${error.message}`);
+    }
+  }
+
+  async toggleBlock() {
+    const persona = state.personas.get(this.chatId);
+    await api("POST", `/personas/${persona.id}/${persona.is_blocking_bot ? "unblock" : "block"}`);
+  }
+
+  close() {
+    state.panes.delete(this.chatId);
+    this.root.remove();
+    document.getElementById("empty-hint").hidden = state.panes.size > 0;
+  }
+
+  note(text) {
+    this.list.append(element("li", "note", text));
+    this.scrollToEnd();
+  }
+
+  scrollToEnd() {
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
+  toast(answer) {
+    if (!answer.text) return;
+    if (answer.show_alert) {
+      showAlert(answer.text);
+      return;
+    }
+    const toast = element("div", "toast", answer.text);
+    this.toasts.append(toast);
+    setTimeout(() => toast.remove(), 4000);
+  }
+
+  upsert(message) {
+    const old = this.messages.get(message.message_id);
+    const item = this.draw(message);
+    if (old) {
+      old.replaceWith(item);
+    } else {
+      this.list.append(item);
+      this.scrollToEnd();
+    }
+    this.messages.set(message.message_id, item);
+  }
+
+  remove(messageId) {
+    const item = this.messages.get(messageId);
+    if (item) {
+      item.classList.add("deleted");
+      item.replaceChildren(element("em", "muted", "message deleted"));
+    }
+  }
+
+  draw(message) {
+    const mine = !message.from_bot;
+    const item = element("li", `message ${mine ? "outgoing" : "incoming"}`);
+    item.dataset.messageId = message.message_id;
+    if (message.deleted) {
+      item.classList.add("deleted");
+      item.append(element("em", "muted", "message deleted"));
+      return item;
+    }
+    if (this.isGroup || !mine) item.append(element("div", "sender-name", message.sender.first_name));
+    if (message.reply_to_message_id) {
+      const quoted = this.messages.get(message.reply_to_message_id);
+      const quote = element("div", "reply-quote", quoted ? quoted.querySelector(".body")?.textContent || "…" : "…");
+      item.append(quote);
+    }
+    if (message.photo) {
+      const image = element("img", "photo");
+      image.src = message.photo.url;
+      image.alt = "photo";
+      image.addEventListener("load", () => {
+        if (item === this.list.lastElementChild) this.scrollToEnd();
+      });
+      item.append(image);
+    }
+    if (message.document) {
+      const link = element("a", "document", `⬇ ${message.document.file_name || "document"}`);
+      link.href = message.document.url;
+      link.download = message.document.file_name || "";
+      item.append(link);
+    }
+    const text = message.text ?? message.caption;
+    if (text) {
+      const body = element("div", "body");
+      body.append(window.renderFormatted(text, message.from_bot ? message.parse_mode : null));
+      item.append(body);
+    }
+    const meta = element("div", "meta", new Date(message.date * 1000).toLocaleTimeString([], { timeStyle: "short" }));
+    if (message.edited) meta.prepend(element("span", "edited", "edited "));
+    item.append(meta);
+    const keyboard = message.reply_markup && message.reply_markup.inline_keyboard;
+    if (keyboard && keyboard.length) item.append(this.drawKeyboard(message, keyboard));
+    return item;
+  }
+
+  drawKeyboard(message, keyboard) {
+    const grid = element("div", "keyboard");
+    for (const row of keyboard) {
+      const line = element("div", "keyboard-row");
+      for (const button of row) {
+        if (button.url) {
+          const link = element("a", "button url-button", button.text);
+          link.href = button.url;
+          link.target = "_blank";
+          link.rel = "noopener noreferrer";
+          link.title = `Opens ${button.url}`;
+          line.append(link);
+        } else {
+          const press = element("button", "button", button.text);
+          press.type = "button";
+          press.disabled = button.callback_data === undefined;
+          press.addEventListener("click", () => this.press(message, button));
+          line.append(press);
+        }
+      }
+      grid.append(line);
+    }
+    return grid;
+  }
+}
+
+async function openPane(chatId) {
+  let pane = state.panes.get(chatId);
+  if (!pane) {
+    pane = new Pane(chatId);
+    state.panes.set(chatId, pane);
+    document.getElementById("panes").append(pane.root);
+    document.getElementById("empty-hint").hidden = true;
+    await pane.load();
+  }
+  pane.input.focus({ preventScroll: true });
+  return pane;
+}
+
+// -- the event stream ---------------------------------------------------------------------------------------
+
+function onEvent(type, event) {
+  if (type === "message" || type === "edit") {
+    const pane = state.panes.get(event.message.chat_id);
+    if (pane) pane.upsert(event.message);
+  } else if (type === "delete") {
+    const pane = state.panes.get(event.chat_id);
+    if (pane) pane.remove(event.message_id);
+  } else if (type === "callback_answer") {
+    const answer = event.answer;
+    const pane = state.panes.get(answer.chat_id) || state.panes.get(answer.persona_id);
+    if (pane) pane.toast(answer);
+  } else if (type === "persona") {
+    state.personas.set(event.persona.id, event.persona);
+    drawSidebar();
+  } else if (type === "group") {
+    state.groups.set(event.chat.id, event.chat);
+    drawSidebar();
+  } else if (type === "refusal" && event.chat_id !== null) {
+    const pane = state.panes.get(event.chat_id);
+    if (pane) pane.note(`The bot's ${event.method} was refused: ${event.description}`);
+  }
+}
+
+function listen() {
+  const stream = new EventSource(`${API}/events`);
+  stream.addEventListener("hello", (message) => {
+    const hello = JSON.parse(message.data);
+    state.bot = hello.bot;
+    document.getElementById("bot-name").textContent = `bot: @${hello.bot.username}`;
+  });
+  for (const type of ["message", "edit", "delete", "callback_answer", "persona", "group", "refusal"]) {
+    stream.addEventListener(type, (message) => onEvent(type, JSON.parse(message.data)));
+  }
+  stream.addEventListener("error", () => {
+    document.getElementById("bot-name").textContent = "reconnecting…";
+  });
+}
+
+async function start() {
+  listen();
+  for (const persona of await api("GET", "/personas")) state.personas.set(persona.id, persona);
+  for (const group of await api("GET", "/groups")) state.groups.set(group.id, group);
+  drawSidebar();
+
+  document.getElementById("new-persona").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const body = Object.fromEntries(new FormData(form));
+    body.country = (body.country || "").toUpperCase();
+    form.reset(); // at once, so the next persona can be typed while this one is created
+    try {
+      const persona = await api("POST", "/personas", body);
+      state.personas.set(persona.id, persona);
+      drawSidebar();
+      await openPane(persona.id);
+    } catch (error) {
+      showAlert(error.message);
+    }
+  });
+  document.getElementById("new-group").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const title = form.elements.title.value;
+    form.reset();
+    try {
+      const group = await api("POST", "/groups", { title });
+      state.groups.set(group.id, group);
+      drawSidebar();
+      await openPane(group.id);
+    } catch (error) {
+      showAlert(error.message);
+    }
+  });
+}
+
+start();

@@ -1,0 +1,69 @@
+"""End-to-end set-up: the sandbox Bot API in this process, the real bot as a subprocess polling it over HTTP.
+
+Both start once per test session; each test talks to the bot as its own personas, so tests do not share state.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import threading
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer, serve_in_thread
+from tests.e2e.harness import BotProcess, bot_environment, compile_translations, livesell
+from tests.e2e.pictures import png
+
+HERE = Path(__file__).resolve().parent
+START_TIMEOUT = 60.0
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxServer]:
+    with serve_in_thread() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    folder = tmp_path_factory.mktemp("bot")
+    shutil.copy(HERE / "catalog.csv", folder / "catalog.csv")
+    (folder / "scarf.png").write_bytes(png(40, 30))
+    env = bot_environment(sandbox_server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    compile_translations()
+    imported = subprocess.run(
+        livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60
+    )
+    assert imported.returncode == 0, imported.stderr.decode(errors="replace")
+
+    log = folder / "bot.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(livesell("run"), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
+    bot = BotProcess(process, log)
+    # Wake when the bot first polls or when it dies, whichever comes first.
+    ended = threading.Thread(target=lambda: (process.wait(), sandbox_server.sandbox.polled.set()), daemon=True)
+    ended.start()
+    try:
+        sandbox_server.sandbox.polled.wait(START_TIMEOUT)
+        assert bot.alive(), f"the bot exited with {process.returncode}:\n{bot.log_tail()}"
+        assert sandbox_server.sandbox.polling.is_set(), f"the bot did not poll within {START_TIMEOUT}s"
+        yield bot
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        ended.join(timeout=5)
+
+
+@pytest.fixture
+async def sandbox(bot_process: BotProcess, sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(sandbox_server.url) as client:
+        yield client
+    assert bot_process.alive(), f"the bot died during the test:\n{bot_process.log_tail()}"

@@ -1,0 +1,136 @@
+"""The sandbox chat page in real headless Chromium: a Spanish buyer starts the bot and browses the catalogue."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.server import SandboxServer
+from tests.e2e.harness import BotProcess
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+async def page(bot_process: BotProcess, sandbox_server: SandboxServer) -> AsyncIterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    playwright_api = pytest.importorskip("playwright.async_api", reason="browser tests need playwright")
+    async with playwright_api.async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport={"width": 1280, "height": 860})
+            await page.goto(sandbox_server.url + "/")
+            yield page
+        finally:
+            await browser.close()
+
+
+async def test_spanish_buyer_browses_the_catalogue_in_the_web_chat(page: Any, tmp_path: Path) -> None:
+    from playwright.async_api import expect
+
+    await page.fill("#new-persona [name=first_name]", "Lucía")
+    await page.select_option("#new-persona [name=language_code]", "es")
+    await page.fill("#new-persona [name=country]", "es")
+    await page.click("#new-persona button[type=submit]")
+    pane = page.locator(".pane").first
+    await expect(pane.locator(".pane-title")).to_have_text("Lucía")
+    await expect(pane.locator(".pane-subtitle")).to_have_text("Telegram language es · ES")
+
+    await pane.locator(".composer .text").fill("/start")
+    await pane.locator(".composer .text").press("Enter")
+    greeting = pane.locator(".message.incoming").first
+    await expect(greeting).to_contain_text("¡Hola, Lucía! Le damos la bienvenida a nuestra tienda en directo.")
+
+    await pane.locator(".composer .text").fill("/catalog")
+    await pane.locator(".composer button[type=submit]").click()
+    catalogue = pane.locator(".message.incoming").nth(1)
+    await expect(catalogue.locator(".body")).to_have_text("Catálogo, página 1 de 2. Toque un producto para verlo.")
+
+    await catalogue.get_by_role("button", name="A10 · Pañuelo de seda").click()
+    card = pane.locator(".message.incoming").nth(2)
+    await expect(card.locator("img.photo")).to_be_visible()
+    await expect(card.locator(".body b")).to_have_text("Pañuelo de seda")
+    await expect(card.locator(".body")).to_contain_text(re.compile(r"19,90\s€"))
+    assert await card.locator(".body").evaluate("body => body.innerHTML.includes('&lt;b&gt;')") is False
+
+    # Turning the page edits the catalogue message in place.
+    await catalogue.get_by_role("button", name="Siguiente ▶").click()
+    await expect(catalogue.locator(".body")).to_have_text("Catálogo, página 2 de 2. Toque un producto para verlo.")
+    await expect(catalogue.locator(".edited")).to_be_visible()
+
+    # A stale button (forged here, as an old client would send it): the bot's alert opens as a dialog.
+    forge = """async ([name, data]) => {
+        const personas = await (await fetch('/sandbox/api/personas')).json();
+        const persona = personas.find((p) => p.first_name === name);
+        const body = JSON.stringify({callback_data: data, forge: true});
+        const headers = {'Content-Type': 'application/json'};
+        await fetch(`/sandbox/api/personas/${persona.id}/press`, {method: 'POST', headers, body});
+    }"""
+    await page.evaluate(forge, ["Lucía", "prod:999999:0"])
+    await expect(page.locator("#alert-dialog")).to_be_visible()
+    await expect(page.locator("#alert-text")).to_have_text("Lo siento, este producto ya no está disponible.")
+    await page.locator("#alert-dialog button").click()
+    await expect(page.locator("#alert-dialog")).to_be_hidden()
+
+    # Blocking the bot: the card it then tries to send is refused, and the pane says so.
+    await pane.locator(".block-toggle").click()
+    await expect(pane.locator(".block-toggle")).to_have_text("Unblock bot")
+    await expect(page.locator("#personas .badge")).to_have_text("blocked")
+    await catalogue.get_by_role("button", name=re.compile("C30")).click()
+    await expect(pane.locator(".note")).to_contain_text("Forbidden: bot was blocked by the user")
+    await pane.locator(".block-toggle").click()
+    await expect(pane.locator(".block-toggle")).to_have_text("Block bot")
+
+    await page.screenshot(path=str(tmp_path / "web-chat.png"))
+    if target := os.environ.get("LIVESELL_SCREENSHOT"):
+        await page.screenshot(path=target)
+
+
+async def test_bot_markup_is_drawn_with_telegrams_tags_only(page: Any) -> None:
+    draw = "([text, mode]) => { const box = document.createElement('div'); box.append(renderFormatted(text, mode));"
+    draw += " return box.innerHTML; }"
+    hostile = '<b>Sale</b><img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">x</a>'
+    html = await page.evaluate(draw, [hostile, "HTML"])
+    assert html == "<b>Sale</b>alert(2)<a>x</a>"
+    spoiler = await page.evaluate(draw, ['<tg-spoiler>gift</tg-spoiler> <a href="https://p.example">pay</a>', "HTML"])
+    assert '<span class="spoiler"' in spoiler and 'href="https://p.example"' in spoiler
+    markdown = await page.evaluate(draw, [r"*Total* _net_ 19\.90 `A12` [pay](https://p.example/1) ~old~", "MarkdownV2"])
+    assert markdown.startswith('<b>Total</b> <i>net</i> 19.90 <code>A12</code> <a href="https://p.example/1"')
+    assert markdown.endswith("<s>old</s>")
+    assert await page.evaluate(draw, ["<b>as typed</b>", None]) == "&lt;b&gt;as typed&lt;/b&gt;"
+
+
+async def test_group_view_shows_comments_from_several_personas(page: Any) -> None:
+    from playwright.async_api import expect
+
+    for name in ("Ana", "Ben"):
+        await page.fill("#new-persona [name=first_name]", name)
+        await page.click("#new-persona button[type=submit]")
+        await expect(page.locator(".pane-title", has_text=name)).to_be_visible()
+    await page.fill("#new-group [name=title]", "Friday drop")
+    await page.click("#new-group button[type=submit]")
+    group = page.locator(".pane", has_text="Friday drop")
+    await expect(group.locator(".pane-subtitle")).to_contain_text("supergroup")
+    for name, comment in (("Ana", "Is the scarf silk?"), ("Ben", "Love it")):
+        await group.locator(".sender").select_option(label=f"as {name}")
+        await group.locator(".composer .text").fill(comment)
+        await group.locator(".composer .text").press("Enter")
+        await expect(group.locator(".message.outgoing").last).to_contain_text(comment)
+    await expect(group.locator(".message .sender-name")).to_have_text(["Ana", "Ben"])
+    assert await page.locator(".pane").count() == 3  # two private chats and the group

@@ -1,0 +1,193 @@
+"""The sandbox's control API and request parsing, over HTTP, without a bot: raw requests as any client sends them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from sandbox.client import SandboxClient, SandboxError
+from sandbox.server import DEFAULT_TOKEN, Sandbox, SandboxServer
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[SandboxServer]:
+    server = await SandboxServer(Sandbox()).start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+async def client(server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(server.url) as client:
+        yield client
+
+
+async def call(http: aiohttp.ClientSession, server: SandboxServer, method: str, **kwargs: Any) -> tuple[int, Any]:
+    async with http.post(f"{server.url}/bot{DEFAULT_TOKEN}/{method}", **kwargs) as response:
+        return response.status, await response.json()
+
+
+async def test_bot_api_reads_json_form_and_query_parameters(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    kim = await client.persona("Kim", language_code="ko")
+    await kim.send("/start")
+    keyboard = '{"inline_keyboard": [[{"text": "Pay", "url": "https://pay.example/1"}]]}'
+    status, body = await call(http, server, "sendMessage", json={"chat_id": kim.id, "text": "json"})
+    assert status == 200 and body["ok"] and body["result"]["text"] == "json"
+    status, body = await call(
+        http, server, "sendMessage", data={"chat_id": str(kim.id), "text": "form", "reply_markup": keyboard}
+    )
+    assert status == 200 and body["result"]["reply_markup"]["inline_keyboard"][0][0]["url"] == "https://pay.example/1"
+    async with http.get(f"{server.url}/bot{DEFAULT_TOKEN}/sendMessage?chat_id={kim.id}&text=query") as response:
+        assert (await response.json())["result"]["text"] == "query"
+    assert [m.body for m in await kim.transcript()] == ["/start", "json", "form", "query"]
+    status, body = await call(http, server, "sendMessage", json={"text": "who?"})
+    assert (status, body["description"]) == (400, "Bad Request: parameter chat_id is required")
+    status, body = await call(
+        http, server, "sendMessage", json={"chat_id": kim.id, "text": "x", "reply_markup": {"inline_keyboard": "no"}}
+    )
+    assert status == 400 and "inline keyboard" in body["description"]
+
+
+async def test_replies_need_the_replied_message_unless_allowed_without_it(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    lea = await client.persona("Lea")
+    question = await lea.send("Is it silk?")
+    params = {"chat_id": lea.id, "text": "Yes", "reply_parameters": {"message_id": question.message_id}}
+    status, body = await call(http, server, "sendMessage", json=params)
+    assert status == 200 and body["result"]["reply_to_message"]["text"] == "Is it silk?"
+    params["reply_parameters"] = {"message_id": 999}
+    status, body = await call(http, server, "sendMessage", json=params)
+    assert (status, body["description"]) == (400, "Bad Request: message to be replied not found")
+    params["reply_parameters"] = {"message_id": 999, "allow_sending_without_reply": True}
+    status, body = await call(http, server, "sendMessage", json=params)
+    assert status == 200 and "reply_to_message" not in body["result"]
+
+
+async def test_updates_honour_limit_and_negative_offset(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    mia = await client.persona("Mia")
+    for text in ("one", "two", "three"):
+        await mia.send(text)
+    status, body = await call(http, server, "getUpdates", json={"limit": 2})
+    assert [u["message"]["text"] for u in body["result"]] == ["one", "two"]
+    status, body = await call(http, server, "getUpdates", json={"offset": -1})
+    assert [u["message"]["text"] for u in body["result"]] == ["three"]
+    status, body = await call(http, server, "setWebhook", json={"url": "https://bot.example/hook"})
+    assert body["result"] is True
+    status, body = await call(http, server, "getUpdates", json={})
+    assert status == 409 and "webhook is active" in body["description"]
+
+
+async def test_personas_and_groups_are_listed_and_validated(client: SandboxClient) -> None:
+    nia = await client.persona("Nia", language_code="fr", country="fr")
+    assert nia.country == "FR" and nia.raw["has_started_bot"] is False
+    with pytest.raises(SandboxError, match="first_name is empty"):
+        await client.persona("  ")
+    group = await client.create_group("Friday drop")
+    assert group["type"] == "supergroup" and group["id"] < -1_000_000_000_000
+    assert [g["title"] for g in await client.groups()] == ["Live stream comments", "Friday drop"]
+    assert [p["first_name"] for p in await client.personas()] == ["Nia"]
+    with pytest.raises(SandboxError, match="no chat 12345"):
+        await client.transcript(12345)
+    with pytest.raises(SandboxError, match="chat not found"):
+        await nia.send("hello", chat_id=-42)
+    await nia.send("bonjour", chat_id=group["id"])
+    assert [m.body for m in await client.transcript(group["id"])] == ["bonjour"]
+
+
+async def test_buttons_are_pressed_by_text_or_data_and_url_buttons_cannot_be(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    omar = await client.persona("Omar")
+    await omar.send("/start")
+    keyboard = {
+        "inline_keyboard": [[{"text": "Size M", "callback_data": "size:M"}, {"text": "Pay", "url": "https://p.x"}]]
+    }
+    await call(http, server, "sendMessage", json={"chat_id": omar.id, "text": "Pick", "reply_markup": keyboard})
+    card = await omar.wait_for_reply()
+    assert card.buttons == ["Size M", "Pay"] and card.callback_data("Size M") == "size:M"
+    await omar.press(card, callback_data="size:M")
+    await omar.press(card, "Size M")
+    with pytest.raises(SandboxError, match="not a callback button"):
+        await omar.press(card, "Pay")
+    with pytest.raises(SandboxError, match="message not found"):
+        await omar.press((await omar.transcript())[0], "Size M")  # the persona's own message has no buttons
+    stranger = await client.persona("Stranger")
+    with pytest.raises(SandboxError, match="chat not found"):
+        await stranger.press(card, "Size M")  # someone else's private chat
+    _, body = await call(http, server, "getUpdates", json={})
+    assert [u["callback_query"]["data"] for u in body["result"] if "callback_query" in u] == ["size:M", "size:M"]
+
+
+async def test_event_stream_reports_messages_edits_and_deletions_in_order(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    pia = await client.persona("Pia")
+    await pia.send("/start")
+    _, body = await call(http, server, "sendMessage", json={"chat_id": pia.id, "text": "Reserved"})
+    message_id = body["result"]["message_id"]
+    reserved = await pia.wait_for_reply()
+    await call(http, server, "editMessageText", json={"chat_id": pia.id, "message_id": message_id, "text": "Paid"})
+    paid = await pia.wait_for_edit(reserved)
+    assert (paid.text, paid.version, paid.edited) == ("Paid", 2, True)
+    _, body = await call(http, server, "deleteMessage", json={"chat_id": pia.id, "message_id": message_id})
+    assert body["result"] is True
+    deleted = await client.wait_for_event(lambda e: e.type == "delete", after=pia.cursor)
+    assert deleted.payload["message_id"] == message_id
+    (last,) = [m for m in await pia.transcript() if m.from_bot]
+    assert last.deleted and last.text == "Paid"
+    # A client that connects later can replay from any point with ?since=.
+    async with SandboxClient(server.url) as late:
+        assert late.seq == client.seq
+
+
+async def test_chat_page_and_its_assets_are_served_locally(server: SandboxServer, http: aiohttp.ClientSession) -> None:
+    async with http.get(server.url + "/") as response:
+        page = await response.text()
+    assert response.status == 200 and "<title>livesell sandbox</title>" in page
+    assert "http://" not in page and "https://" not in page  # no CDN: everything comes from the sandbox
+    for asset in ("app.js", "render.js", "style.css"):
+        async with http.get(f"{server.url}/static/{asset}") as response:
+            assert response.status == 200
+
+
+async def test_rate_limits_can_be_switched_on_at_run_time(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    assert await client.request("PUT", "/rate_limits", {"preset": "telegram"}) == {
+        "overall_per_second": 30,
+        "private_per_second": 1,
+        "group_per_minute": 20,
+    }
+    rosa = await client.persona("Rosa")
+    await rosa.send("/start")
+    status, _ = await call(http, server, "sendMessage", json={"chat_id": rosa.id, "text": "one"})
+    assert status == 200
+    status, body = await call(http, server, "sendMessage", json={"chat_id": rosa.id, "text": "two"})
+    assert (status, body["parameters"]) == (429, {"retry_after": 1})
+    assert body["description"] == "Too Many Requests: retry after 1"
+    refusal = await rosa.wait_for_refusal()
+    assert (refusal["method"], refusal["error_code"]) == ("sendMessage", 429)
+    await client.request("PUT", "/rate_limits", {})
+    status, _ = await call(http, server, "sendMessage", json={"chat_id": rosa.id, "text": "two"})
+    assert status == 200
+
+
+async def test_a_wait_that_times_out_says_what_did_happen(client: SandboxClient) -> None:
+    tina = await client.persona("Tina")
+    await tina.send("/start")
+    with pytest.raises(TimeoutError, match=r"within 0.2s after event \d+; the last ones: none"):
+        await tina.wait_for_reply(timeout=0.2)  # nobody polls: the bot never answers
