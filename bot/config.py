@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -9,6 +12,10 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import get_currency_name
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.domain.catalog_file import COUNTRIES
+from bot.domain.money import InvalidAmount, Money
+from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 
 OFFICIAL_BOT_API = "https://api.telegram.org"
 
@@ -37,11 +44,73 @@ class Settings(BaseSettings):
     catalog_page_size: int = Field(default=8, ge=1, le=50)
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    hold_minutes: int = Field(default=15, ge=1, le=1440)
+    hold_reminder_minutes: int = Field(default=5, ge=0, le=1440)
+    max_quantity: int = Field(default=10, ge=1, le=999)
+    keyword_prefixes: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["#", "sold", "buy"])
+    keyword_group_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # Fees in major units of the shop currency, by country code, zone name or "*".
+    shipping_fees: Annotated[dict[str, str], NoDecode] = Field(default_factory=lambda: {"*": "9.90"})
+    shipping_zones: Annotated[dict[str, list[str]], NoDecode] = Field(
+        default_factory=lambda: {"EU": sorted(EU_COUNTRIES)}
+    )
+    fx_rates_file: Path | None = None
+    fx_rates_url: str | None = None
 
-    @field_validator("merchant_ids", "ops_ids", "supported_languages", mode="before")
+    @field_validator("merchant_ids", "ops_ids", "supported_languages", "keyword_group_ids", mode="before")
     @classmethod
     def _lists(cls, value: object) -> object:
         return _split_list(value)
+
+    @field_validator("keyword_prefixes", mode="before")
+    @classmethod
+    def _prefixes(cls, value: object) -> object:
+        # Only spaces separate prefixes: "," could itself be one.
+        return value.split() if isinstance(value, str) else value
+
+    @field_validator("shipping_fees", "shipping_zones", mode="before")
+    @classmethod
+    def _json(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        if isinstance(value, dict):
+            return {str(key).upper(): (item if isinstance(item, list) else str(item)) for key, item in value.items()}
+        raise ValueError("must be a JSON object")
+
+    @field_validator("shipping_zones")
+    @classmethod
+    def _zones(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, countries in value.items():
+            if name == "*":
+                raise ValueError('"*" cannot name a zone')
+            bad = [country for country in countries if country.upper() not in COUNTRIES]
+            if bad:
+                raise ValueError(f"zone {name} has unknown country codes: {', '.join(bad)}")
+        return {name: [country.upper() for country in countries] for name, countries in value.items()}
+
+    @field_validator("fx_rates_url")
+    @classmethod
+    def _rates_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("fx_rates_file", mode="before")
+    @classmethod
+    def _no_rates_file(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("fx_rates_file")
+    @classmethod
+    def _rates_file(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no such file: {value}")
+        return value
 
     @field_validator("supported_languages")
     @classmethod
@@ -79,6 +148,13 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not an IANA time zone") from exc
         return value
 
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in logging.getLevelNamesMapping():
+            raise ValueError(f"{value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)")
+        return value.upper()
+
     @field_validator("telegram_api_url")
     @classmethod
     def _api_url(cls, value: str) -> str:
@@ -99,6 +175,35 @@ class Settings(BaseSettings):
             raise ValueError(f"DEFAULT_LANGUAGE {self.default_language!r} is not in SUPPORTED_LANGUAGES")
         return self
 
+    @model_validator(mode="after")
+    def _reminder_before_end(self) -> Settings:
+        if self.hold_reminder_minutes >= self.hold_minutes:
+            raise ValueError(
+                f"HOLD_REMINDER_MINUTES ({self.hold_reminder_minutes}) must be less than HOLD_MINUTES "
+                f"({self.hold_minutes})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _fees_are_money(self) -> Settings:
+        self.shipping_table()
+        return self
+
+    def shipping_table(self) -> ShippingTable:
+        """The fee table in shop currency; ValueError (naming SHIPPING_FEES) when an entry is unusable."""
+        fees: dict[str, Money] = {}
+        for key, amount in self.shipping_fees.items():
+            if key != "*" and key not in self.shipping_zones and key not in COUNTRIES:
+                raise ValueError(f"SHIPPING_FEES: {key!r} is neither a country code, a zone in SHIPPING_ZONES nor '*'")
+            try:
+                fees[key] = Money.from_major(amount, self.shop_currency)
+            except InvalidAmount as exc:
+                raise ValueError(f"SHIPPING_FEES: {key}: {exc}") from None
+            if fees[key].amount_minor < 0:
+                raise ValueError(f"SHIPPING_FEES: {key}: a fee cannot be negative")
+        zones = {name: frozenset(countries) for name, countries in self.shipping_zones.items()}
+        return ShippingTable(fees=fees, zones=zones)
+
     def require_token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value():
             raise SettingsError("BOT_TOKEN: required to run the bot (get one from @BotFather)")
@@ -115,6 +220,8 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "_".join(str(part) for part in first["loc"]).upper() or "settings"
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if len(first["loc"]) > 1:  # one item of a list setting, such as MERCHANT_IDS
+            message += f" (got {first['input']!r})"
         raise SettingsError(f"{name}: {message}") from None

@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
 from bot.domain.buyer import Buyer
+from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
+from bot.domain.checkout import Quote, ShippingDetails
+from bot.domain.fx import Rates
+from bot.domain.money import Money
+from bot.domain.notices import Notice
+from bot.domain.orders import (
+    DueReminder,
+    EventKind,
+    ExpiredHold,
+    OpenOrder,
+    OrderEvent,
+    OrderStatus,
+    OrderSummary,
+    SkuRef,
+    WaitingEntry,
+)
 
 
 class CatalogueRepository(Protocol):
@@ -28,7 +45,134 @@ class BuyerRepository(Protocol):
 
     async def add(self, buyer: Buyer) -> None: ...
 
+    async def add_if_missing(self, buyer: Buyer) -> None:
+        """Insert the buyer unless they exist (one statement: safe when two requests race)."""
+        ...
+
     async def set_language(self, telegram_id: int, language: str) -> None: ...
+
+    async def set_country(self, telegram_id: int, country: str | None) -> None: ...
+
+    async def set_currency(self, telegram_id: int, currency: str | None) -> None: ...
+
+    async def set_started(self, telegram_id: int) -> None: ...
+
+
+class StockRepository(Protocol):
+    """`sku.stock` is what is left to reserve; every change is one conditional statement."""
+
+    async def reserve(self, sku_id: int, quantity: int) -> bool:
+        """Take `quantity` units if that many are left (and the SKU is on sale); False otherwise."""
+        ...
+
+    async def release(self, sku_id: int, quantity: int) -> None: ...
+
+    async def sku(self, sku_id: int) -> SkuRef | None:
+        """An SKU on sale (it and its product active), or None."""
+        ...
+
+    async def active_codes(self) -> Sequence[str]: ...
+
+
+class OrderRepository(Protocol):
+    async def open_cart(self, buyer_id: int, currency: str, now: datetime) -> OpenOrder:
+        """The buyer's open order (cart or checkout), created if there is none, and locked for this unit."""
+        ...
+
+    async def lock_open(self, buyer_id: int, now: datetime) -> OpenOrder | None: ...
+
+    async def find_open(self, buyer_id: int) -> OpenOrder | None: ...
+
+    async def set_status(
+        self, order_id: int, old: OrderStatus, new: OrderStatus, now: datetime, detail: str = ""
+    ) -> bool:
+        """Move the order from `old` to `new` and record the event; False when it was not in `old` any more."""
+        ...
+
+    async def record(self, order_id: int, kind: EventKind, now: datetime, detail: str = "") -> None: ...
+
+    async def events(self, order_id: int) -> Sequence[OrderEvent]: ...
+
+    async def items(self, order_id: int, language: str) -> Sequence[HeldItem]: ...
+
+    async def add_units(
+        self, order_id: int, sku_id: int, quantity: int, price: Money, hold_until: datetime, maximum: int
+    ) -> int | None:
+        """Add to the SKU's line (created if missing) and restart its hold; the new quantity, or None if over
+        `maximum`."""
+        ...
+
+    async def change_quantity(self, line_id: int, old: int, new: int, hold_until: datetime | None) -> bool:
+        """Set a line's quantity if it still is `old`; a new `hold_until` restarts its hold."""
+        ...
+
+    async def delete_line(self, line_id: int, quantity: int) -> bool:
+        """Delete a line if it still holds `quantity` units."""
+        ...
+
+    async def due_reminders(self, until: datetime, now: datetime) -> Sequence[DueReminder]: ...
+
+    async def claim_reminder(self, line_ids: Sequence[int], now: datetime) -> int:
+        """Mark lines reminded; how many this call marked (0: another instance did)."""
+        ...
+
+    async def expired_holds(self, now: datetime, limit: int) -> Sequence[ExpiredHold]: ...
+
+    async def delete_expired_line(self, line_id: int, quantity: int, now: datetime) -> bool:
+        """Delete a line whose hold ended, if nobody changed or claimed it since it was read."""
+        ...
+
+    async def stop_holds(self, order_id: int, now: datetime) -> int:
+        """End the timers of the lines still held (the order was placed); how many were still held."""
+        ...
+
+    async def save_checkout(
+        self,
+        order_id: int,
+        details: ShippingDetails | None,
+        shop_currency: str,
+        currency: str,
+        rate: str,
+        subtotal: Money,
+        shipping: Money,
+        total: Money,
+    ) -> None: ...
+
+    async def quote(self, order_id: int) -> Quote | None:
+        """The rate and total the last checkout summary stored, if any."""
+        ...
+
+    async def list_for(self, buyer_id: int) -> Sequence[OrderSummary]:
+        """The buyer's orders, newest first; open ones with a zero total (the service prices them)."""
+        ...
+
+
+class WaitlistRepository(Protocol):
+    async def join(self, buyer_id: int, sku_id: int, quantity: int, now: datetime) -> int:
+        """Queue the buyer (or update their quantity, keeping their place); their 1-based position."""
+        ...
+
+    async def leave(self, buyer_id: int, sku_id: int) -> bool: ...
+
+    async def offerable(self) -> Sequence[int]:
+        """SKUs on sale with units left and someone waiting."""
+        ...
+
+    async def first(self, sku_id: int) -> WaitingEntry | None: ...
+
+    async def claim(self, entry_id: int) -> bool:
+        """Take an entry off the list; False when another instance already did."""
+        ...
+
+
+class Notifier(Protocol):
+    async def send(self, notice: Notice) -> bool:
+        """Deliver a notice to its buyer; False when they cannot be reached (e.g. they blocked the bot)."""
+        ...
+
+
+class RatesSource(Protocol):
+    async def latest(self) -> Rates: ...
 
 
 class UnitOfWork(Protocol):
@@ -36,6 +180,9 @@ class UnitOfWork(Protocol):
 
     catalogue: CatalogueRepository
     buyers: BuyerRepository
+    stock: StockRepository
+    orders: OrderRepository
+    waitlist: WaitlistRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -20,8 +21,15 @@ class DatabaseStorage(BaseStorage):
         self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
+        row_key = self.key_builder.build(key)
+        try:
+            await self._apply(row_key, values)
+        except IntegrityError:
+            # Two updates of one new conversation (a double tap) both inserted its row: apply ours to the winner's.
+            await self._apply(row_key, values)
+
+    async def _apply(self, row_key: str, values: dict[str, Any]) -> None:
         async with self.sessions() as session:
-            row_key = self.key_builder.build(key)
             row = await session.get(FsmStateTable, row_key)
             if row is None:
                 row = FsmStateTable(key=row_key)

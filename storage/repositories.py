@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,7 +13,18 @@ from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.money import Money
-from storage.tables import BuyerTable, ProductTable, ProductTranslationTable, SkuTable, utcnow
+from storage.tables import (
+    BuyerTable,
+    OrderLineTable,
+    OrderTable,
+    ProductTable,
+    ProductTranslationTable,
+    SkuTable,
+    utcnow,
+)
+
+# Orders whose units are taken off `sku.stock` but not sold yet.
+RESERVING = ("cart", "checkout", "awaiting_payment")
 
 
 def _ships_to(text: str) -> frozenset[str]:
@@ -154,6 +166,7 @@ class SqlCatalogueRepository:
                 await self.session.flush()
                 assert sku.id is not None
                 kept_skus.add(sku.id)
+                await self._subtract_reserved(sku.id, sku_row.stock)
         listed = {row.code for row in rows}
         retired = 0
         for code, product in existing.items():
@@ -167,6 +180,24 @@ class SqlCatalogueRepository:
                 retired += 1
         await self.session.flush()
         return ImportReport(products=len(rows), created=created, updated=updated, retired=retired)
+
+    async def _subtract_reserved(self, sku_id: int, in_file: int) -> None:
+        """The file counts units not yet sold; `sku.stock` is what is left to reserve, so carts and unpaid orders
+        keep their units through a re-import (one statement, so a reservation made meanwhile is counted)."""
+        lines = OrderLineTable.__table__  # type: ignore[attr-defined]
+        orders = OrderTable.__table__  # type: ignore[attr-defined]
+        skus = SkuTable.__table__  # type: ignore[attr-defined]
+        reserved = (
+            sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0))
+            .join(orders, orders.c.id == lines.c.order_id)
+            .where(lines.c.sku_id == skus.c.id, orders.c.status.in_(RESERVING))
+            .scalar_subquery()
+        )
+        left = sa.literal(in_file) - reserved
+        connection = await self.session.connection()
+        await connection.execute(
+            sa.update(skus).where(skus.c.id == sku_id).values(stock=sa.case((left > 0, left), else_=0))
+        )
 
 
 class SqlBuyerRepository:
@@ -185,6 +216,7 @@ class SqlBuyerRepository:
             subscribed=row.subscribed,
             blocked=row.blocked,
             name=row.name,
+            started=row.started,
         )
 
     async def add(self, buyer: Buyer) -> None:
@@ -197,13 +229,48 @@ class SqlBuyerRepository:
                 subscribed=buyer.subscribed,
                 blocked=buyer.blocked,
                 name=buyer.name,
+                started=buyer.started,
             )
         )
         await self.session.flush()
+
+    async def add_if_missing(self, buyer: Buyer) -> None:
+        table = BuyerTable.__table__  # type: ignore[attr-defined]
+        insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+        connection = await self.session.connection()
+        await connection.execute(
+            insert.values(
+                telegram_id=buyer.telegram_id,
+                language=buyer.language,
+                country=buyer.country,
+                currency=buyer.currency,
+                subscribed=buyer.subscribed,
+                blocked=buyer.blocked,
+                name=buyer.name,
+                started=buyer.started,
+                created_at=utcnow(),
+            ).on_conflict_do_nothing(index_elements=["telegram_id"])
+        )
 
     async def set_language(self, telegram_id: int, language: str) -> None:
         await self.session.exec(
             sa.update(BuyerTable)  # type: ignore[call-overload]
             .where(col(BuyerTable.telegram_id) == telegram_id)
             .values(language=language)
+        )
+
+    async def set_country(self, telegram_id: int, country: str | None) -> None:
+        await self._set(telegram_id, country=country)
+
+    async def set_currency(self, telegram_id: int, currency: str | None) -> None:
+        await self._set(telegram_id, currency=currency)
+
+    async def set_started(self, telegram_id: int) -> None:
+        await self._set(telegram_id, started=True)
+
+    async def _set(self, telegram_id: int, **values: object) -> None:
+        await self.session.exec(
+            sa.update(BuyerTable)  # type: ignore[call-overload]
+            .where(col(BuyerTable.telegram_id) == telegram_id)
+            .values(**values)
         )

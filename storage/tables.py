@@ -75,23 +75,55 @@ class BuyerTable(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     subscribed: bool = Field(default=False)
     blocked: bool = Field(default=False)
+    # False for someone known only from a group comment: the bot may not write to them privately yet.
+    started: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
     created_at: datetime = _timestamp()
 
 
+OPEN_ORDER = sa.text("status IN ('cart', 'checkout')")
+
+
 class OrderTable(SQLModel, table=True):
+    """An order from cart to delivery. `currency` and the amounts are what the buyer pays, locked at checkout."""
+
     __tablename__ = "orders"
+    __table_args__ = (
+        # One open cart per buyer, whatever the backend: a partial unique index.
+        sa.Index(
+            "ux_orders_open_per_buyer",
+            "buyer_id",
+            unique=True,
+            sqlite_where=OPEN_ORDER,
+            postgresql_where=OPEN_ORDER,
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     buyer_id: int = Field(sa_type=sa.BigInteger, foreign_key="buyer.telegram_id", index=True)
     status: str = Field(default="cart", max_length=24, index=True)
     currency: str = Field(max_length=3)
     total_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    subtotal_minor: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    shipping_minor: int = Field(default=0, sa_type=sa.BigInteger, sa_column_kwargs={"server_default": "0"})
+    # Units of `currency` per unit of `shop_currency`, as exact decimal text (SQLite has no exact numeric).
+    fx_rate: str | None = Field(default=None, max_length=40)
+    shop_currency: str | None = Field(default=None, max_length=3)
+    ship_country: str | None = Field(default=None, max_length=2)
+    ship_name: str | None = Field(default=None, max_length=200)
+    ship_address: str | None = Field(default=None, max_length=500)
+    ship_phone: str | None = Field(default=None, max_length=40)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
 
 class OrderLineTable(SQLModel, table=True):
+    """A SKU in an order. Its units are already taken off `sku.stock`; `hold_expires_at` says until when."""
+
     __tablename__ = "order_line"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "sku_id", name="uq_order_line_order_sku"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
@@ -99,6 +131,35 @@ class OrderLineTable(SQLModel, table=True):
     quantity: int
     unit_price_minor: int = Field(sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
+    hold_expires_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
+    reminded_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class OrderEventTable(SQLModel, table=True):
+    """Every change of an order, with when it happened: status moves, released holds, waitlist offers."""
+
+    __tablename__ = "order_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=24)
+    from_status: str | None = Field(default=None, max_length=24)
+    to_status: str | None = Field(default=None, max_length=24)
+    detail: str = Field(default="", max_length=200)
+    at: datetime = _timestamp()
+
+
+class WaitlistTable(SQLModel, table=True):
+    """Buyers waiting for a sold-out SKU, served in `id` order."""
+
+    __tablename__ = "waitlist"
+    __table_args__ = (sa.UniqueConstraint("sku_id", "buyer_id", name="uq_waitlist_sku_buyer"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku_id: int = Field(foreign_key="sku.id", index=True)
+    buyer_id: int = Field(sa_type=sa.BigInteger, foreign_key="buyer.telegram_id")
+    quantity: int
+    created_at: datetime = _timestamp()
 
 
 class FsmStateTable(SQLModel, table=True):

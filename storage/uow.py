@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 
 
@@ -19,6 +20,9 @@ class SqlUnitOfWork:
         self.session = self._sessions()
         self.catalogue = SqlCatalogueRepository(self.session)
         self.buyers = SqlBuyerRepository(self.session)
+        self.stock = SqlStockRepository(self.session)
+        self.orders = SqlOrderRepository(self.session)
+        self.waitlist = SqlWaitlistRepository(self.session)
         return self
 
     async def __aexit__(

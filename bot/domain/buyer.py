@@ -21,3 +21,4 @@ class Buyer:
     subscribed: bool = False
     blocked: bool = False
     name: str = ""
+    started: bool = True

@@ -152,9 +152,11 @@ def parse_catalogue(text: str) -> list[ProductRow]:
     column = {name: header.index(name) for name in REQUIRED_COLUMNS}
     products: dict[str, ProductRow] = {}
     seen: dict[tuple[str, str], int] = {}
+    next_line = reader.line_num + 1
     try:
         for row in reader:
-            line = reader.line_num
+            # A quoted field may span lines: a row is named by the line it starts on.
+            line, next_line = next_line, reader.line_num + 1
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != len(header):

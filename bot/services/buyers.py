@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.domain.buyer import Buyer, Role
+from bot.domain.checkout import check_country
 from bot.domain.language import pick_language
+from bot.domain.money import check_currency
 from bot.ports import UnitOfWorkFactory
 
 
@@ -49,8 +53,14 @@ class BuyerService:
             return buyer.language
         return pick_language(telegram_language, self.supported_languages, self.default_language)
 
-    async def register(self, telegram_id: int, telegram_language: str | None, name: str = "") -> Buyer:
-        """Remember a person on first contact; later calls return them as they are."""
+    async def register(
+        self, telegram_id: int, telegram_language: str | None, name: str = "", started: bool = True
+    ) -> Buyer:
+        """Remember a person on first contact; later calls return them as they are.
+
+        `started=False` registers someone known only from a group comment (the bot cannot write to them yet);
+        a later call with `started=True` (their /start) marks them reachable.
+        """
         async with self.uow() as uow:
             buyer = await uow.buyers.get(telegram_id)
             if buyer is None:
@@ -58,10 +68,31 @@ class BuyerService:
                     telegram_id=telegram_id,
                     language=pick_language(telegram_language, self.supported_languages, self.default_language),
                     name=name[:200],
+                    started=started,
                 )
                 await uow.buyers.add(buyer)
                 await uow.commit()
+            elif started and not buyer.started:
+                await uow.buyers.set_started(telegram_id)
+                await uow.commit()
+                buyer = replace(buyer, started=True)
         return buyer
+
+    async def set_country(self, telegram_id: int, country: str) -> str:
+        """Remember where the buyer lives (ISO alpha-2); raises UnknownCountry."""
+        code = check_country(country)
+        async with self.uow() as uow:
+            await uow.buyers.set_country(telegram_id, code)
+            await uow.commit()
+        return code
+
+    async def set_currency(self, telegram_id: int, currency: str | None) -> str | None:
+        """Show prices in `currency` (None: derive it from the country again); raises UnknownCurrency."""
+        code = None if currency is None else check_currency(currency)
+        async with self.uow() as uow:
+            await uow.buyers.set_currency(telegram_id, code)
+            await uow.commit()
+        return code
 
     async def choose_language(self, telegram_id: int, language: str, name: str = "") -> str:
         if language not in self.supported_languages:

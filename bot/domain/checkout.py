@@ -1,0 +1,76 @@
+"""Checkout: where to ship, to whom, and what it all costs."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.domain.cart import Cart
+from bot.domain.catalog_file import COUNTRIES
+from bot.domain.money import Money
+
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,30}$")
+
+
+class InvalidDetails(ValueError):
+    """A shipping detail the shop cannot use; `field` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(f"invalid {field}")
+        self.field = field
+
+
+class UnknownCountry(ValueError):
+    """Not an ISO 3166 alpha-2 country code."""
+
+    def __init__(self, country: str) -> None:
+        super().__init__(country)
+        self.country = country
+
+
+def check_country(country: str) -> str:
+    code = country.strip().upper()
+    if code not in COUNTRIES:
+        raise UnknownCountry(country)
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class ShippingDetails:
+    country: str
+    name: str
+    address: str
+    phone: str
+
+    def __post_init__(self) -> None:
+        if self.country.strip().upper() not in COUNTRIES:
+            raise InvalidDetails("country")
+        if not 1 <= len(self.name.strip()) <= 200:
+            raise InvalidDetails("name")
+        if not 5 <= len(self.address.strip()) <= 500:
+            raise InvalidDetails("address")
+        if not _PHONE.match(self.phone.strip()) or sum(c.isdigit() for c in self.phone) < 5:
+            raise InvalidDetails("phone")
+        object.__setattr__(self, "country", self.country.strip().upper())
+        object.__setattr__(self, "name", self.name.strip())
+        object.__setattr__(self, "address", self.address.strip())
+        object.__setattr__(self, "phone", self.phone.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class CheckoutSummary:
+    cart: Cart
+    shipping_fee: Money
+    total: Money
+    currency: str
+    rate: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What the last checkout summary showed: the rate it locked and the total at that rate."""
+
+    currency: str
+    rate: Decimal
+    total: Money

@@ -1,0 +1,38 @@
+"""What the core tells a buyer outside a reply; the chat layer renders each in the buyer's language."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.cart import Cart, CartLine
+
+
+@dataclass(frozen=True, slots=True)
+class HoldEndingSoon:
+    buyer_id: int
+    language: str
+    expires_at: datetime
+    cart: Cart
+
+
+@dataclass(frozen=True, slots=True)
+class HoldExpired:
+    """These lines' holds ended and their units went back on sale."""
+
+    buyer_id: int
+    language: str
+    lines: tuple[CartLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class WaitlistOffer:
+    """Units the buyer waited for are now in their cart, held until `expires_at`."""
+
+    buyer_id: int
+    language: str
+    line: CartLine
+    expires_at: datetime
+
+
+Notice = HoldEndingSoon | HoldExpired | WaitlistOffer

@@ -1,0 +1,300 @@
+"""The cart: add by button or by keyword, change and remove lines; every unit added is held for the buyer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from bot.domain.buyer import Buyer
+from bot.domain.cart import AddedToCart, Cart, HeldItem, build_cart
+from bot.domain.fx import Rates, currency_for_country
+from bot.domain.keyword import closest_codes, parse_keyword_order
+from bot.domain.orders import OrderStatus, check_transition
+from bot.ports import RatesSource, UnitOfWork, UnitOfWorkFactory
+from bot.services.catalog import ProductNotFound
+
+Clock = Callable[[], datetime]
+
+__all__ = [
+    "CartChanged",
+    "CartService",
+    "Clock",
+    "EmptyCart",
+    "NotAKeywordOrder",
+    "NotEnoughStock",
+    "Pricing",
+    "ProductNotFound",
+    "QuantityLimit",
+    "SoldOut",
+    "UnknownCode",
+    "UnknownVariant",
+    "VariantNeeded",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class SoldOut(Exception):
+    """No unit of the SKU is left to reserve: offer the waitlist."""
+
+    def __init__(self, sku_id: int, variant: str, code: str) -> None:
+        super().__init__(f"{code} {variant} is sold out".strip())
+        self.sku_id = sku_id
+        self.variant = variant
+        self.code = code
+
+
+class NotEnoughStock(Exception):
+    def __init__(self, available: int) -> None:
+        super().__init__(f"only {available} left")
+        self.available = available
+
+
+class QuantityLimit(Exception):
+    def __init__(self, maximum: int) -> None:
+        super().__init__(f"at most {maximum} per line")
+        self.maximum = maximum
+
+
+class NotAKeywordOrder(ValueError):
+    """The message is not a keyword order; let it fall through to other handlers."""
+
+
+class UnknownCode(LookupError):
+    def __init__(self, code: str, suggestions: list[str]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.suggestions = suggestions
+
+
+class VariantNeeded(LookupError):
+    def __init__(self, code: str, variants: list[str]) -> None:
+        super().__init__(code)
+        self.code = code
+        self.variants = variants
+
+
+class UnknownVariant(LookupError):
+    def __init__(self, code: str, variant: str, variants: list[str]) -> None:
+        super().__init__(f"{code} {variant}")
+        self.code = code
+        self.variant = variant
+        self.variants = variants
+
+
+class CartChanged(Exception):
+    """The cart changed (a hold ended, a line was added) since the buyer last saw it: show it again."""
+
+
+class EmptyCart(Exception):
+    """Nothing in the cart."""
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """Prices in the buyer's currency: the one they chose, else their country's, else the shop's."""
+
+    rates_source: RatesSource
+    shop_currency: str
+
+    async def rates(self) -> Rates:
+        return await self.rates_source.latest()
+
+    async def currencies(self) -> list[str]:
+        rates = await self.rates()
+        return sorted({rates.base, *rates.rates})
+
+    def currency_for(self, buyer: Buyer | None, rates: Rates) -> str:
+        if buyer is not None:
+            country_currency = currency_for_country(buyer.country) if buyer.country else None
+            for currency in (buyer.currency, country_currency):
+                if currency and rates.knows(currency) and rates.knows(self.shop_currency):
+                    return currency
+        return self.shop_currency
+
+    def cart(
+        self,
+        order_id: int | None,
+        buyer_id: int,
+        items: Sequence[HeldItem],
+        rates: Rates,
+        currency: str,
+        rate: Decimal | None = None,
+    ) -> Cart:
+        return build_cart(order_id, buyer_id, items, rates, self.shop_currency, currency, rate)
+
+    async def view(self, uow: UnitOfWork, buyer_id: int, order_id: int | None, language: str, rates: Rates) -> Cart:
+        """The buyer's cart as it is inside the open unit of work."""
+        currency = self.currency_for(await uow.buyers.get(buyer_id), rates)
+        items = await uow.orders.items(order_id, language) if order_id is not None else ()
+        return self.cart(order_id, buyer_id, items, rates, currency)
+
+
+async def leave_checkout(uow: UnitOfWork, order_id: int, status: OrderStatus, now: datetime, why: str) -> None:
+    """A cart that changes during checkout goes back to being a cart: the summary the buyer saw is stale."""
+    if status is OrderStatus.CHECKOUT:
+        check_transition(status, OrderStatus.CART)
+        await uow.orders.set_status(order_id, status, OrderStatus.CART, now, why)
+
+
+class CartService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        pricing: Pricing,
+        hold_minutes: int = 15,
+        max_quantity: int = 10,
+        keyword_prefixes: Sequence[str] = ("#", "sold", "buy"),
+        clock: Clock = utc_now,
+    ) -> None:
+        self.uow = uow
+        self.pricing = pricing
+        self.hold = timedelta(minutes=hold_minutes)
+        self.max_quantity = max_quantity
+        self.keyword_prefixes = tuple(keyword_prefixes)
+        self.clock = clock
+
+    async def add(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> AddedToCart:
+        """Reserve `quantity` units for the buyer and put them in their cart, held for the hold time."""
+        if not 1 <= quantity <= self.max_quantity:
+            raise QuantityLimit(self.max_quantity)
+        rates = await self.pricing.rates()
+        now = self.clock()
+        async with self.uow() as uow:
+            # The chat layer registers buyers; one who was not (a button on a forwarded card) is not refused.
+            await uow.buyers.add_if_missing(Buyer(telegram_id=buyer_id, language=language))
+            cart = await uow.orders.open_cart(buyer_id, self.pricing.shop_currency, now)
+            sku = await uow.stock.sku(sku_id)
+            if sku is None:
+                raise ProductNotFound(sku_id)
+            if not await uow.stock.reserve(sku_id, quantity):
+                left = await uow.stock.sku(sku_id)
+                available = 0 if left is None else left.stock
+                if available <= 0:
+                    raise SoldOut(sku_id, sku.variant, sku.code)
+                raise NotEnoughStock(available)
+            total = await uow.orders.add_units(
+                cart.order_id, sku_id, quantity, sku.price, now + self.hold, self.max_quantity
+            )
+            if total is None:
+                raise QuantityLimit(self.max_quantity)
+            await leave_checkout(uow, cart.order_id, cart.status, now, f"added sku {sku_id}")
+            view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
+            await uow.commit()
+        line = next(line for line in view.lines if line.sku_id == sku_id)
+        return AddedToCart(cart=view, line=line, quantity_added=quantity)
+
+    async def add_by_keyword(self, buyer_id: int, text: str, language: str) -> AddedToCart:
+        order = parse_keyword_order(text, self.keyword_prefixes)
+        if order is None:
+            raise NotAKeywordOrder(text)
+        async with self.uow() as uow:
+            product = await uow.catalogue.get_by_code(order.code)
+            codes = await uow.stock.active_codes() if product is None else ()
+        if product is None:
+            raise UnknownCode(order.code, closest_codes(order.code, codes))
+        variants = [sku.variant for sku in product.skus]
+        variant, quantity = order.variant, order.quantity
+        by_name = {sku.variant.casefold(): sku for sku in product.skus}
+        if variant is None and product.has_variants and str(quantity).casefold() in by_name:
+            # "A12 42" names shoe size 42 rather than 42 pairs, when 42 is one of the product's variants.
+            variant, quantity = str(quantity), 1
+        if variant is None:
+            if len(product.skus) != 1:
+                raise VariantNeeded(product.code, variants)
+            sku = product.skus[0]
+        else:
+            found = by_name.get(variant.casefold())
+            if found is None:
+                raise UnknownVariant(product.code, variant, variants)
+            sku = found
+        return await self.add(buyer_id, sku.id, quantity, language)
+
+    async def view(self, buyer_id: int, language: str) -> Cart:
+        rates = await self.pricing.rates()
+        async with self.uow() as uow:
+            cart = await uow.orders.find_open(buyer_id)
+            return await self.pricing.view(uow, buyer_id, None if cart is None else cart.order_id, language, rates)
+
+    async def set_quantity(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> Cart:
+        """Change a line's quantity (0 removes it); more units are reserved first, fewer go back on sale."""
+        if quantity == 0:
+            return await self.remove(buyer_id, sku_id, language)
+        if not 1 <= quantity <= self.max_quantity:
+            raise QuantityLimit(self.max_quantity)
+        rates = await self.pricing.rates()
+        now = self.clock()
+        async with self.uow() as uow:
+            cart = await uow.orders.lock_open(buyer_id, now)
+            item = await self._item(uow, cart.order_id if cart else None, sku_id, language)
+            if cart is None or item is None:
+                raise CartChanged(sku_id)
+            change = quantity - item.quantity
+            if change > 0 and not await uow.stock.reserve(sku_id, change):
+                left = await uow.stock.sku(sku_id)
+                available = 0 if left is None else left.stock
+                if available <= 0:
+                    raise SoldOut(sku_id, item.variant, item.code)
+                raise NotEnoughStock(available)
+            if change < 0:
+                await uow.stock.release(sku_id, -change)
+            hold_until = now + self.hold if change > 0 else None
+            if change and not await uow.orders.change_quantity(item.line_id, item.quantity, quantity, hold_until):
+                raise CartChanged(sku_id)
+            if change:
+                await leave_checkout(uow, cart.order_id, cart.status, now, f"changed sku {sku_id}")
+            view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
+            await uow.commit()
+        return view
+
+    async def remove(self, buyer_id: int, sku_id: int, language: str) -> Cart:
+        rates = await self.pricing.rates()
+        now = self.clock()
+        async with self.uow() as uow:
+            cart = await uow.orders.lock_open(buyer_id, now)
+            if cart is None:
+                return await self.pricing.view(uow, buyer_id, None, language, rates)
+            item = await self._item(uow, cart.order_id, sku_id, language)
+            if item is not None:
+                await self._release(uow, item)
+                await leave_checkout(uow, cart.order_id, cart.status, now, f"removed sku {sku_id}")
+            view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
+            await uow.commit()
+        return view
+
+    async def empty(self, buyer_id: int) -> None:
+        now = self.clock()
+        async with self.uow() as uow:
+            cart = await uow.orders.lock_open(buyer_id, now)
+            if cart is None:
+                return
+            # Sorted by SKU, so two units of work releasing several SKUs lock them in the same order.
+            for item in sorted(await uow.orders.items(cart.order_id, "en"), key=lambda held: held.sku_id):
+                await self._release(uow, item)
+            await leave_checkout(uow, cart.order_id, cart.status, now, "emptied")
+            await uow.commit()
+
+    async def claim(self, buyer_id: int, token: str, language: str) -> Cart:
+        """/start from a group deep link: the buyer can now be written to; their cart is already theirs."""
+        async with self.uow() as uow:
+            if await uow.buyers.get(buyer_id) is not None:
+                await uow.buyers.set_started(buyer_id)
+                await uow.commit()
+        return await self.view(buyer_id, language)
+
+    @staticmethod
+    async def _item(uow: UnitOfWork, order_id: int | None, sku_id: int, language: str) -> HeldItem | None:
+        if order_id is None:
+            return None
+        return next((item for item in await uow.orders.items(order_id, language) if item.sku_id == sku_id), None)
+
+    @staticmethod
+    async def _release(uow: UnitOfWork, item: HeldItem) -> None:
+        await uow.stock.release(item.sku_id, item.quantity)
+        if not await uow.orders.delete_line(item.line_id, item.quantity):
+            raise CartChanged(item.sku_id)

@@ -1,0 +1,94 @@
+"""Waitlists: buyers queue for a sold-out SKU; units that come back go to them in order, each with a hold."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain.notices import WaitlistOffer
+from bot.domain.orders import EventKind
+from bot.ports import Notifier, UnitOfWorkFactory
+from bot.services.cart import Clock, Pricing, ProductNotFound, QuantityLimit, leave_checkout, utc_now
+
+
+class WaitlistService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        pricing: Pricing,
+        notifier: Notifier,
+        hold_minutes: int = 15,
+        max_quantity: int = 10,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.uow = uow
+        self.pricing = pricing
+        self.notifier = notifier
+        self.hold = timedelta(minutes=hold_minutes)
+        self.max_quantity = max_quantity
+        self.clock = clock
+
+    async def join(self, buyer_id: int, sku_id: int, quantity: int = 1) -> int:
+        """Queue for `quantity` units (joining again changes the quantity, keeping the place); the position."""
+        if not 1 <= quantity <= self.max_quantity:
+            raise QuantityLimit(self.max_quantity)
+        async with self.uow() as uow:
+            if await uow.stock.sku(sku_id) is None:
+                raise ProductNotFound(sku_id)
+            position = await uow.waitlist.join(buyer_id, sku_id, quantity, self.clock())
+            await uow.commit()
+        return position
+
+    async def leave(self, buyer_id: int, sku_id: int) -> None:
+        async with self.uow() as uow:
+            await uow.waitlist.leave(buyer_id, sku_id)
+            await uow.commit()
+
+    async def offer_restocked(self, sku_ids: list[int] | None = None, now: datetime | None = None) -> int:
+        """Offer units on sale to waiting buyers (after a re-import, or released holds); offers made.
+
+        Strictly first come, first served: when the first buyer wants more than is left, later ones wait too.
+        """
+        now = now or self.clock()
+        async with self.uow() as uow:
+            offerable = await uow.waitlist.offerable()
+        wanted = set(offerable if sku_ids is None else sku_ids)
+        offers = 0
+        for sku_id in (sku for sku in offerable if sku in wanted):
+            while (offered := await self._offer_next(sku_id, now)) is not None:
+                offers += offered
+        return offers
+
+    async def _offer_next(self, sku_id: int, now: datetime) -> int | None:
+        """Offer the SKU to the first buyer waiting: 1 offered, 0 skipped (try the next), None: stop here."""
+        rates = await self.pricing.rates()
+        async with self.uow() as uow:
+            entry = await uow.waitlist.first(sku_id)
+        if entry is None:
+            return None
+        expires_at = now + self.hold
+        async with self.uow() as uow:
+            cart = await uow.orders.open_cart(entry.buyer_id, self.pricing.shop_currency, now)
+            sku = await uow.stock.sku(sku_id)
+            if sku is None or not await uow.stock.reserve(sku_id, entry.quantity):
+                return None
+            if not await uow.waitlist.claim(entry.entry_id):
+                return 0  # another instance served this buyer; look at the next one
+            added = await uow.orders.add_units(
+                cart.order_id, sku_id, entry.quantity, sku.price, expires_at, self.max_quantity
+            )
+            if added is None:
+                # Their cart already holds the most allowed: drop them from the list rather than block it.
+                await uow.rollback()
+                async with self.uow() as drop:
+                    await drop.waitlist.claim(entry.entry_id)
+                    await drop.commit()
+                return 0
+            await uow.orders.record(cart.order_id, EventKind.WAITLIST_OFFER, now, f"sku {sku_id} x{entry.quantity}")
+            await leave_checkout(uow, cart.order_id, cart.status, now, f"waitlist offer sku {sku_id}")
+            buyer = await uow.buyers.get(entry.buyer_id)
+            language = buyer.language if buyer else "en"
+            view = await self.pricing.view(uow, entry.buyer_id, cart.order_id, language, rates)
+            await uow.commit()
+        line = next(line for line in view.lines if line.sku_id == sku_id)
+        await self.notifier.send(WaitlistOffer(entry.buyer_id, language, line, expires_at))
+        return 1

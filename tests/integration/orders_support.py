@@ -1,0 +1,132 @@
+"""Shared set-up for the ordering tests: a small shop, buyers, fakes for the outside world, a clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.buyer import Buyer
+from bot.domain.fx import Rates
+from bot.domain.money import Money
+from bot.domain.notices import Notice
+from bot.domain.shipping import EU_COUNTRIES, ShippingTable
+from bot.services.cart import CartService, Pricing
+from bot.services.catalog import CatalogueService
+from bot.services.checkout import CheckoutService
+from bot.services.holds import HoldService
+from bot.services.orders import OrderService
+from bot.services.waitlist import WaitlistService
+from storage.uow import SqlUnitOfWorkFactory
+
+CATALOGUE = """code,variant,title,description,price,currency,stock,ships_to,image_url,title.de
+A12,S,Silk scarf,Soft,19.90,EUR,3,*,,Seidenschal
+A12,M,,,19.90,EUR,2,,,
+A12,L,,,19.90,EUR,0,,,
+B7,,Leather belt,Brown,25.00,EUR,5,DE FR,,Ledergürtel
+C3,,Tea set,Porcelain,3000,JPY,4,*,,
+"""
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+RATES = Rates(
+    base="EUR",
+    rates={"USD": Decimal("1.0850"), "JPY": Decimal("161.25"), "KWD": Decimal("0.3331"), "GBP": Decimal("0.8420")},
+)
+SHIPPING = ShippingTable(
+    fees={"DE": Money(490, "EUR"), "EU": Money(790, "EUR"), "*": Money(1990, "EUR")},
+    zones={"EU": EU_COUNTRIES},
+)
+
+
+class StaticRates:
+    def __init__(self, rates: Rates = RATES) -> None:
+        self.rates = rates
+
+    async def latest(self) -> Rates:
+        return self.rates
+
+
+@dataclass
+class RecordingNotifier:
+    sent: list[Notice] = field(default_factory=list)
+
+    async def send(self, notice: Notice) -> bool:
+        self.sent.append(notice)
+        return True
+
+
+@dataclass
+class Clock:
+    now: datetime = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, minutes: float) -> datetime:
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+
+@dataclass
+class Shop:
+    uow: SqlUnitOfWorkFactory
+    clock: Clock
+    notifier: RecordingNotifier
+    cart: CartService
+    waitlist: WaitlistService
+    holds: HoldService
+    checkout: CheckoutService
+    orders: OrderService
+    skus: dict[str, int]
+
+
+def make_shop(uow: SqlUnitOfWorkFactory, skus: dict[str, int] | None = None, max_quantity: int = 10) -> Shop:
+    clock = Clock()
+    notifier = RecordingNotifier()
+    pricing = Pricing(StaticRates(), "EUR")
+    waitlist = WaitlistService(uow, pricing, notifier, hold_minutes=15, max_quantity=max_quantity, clock=clock)
+    return Shop(
+        uow=uow,
+        clock=clock,
+        notifier=notifier,
+        cart=CartService(uow, pricing, hold_minutes=15, max_quantity=max_quantity, clock=clock),
+        waitlist=waitlist,
+        holds=HoldService(uow, pricing, notifier, waitlist, reminder_minutes=5),
+        checkout=CheckoutService(uow, pricing, SHIPPING, clock=clock),
+        orders=OrderService(uow, pricing),
+        skus=skus or {},
+    )
+
+
+async def open_shop(uow: SqlUnitOfWorkFactory, buyers: int = 5, **kwargs: int) -> Shop:
+    """Import the catalogue and register buyers 1..`buyers` (buyer 2 lives in Japan, buyer 3 chose USD)."""
+    await CatalogueService(uow).import_file(CATALOGUE)
+    async with uow() as unit:
+        for telegram_id in range(1, buyers + 1):
+            country = {2: "JP"}.get(telegram_id)
+            currency = {3: "USD"}.get(telegram_id)
+            await unit.buyers.add(Buyer(telegram_id=telegram_id, language="en", country=country, currency=currency))
+        await unit.commit()
+    skus: dict[str, int] = {}
+    async with uow() as unit:
+        for code in ("A12", "B7", "C3"):
+            product = await unit.catalogue.get_by_code(code)
+            assert product is not None
+            for sku in product.skus:
+                skus[f"{code} {sku.variant}".strip()] = sku.id
+    return make_shop(uow, skus, **kwargs)
+
+
+async def stock_of(engine: AsyncEngine, sku_id: int) -> int:
+    async with engine.connect() as connection:
+        return int(
+            (await connection.execute(sa.text("SELECT stock FROM sku WHERE id = :id"), {"id": sku_id})).scalar_one()
+        )
+
+
+async def scalar(engine: AsyncEngine, sql: str, **params: object) -> object:
+    async with engine.connect() as connection:
+        return (await connection.execute(sa.text(sql), params)).scalar_one()

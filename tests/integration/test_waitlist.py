@@ -1,0 +1,75 @@
+"""Waitlists: released and restocked units go to waiting buyers in order, each with its own hold."""
+
+from __future__ import annotations
+
+import asyncio
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.domain.notices import HoldExpired, WaitlistOffer
+from bot.domain.orders import EventKind
+from bot.services.catalog import CatalogueService
+from storage.uow import SqlUnitOfWorkFactory
+from tests.integration.orders_support import CATALOGUE, START, open_shop, stock_of
+
+
+async def test_released_units_go_to_the_waitlist_in_order(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")
+    assert await shop.waitlist.join(2, medium, 1) == 1
+    assert await shop.waitlist.join(3, medium, 1) == 2
+    assert await shop.waitlist.join(4, medium, 1) == 3
+    await shop.waitlist.leave(3, medium)
+    assert await shop.waitlist.join(2, medium, 1) == 1  # joining again keeps the place
+
+    now = shop.clock.advance(15)
+    assert await shop.holds.expire_due(now) == 2
+    offers = [notice for notice in shop.notifier.sent if isinstance(notice, WaitlistOffer)]
+    assert [(offer.buyer_id, offer.line.quantity) for offer in offers] == [(2, 1), (4, 1)]
+    assert all(offer.expires_at == START.replace(minute=30) for offer in offers)
+    assert [notice.buyer_id for notice in shop.notifier.sent if isinstance(notice, HoldExpired)] == [1]
+    assert await stock_of(engine, medium) == 0
+    second = await shop.cart.view(2, "en")
+    assert [(line.variant, line.quantity) for line in second.lines] == [("M", 1)]
+    assert second.lines[0].unit_price.currency == "JPY"
+    async with uow_factory() as uow:
+        assert second.order_id is not None
+        assert [event.kind for event in await uow.orders.events(second.order_id)] == [EventKind.WAITLIST_OFFER]
+
+
+async def test_restocked_units_are_offered_once_even_by_two_instances(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    large = shop.skus["A12 L"]
+    for buyer in (1, 2, 3):
+        await shop.waitlist.join(buyer, large, 2 if buyer == 2 else 1)
+    async with engine.begin() as connection:  # what a catalogue re-import does
+        await connection.execute(sa.text("UPDATE sku SET stock = 2 WHERE id = :id"), {"id": large})
+    now = shop.clock.now
+    offered = await asyncio.gather(shop.waitlist.offer_restocked([large], now), shop.waitlist.offer_restocked(now=now))
+    assert sum(offered) == 1  # buyer 2 wants 2, only 1 left after buyer 1: strictly in order, 3 waits too
+    assert [notice.buyer_id for notice in shop.notifier.sent] == [1]
+    assert await stock_of(engine, large) == 1
+    assert await shop.waitlist.join(2, large, 1) == 1
+    assert await shop.waitlist.offer_restocked(now=now) == 1
+    assert await stock_of(engine, large) == 0
+    assert await shop.waitlist.join(3, large, 1) == 1
+
+
+async def test_a_re_import_keeps_units_held_in_carts_off_sale(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    belt = shop.skus["B7"]
+    await shop.cart.add(1, belt, 2, "en")
+    await CatalogueService(uow_factory).import_file(CATALOGUE)  # the same file again: 5 belts not yet sold
+    assert await stock_of(engine, belt) == 3
+    await CatalogueService(uow_factory).import_file(CATALOGUE.replace("Brown,25.00,EUR,5", "Brown,25.00,EUR,9"))
+    assert await stock_of(engine, belt) == 7
+    await shop.holds.expire_due(shop.clock.advance(15))
+    assert await stock_of(engine, belt) == 9

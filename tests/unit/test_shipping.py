@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from bot.domain.money import Money
+from bot.domain.shipping import EU_COUNTRIES, ShippingTable
+
+FEES = ShippingTable(
+    fees={"DE": Money(490, "EUR"), "EU": Money(790, "EUR"), "NORDIC": Money(1290, "EUR"), "*": Money(1990, "EUR")},
+    zones={"EU": EU_COUNTRIES, "NORDIC": frozenset({"NO", "IS", "SE"})},
+)
+
+
+def test_a_country_entry_wins_over_its_zone() -> None:
+    assert FEES.fee_for("DE") == Money(490, "EUR")
+    assert FEES.fee_for("de") == Money(490, "EUR")
+
+
+def test_a_zone_wins_over_everywhere() -> None:
+    assert FEES.fee_for("FR") == Money(790, "EUR")
+    assert FEES.fee_for("NO") == Money(1290, "EUR")
+
+
+def test_a_country_in_two_zones_always_gets_the_same_one() -> None:
+    assert FEES.fee_for("SE") == Money(790, "EUR")  # "EU" sorts before "NORDIC"
+
+
+def test_everywhere_else_pays_the_star_fee() -> None:
+    assert FEES.fee_for("US") == Money(1990, "EUR")
+
+
+def test_without_a_star_fee_the_shop_does_not_ship_elsewhere() -> None:
+    table = ShippingTable(fees={"EU": Money(500, "EUR")}, zones={"EU": EU_COUNTRIES})
+    assert table.fee_for("IT") == Money(500, "EUR")
+    assert table.fee_for("US") is None
+
+
+def test_a_zone_without_a_fee_falls_through() -> None:
+    table = ShippingTable(fees={"*": Money(100, "EUR")}, zones={"EU": EU_COUNTRIES})
+    assert table.fee_for("IT") == Money(100, "EUR")
