@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,18 +16,30 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.types import BotCommand, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.config import Settings
 from bot.services.buyers import BuyerService
+from bot.services.cart import CartService, Pricing
 from bot.services.catalog import CatalogueService
+from bot.services.checkout import CheckoutService
+from bot.services.holds import HoldService
+from bot.services.orders import OrderService
+from bot.services.waitlist import WaitlistService
 from handlers import get_routers
+from handlers.notifier import TelegramNotifier
 from handlers.views import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.uow import SqlUnitOfWorkFactory
 
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
+HOLD_SWEEP_SECONDS = 5
+# Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
+# connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
+CONCURRENT_UPDATES = 15
 
 
 class TranslationsMissing(RuntimeError):
@@ -66,18 +79,48 @@ class Application:
     i18n: I18n
     buyers: BuyerService
     catalogue: CatalogueService
+    holds: HoldService
+    notifier: TelegramNotifier
+    rates_source: FileRatesSource | HttpRatesSource
 
     def make_bot(self) -> Bot:
+        """The bot that polls; notices from the scheduler go out through it too."""
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.settings.telegram_api_url))
-        return Bot(
+        bot = Bot(
             token=self.settings.require_token(),
             session=session,
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
+        self.notifier.attach(bot)
+        return bot
+
+    async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
+        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`)."""
+        await self.dispatcher.start_polling(
+            bot,
+            handle_signals=handle_signals,
+            close_bot_session=True,
+            polling_timeout=polling_timeout,
+            tasks_concurrency_limit=CONCURRENT_UPDATES,
+        )
+
+    def make_scheduler(self) -> AsyncIOScheduler:
+        """Hold reminders and expiry every few seconds; start it with the polling, shut it down after."""
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            sweep_holds,
+            "interval",
+            seconds=HOLD_SWEEP_SECONDS,
+            args=(self.holds,),
+            id="sweep_holds",
+            max_instances=1,
+            coalesce=True,
+        )
+        return scheduler
 
     async def set_commands(self, bot: Bot) -> None:
         """The command menu, in every language the shop speaks."""
-        names = ("catalog", "language", "help")
+        names = ("catalog", "cart", "checkout", "orders", "currency", "language", "help")
         for language in self.settings.supported_languages:
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()
@@ -86,6 +129,8 @@ class Application:
             await bot.set_my_commands(commands, language_code=code)
 
     async def close(self) -> None:
+        if isinstance(self.rates_source, HttpRatesSource):
+            await self.rates_source.close()
         await self.dispatcher.storage.close()
         await self.engine.dispose()
 
@@ -108,6 +153,15 @@ def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     return DatabaseStorage(make_sessionmaker(engine))
 
 
+def make_dispatcher(storage: BaseStorage, i18n: I18n, buyers: BuyerService, **dependencies: Any) -> Dispatcher:
+    """The routers, the language middleware, and what handlers receive by name (services and a few settings)."""
+    dispatcher = Dispatcher(storage=storage, buyers=buyers, **dependencies)
+    for router in get_routers():
+        dispatcher.include_router(router)
+    BuyerLocaleMiddleware(i18n, buyers).setup(dispatcher)
+    return dispatcher
+
+
 def build(settings: Settings) -> Application:
     engine = make_engine(settings.database_url)
     uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
@@ -120,11 +174,54 @@ def build(settings: Settings) -> Application:
     )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size)
     i18n = load_i18n(settings)
-
-    dispatcher = Dispatcher(storage=make_fsm_storage(settings, engine), buyers=buyers, catalogue=catalogue)
-    for router in get_routers():
-        dispatcher.include_router(router)
-    BuyerLocaleMiddleware(i18n, buyers).setup(dispatcher)
-    return Application(
-        settings=settings, engine=engine, dispatcher=dispatcher, i18n=i18n, buyers=buyers, catalogue=catalogue
+    notifier = TelegramNotifier(i18n)
+    rates_source = make_rates_source(settings.fx_rates_file, settings.fx_rates_url)
+    pricing = Pricing(rates_source=rates_source, shop_currency=settings.shop_currency)
+    cart = CartService(
+        uow,
+        pricing,
+        hold_minutes=settings.hold_minutes,
+        max_quantity=settings.max_quantity,
+        keyword_prefixes=settings.keyword_prefixes,
     )
+    waitlist = WaitlistService(
+        uow, pricing, notifier, hold_minutes=settings.hold_minutes, max_quantity=settings.max_quantity
+    )
+    holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
+    dispatcher = make_dispatcher(
+        make_fsm_storage(settings, engine),
+        i18n,
+        buyers,
+        catalogue=catalogue,
+        cart=cart,
+        waitlist=waitlist,
+        pricing=pricing,
+        checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
+        orders=OrderService(uow, pricing),
+        shop_currency=settings.shop_currency,
+        max_quantity=settings.max_quantity,
+        keyword_prefixes=tuple(settings.keyword_prefixes),
+        keyword_group_ids=frozenset(settings.keyword_group_ids),
+    )
+    return Application(
+        settings=settings,
+        engine=engine,
+        dispatcher=dispatcher,
+        i18n=i18n,
+        buyers=buyers,
+        catalogue=catalogue,
+        holds=holds,
+        notifier=notifier,
+        rates_source=rates_source,
+    )
+
+
+async def sweep_holds(holds: HoldService) -> None:
+    """Remind buyers whose holds end soon, then release the ended ones (and offer them to waitlists).
+
+    A failed reminder round must not keep stock on hold: expiry runs anyway; the scheduler logs the failure."""
+    now = datetime.now(UTC)
+    try:
+        await holds.remind_due(now)
+    finally:
+        await holds.expire_due(now)

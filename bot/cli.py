@@ -85,9 +85,9 @@ def catalog_import(
     try:
         report = asyncio.run(_import(settings, text, file.resolve().parent))
     except CatalogueFileError as exc:
-        errors.print(f"[red]{file}: refused, nothing was imported[/red]")
+        errors.print(f"[red]{file}: refused, nothing was imported[/red]", soft_wrap=True)
         for problem in exc.problems:
-            errors.print(f"  {file}:{problem.line}: {problem.reason}", markup=False, highlight=False)
+            errors.print(f"  {file}:{problem.line}: {problem.reason}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     table = Table(title=f"imported {file.name}")
     for name in ("products", "created", "updated", "retired"):
@@ -139,10 +139,10 @@ def main() -> None:
     try:
         app()
     except SettingsError as exc:
-        errors.print(str(exc), markup=False, highlight=False)
+        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except Fatal as exc:
-        errors.print(str(exc), markup=False, highlight=False)
+        errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -15,10 +15,14 @@ async def run_bot(settings: Settings) -> None:
     await upgrade(settings.database_url)
     application = build(settings)
     bot = application.make_bot()
+    scheduler = application.make_scheduler()
     try:
         await application.set_commands(bot)
         await bot.delete_webhook(drop_pending_updates=False)
+        scheduler.start()
         log.info("polling %s", settings.telegram_api_url)
-        await application.dispatcher.start_polling(bot, handle_signals=True, close_bot_session=True)
+        await application.poll(bot)
     finally:
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await application.close()

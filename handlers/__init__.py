@@ -6,7 +6,17 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import catalog, fallback, language, start
+    from handlers import cart, catalog, checkout, fallback, keyword, language, orders, start
 
-    # The fallback router goes last: it answers whatever no feature claimed.
-    return [start.router, language.router, catalog.router, fallback.router]
+    # Commands first; then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
+    # any other text that parses as one; the fallback router goes last: it answers whatever no feature claimed.
+    return [
+        start.router,
+        language.router,
+        catalog.router,
+        cart.router,
+        orders.router,
+        checkout.router,
+        keyword.router,
+        fallback.router,
+    ]

@@ -16,3 +16,39 @@ class ProductCb(CallbackData, prefix="prod"):
 
 class LanguageCb(CallbackData, prefix="lang"):
     code: str
+
+
+class VariantCb(CallbackData, prefix="var"):
+    """A variant chosen on a product card: show the quantity picker (sku_id 0: back to the variants)."""
+
+    product_id: int
+    sku_id: int = 0
+    quantity: int = 1
+    page: int = 0  # the catalogue page the card was opened from, for its Back button
+
+
+class AddToCartCb(CallbackData, prefix="add"):
+    sku_id: int
+    quantity: int
+
+
+class CartCb(CallbackData, prefix="cart"):
+    """An action on the buyer's cart: show, set (a line's quantity; 0 removes it), drop, empty, checkout."""
+
+    action: str
+    sku_id: int = 0
+    quantity: int = 0
+
+
+class WaitlistCb(CallbackData, prefix="wait"):
+    action: str  # join | leave
+    sku_id: int
+
+
+class CheckoutCb(CallbackData, prefix="co"):
+    action: str  # country | confirm | cancel
+    value: str = ""
+
+
+class CurrencyCb(CallbackData, prefix="cur"):
+    code: str  # an ISO 4217 code, or "auto"

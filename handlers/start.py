@@ -1,17 +1,37 @@
-"""/start greets in the buyer's language; /help lists the commands for the person's role."""
+"""/start greets in the buyer's language (from a group's deep link: shows what they ordered there);
+/help lists the commands for the person's role."""
 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, CommandStart
+from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
+from bot.services.cart import CartService
+from handlers.keyword import CLAIM_PREFIX
+from handlers.order_views import cart_screen, claim_gone_text, claimed_heading
 from handlers.views import help_text
 
 router = Router(name="start")
+
+
+@router.message(CommandStart(deep_link=True, magic=F.args.startswith(CLAIM_PREFIX)), F.from_user)
+async def start_with_claim(
+    message: Message, command: CommandObject, buyers: BuyerService, cart: CartService, locale: str
+) -> None:
+    """A group commenter who could not be written to follows the deep link: what they ordered becomes their cart."""
+    user = message.from_user
+    assert user is not None and command.args is not None
+    await buyers.register(user.id, user.language_code, user.full_name)
+    claimed = await cart.claim(user.id, command.args.removeprefix(CLAIM_PREFIX), locale)
+    if claimed.is_empty:
+        await message.answer(claim_gone_text())
+        return
+    screen = cart_screen(claimed, locale, heading=claimed_heading(user.first_name))
+    await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
 @router.message(CommandStart(), F.from_user)

@@ -14,6 +14,7 @@ from babel import Locale
 
 from bot.domain.catalog import CataloguePage, Product
 from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb
+from handlers.order_views import variants_keyboard
 
 CAPTION_LIMIT = 1024
 
@@ -35,8 +36,15 @@ def help_text(is_merchant: bool, is_ops: bool) -> str:
     lines = [
         _("What I can do:"),
         "/catalog - " + _("browse the catalogue"),
+        "/cart - " + _("your cart and reservations"),
+        "/checkout - " + _("order what is in your cart"),
+        "/orders - " + _("your orders and their status"),
+        "/currency - " + _("choose the currency for prices"),
         "/language - " + _("choose your language"),
+        "/cancel - " + _("stop the checkout"),
         "/help - " + _("this list"),
+        "",
+        _("During a live stream, send a product code to order at once, e.g. A12 M x2 or #A12."),
     ]
     if is_merchant:
         lines += [
@@ -100,9 +108,12 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         territories = Locale.parse(locale).territories
         names = sorted(territories.get(code, code) for code in product.ships_to)
         lines.append("\n" + _("Ships to: {countries}").format(countries=", ".join(names)))
-    builder = InlineKeyboardBuilder()
-    builder.button(text="◀ " + _("Back to the catalogue"), callback_data=CataloguePageCb(page=back_page))
-    return ProductCardView(text="\n".join(lines), keyboard=builder.as_markup(), image=product.image_url)
+    keyboard = variants_keyboard(product, locale, back_page, back=back_to_catalogue_button(back_page))
+    return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url)
+
+
+def back_to_catalogue_button(page: int = 0) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text="◀ " + _("Back to the catalogue"), callback_data=CataloguePageCb(page=page).pack())
 
 
 async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> None:
@@ -120,6 +131,10 @@ async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> No
 def command_descriptions() -> dict[str, str]:
     return {
         "catalog": _("browse the catalogue"),
+        "cart": _("your cart and reservations"),
+        "checkout": _("order what is in your cart"),
+        "orders": _("your orders and their status"),
+        "currency": _("choose the currency for prices"),
         "language": _("choose your language"),
         "help": _("what I can do"),
     }

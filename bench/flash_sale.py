@@ -1,0 +1,321 @@
+"""Flash sale: N buyers send a keyword order for one product with 500 units at once, through the real bot
+(build(), its dispatcher polling the sandbox Bot API over HTTP), on SQLite and on PostgreSQL.
+
+Prints, per database: oversold units and lost orders (both must be 0), and the claim latency p50/p99 next to the
+latency of a single buyer ordering alone in the same run. Claim latency is what a buyer waits: from sending the
+keyword (the bench's request to the sandbox) to the Bot API accepting the bot's answer (added, or sold out).
+
+    .venv/bin/python bench/flash_sale.py [--buyers 2000] [--postgres-url postgresql+asyncpg://...]
+
+Exit status 1 when anything was oversold or lost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiogram import BaseMiddleware, Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import Response, SendMessage, TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import TelegramObject
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bot.app import build
+from bot.config import load_settings
+from bot.services.catalog import CatalogueService
+from sandbox.client import SandboxClient, SandboxPersona
+from sandbox.server import DEFAULT_TOKEN, serve_in_thread
+from storage.engine import make_engine, make_sessionmaker
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWorkFactory
+
+UNITS = 500
+SOLO_ORDERS = 20
+CATALOGUE = f"""code,variant,title,description,price,currency,stock,ships_to,image_url
+FLASH1,,Flash sale scarf,One product and {UNITS} units.,9.90,EUR,{UNITS},*,
+SOLO1,,Solo scarf,Ordered by one buyer at a time.,9.90,EUR,100000,*,
+"""
+ADDED = "Added to your cart"
+SOLD_OUT = "sold out"
+DEADLINE = 900.0
+
+
+@dataclass
+class Stopwatch:
+    """When each buyer's order left and when the bot's answer arrived, by chat id."""
+
+    sent: dict[int, float] = field(default_factory=dict)
+    answered: dict[int, float] = field(default_factory=dict)
+    answers: dict[int, str] = field(default_factory=dict)
+
+    def latencies(self, chats: list[int]) -> list[float]:
+        return [self.answered[c] - self.sent[c] for c in chats if c in self.answered and c in self.sent]
+
+
+class AnswerRecorder(BaseRequestMiddleware):
+    """Notes the first message the bot sends to each chat, once the Bot API has accepted it."""
+
+    def __init__(self, clock: Stopwatch) -> None:
+        self.clock = clock
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        response = await make_request(bot, method)
+        if isinstance(method, SendMessage) and isinstance(method.chat_id, int):
+            self.clock.answered.setdefault(method.chat_id, time.perf_counter())
+            self.clock.answers.setdefault(method.chat_id, method.text)
+        return response
+
+
+class UpdateCounter(BaseMiddleware):
+    """Counts updates the dispatcher finished with (handled or failed), so the run awaits the last one."""
+
+    def __init__(self) -> None:
+        self.finished = 0
+        self.failed = 0
+        self._target = 0
+        self._reached = asyncio.Event()
+
+    def expect(self, more: int) -> asyncio.Event:
+        self._target = self.finished + more
+        self._reached = asyncio.Event()
+        return self._reached
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        try:
+            return await handler(event, data)
+        except Exception:
+            self.failed += 1
+            raise
+        finally:
+            self.finished += 1
+            if self.finished >= self._target:
+                self._reached.set()
+
+
+@dataclass
+class Outcome:
+    backend: str
+    buyers: int
+    added: int
+    sold_out: int
+    oversold: int
+    lost: int
+    units_left: int
+    failed_updates: int
+    p50: float
+    p99: float
+    solo: float
+    seconds: float
+
+    def report(self) -> str:
+        ms = 1000
+        return "\n".join(
+            [
+                f"[{self.backend}] {self.buyers} buyers, {UNITS} units, {self.seconds:.1f} s",
+                f"  added to a cart: {self.added}, told sold out: {self.sold_out}, units left: {self.units_left}",
+                f"  oversold units: {self.oversold} (must be 0)",
+                f"  lost orders: {self.lost} (must be 0); failed updates: {self.failed_updates}",
+                f"  claim latency p50 {self.p50 * ms:.0f} ms, p99 {self.p99 * ms:.0f} ms; "
+                f"single buyer {self.solo * ms:.0f} ms; ratio p50 {self.p50 / self.solo:.1f}x, "
+                f"p99 {self.p99 / self.solo:.1f}x",
+            ]
+        )
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] if ordered else float("nan")
+
+
+async def prepare_shop(database_url: str) -> None:
+    await upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        await CatalogueService(SqlUnitOfWorkFactory(make_sessionmaker(engine))).import_file(CATALOGUE)
+    finally:
+        await engine.dispose()
+
+
+async def held_and_left(database_url: str) -> tuple[set[int], int, int]:
+    """Buyers holding FLASH1 units, the units they hold, and the stock the database says is left."""
+    engine = make_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            sku = (
+                await connection.execute(
+                    text(
+                        "SELECT sku.id, sku.stock FROM sku JOIN product ON product.id = sku.product_id "
+                        "WHERE product.code = 'FLASH1'"
+                    )
+                )
+            ).one()
+            rows = (
+                await connection.execute(
+                    text(
+                        "SELECT orders.buyer_id, order_line.quantity FROM order_line "
+                        "JOIN orders ON orders.id = order_line.order_id WHERE order_line.sku_id = :sku"
+                    ),
+                    {"sku": sku.id},
+                )
+            ).all()
+    finally:
+        await engine.dispose()
+    return {row.buyer_id for row in rows}, sum(row.quantity for row in rows), int(sku.stock)
+
+
+async def order(persona: SandboxPersona, code: str, clock: Stopwatch) -> None:
+    clock.sent[persona.id] = time.perf_counter()
+    await persona.send(code)
+
+
+async def run_sale(backend: str, database_url: str, buyers: int) -> Outcome:
+    await prepare_shop(database_url)
+    with serve_in_thread() as server:
+        settings = load_settings(
+            bot_token=DEFAULT_TOKEN,
+            telegram_api_url=server.url,
+            database_url=database_url,
+            redis_url=None,
+            supported_languages=["en"],
+            default_language="en",
+            keyword_group_ids=[],
+        )
+        application = build(settings)
+        bot = application.make_bot()
+        clock = Stopwatch()
+        bot.session.middleware(AnswerRecorder(clock))
+        counter = UpdateCounter()
+        application.dispatcher.update.outer_middleware(counter)
+        polling = asyncio.create_task(application.poll(bot, handle_signals=False, polling_timeout=1))
+        try:
+            async with SandboxClient(server.url) as sandbox, asyncio.timeout(deadline(buyers)):
+                people = [await sandbox.persona(first_name=f"Buyer {n}") for n in range(buyers + SOLO_ORDERS)]
+                solo, crowd = people[:SOLO_ORDERS], people[SOLO_ORDERS:]
+                for persona in solo:  # one at a time: the latency of a quiet shop
+                    done = counter.expect(1)
+                    await order(persona, "SOLO1", clock)
+                    await done.wait()
+                started = time.perf_counter()
+                done = counter.expect(buyers)
+                await asyncio.gather(*(order(persona, "FLASH1", clock) for persona in crowd))
+                await done.wait()
+                seconds = time.perf_counter() - started
+        finally:
+            await application.dispatcher.stop_polling()
+            await polling
+            await application.close()
+    holders, held, left = await held_and_left(database_url)
+    crowd_ids = [persona.id for persona in crowd]
+    told_added = {c for c in crowd_ids if ADDED in clock.answers.get(c, "")}
+    told_sold_out = {c for c in crowd_ids if SOLD_OUT in clock.answers.get(c, "")}
+    # Lost: no answer, an answer that is neither, or told "added" without holding the unit (or the reverse).
+    confirmed = told_added & holders
+    refused = told_sold_out - holders
+    latencies = clock.latencies(crowd_ids)
+    return Outcome(
+        backend=backend,
+        buyers=buyers,
+        added=len(told_added),
+        sold_out=len(told_sold_out),
+        oversold=max(0, held - UNITS, -left, held + left - UNITS),
+        lost=buyers - len(confirmed) - len(refused),
+        units_left=left,
+        failed_updates=counter.failed,
+        p50=percentile(latencies, 0.50),
+        p99=percentile(latencies, 0.99),
+        solo=statistics.median(clock.latencies([persona.id for persona in solo])),
+        seconds=seconds,
+    )
+
+
+def deadline(buyers: int) -> float:
+    """Seconds after which a run that has not finished is a failure, not a slow result."""
+    return DEADLINE + buyers * 0.05
+
+
+@asynccontextmanager
+async def postgres_database(admin_url: str) -> AsyncIterator[str]:
+    """A fresh database on the server of `admin_url`, dropped afterwards."""
+    name = f"livesell_bench_{uuid.uuid4().hex[:10]}"
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await connection.close()
+
+
+async def sale_on(backend: str, buyers: int, postgres_url: str | None) -> Outcome:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="livesell-bench-") as folder:
+            return await run_sale("sqlite", f"sqlite+aiosqlite:///{Path(folder) / 'flash.db'}", buyers)
+    assert postgres_url is not None
+    async with postgres_database(postgres_url) as database_url:
+        return await run_sale("postgresql", database_url, buyers)
+
+
+def main(arguments: argparse.Namespace) -> int:
+    """Each database in a process of its own: the bot's routers belong to one dispatcher per process."""
+    if arguments.backend:
+        outcome = asyncio.run(sale_on(arguments.backend, arguments.buyers, arguments.postgres_url))
+        print(outcome.report(), flush=True)
+        return 1 if outcome.oversold or outcome.lost else 0
+    failed = False
+    for backend in ("sqlite", "postgresql"):
+        if backend == "postgresql" and not arguments.postgres_url:
+            print("[postgresql] skipped: set TEST_POSTGRES_URL or pass --postgres-url", flush=True)
+            continue
+        command = [sys.executable, __file__, "--backend", backend, "--buyers", str(arguments.buyers)]
+        if arguments.postgres_url:
+            command += ["--postgres-url", arguments.postgres_url]
+        failed |= subprocess.run(command, check=False).returncode != 0
+    return 1 if failed else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--buyers", type=int, default=2000, help="buyers ordering at once (default 2000)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL"),
+        help="postgresql+asyncpg:// URL of a server where a scratch database may be made (default TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), help="run on this database only")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(main(parse_args()))

@@ -1,0 +1,154 @@
+"""The cart: add from a product card (variant, then quantity), /cart with its buttons, and the waitlist."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import gettext as _
+
+from bot.services.cart import CartChanged, CartService
+from bot.services.catalog import CatalogueService, ProductNotFound
+from bot.services.waitlist import WaitlistService
+from handlers.callbacks import AddToCartCb, CartCb, VariantCb, WaitlistCb
+from handlers.order_views import (
+    CART_REFUSALS,
+    Screen,
+    added_screen,
+    cart_changed_text,
+    cart_screen,
+    empty_cart_text,
+    plain,
+    product_gone_text,
+    quantity_keyboard,
+    refusal_screen,
+    variants_keyboard,
+    waitlist_joined_screen,
+    waitlist_left_text,
+)
+from handlers.views import back_to_catalogue_button
+
+router = Router(name="cart")
+router.message.filter(F.chat.type == "private")
+
+
+async def show(query: CallbackQuery, screen: Screen, edit: bool = True) -> None:
+    """Redraw the message the button belongs to, or send a new one when it cannot be edited."""
+    message = query.message
+    if edit and isinstance(message, Message) and message.text is not None:
+        try:
+            await message.edit_text(screen.text, reply_markup=screen.keyboard)
+        except TelegramBadRequest as error:
+            if "message is not modified" not in error.message:  # a second tap on the same state: nothing to do
+                raise
+        return
+    await query.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)  # type: ignore[union-attr]
+
+
+@router.message(Command("cart"), F.from_user)
+async def show_cart(message: Message, cart: CartService, locale: str) -> None:
+    assert message.from_user is not None
+    screen = cart_screen(await cart.view(message.from_user.id, locale), locale)
+    await message.answer(screen.text, reply_markup=screen.keyboard)
+
+
+@router.callback_query(VariantCb.filter(F.sku_id == 0))
+async def choose_variant_again(
+    query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, locale: str
+) -> None:
+    try:
+        product = await catalogue.product(callback_data.product_id)
+    except ProductNotFound:
+        await query.answer(product_gone_text(), show_alert=True)
+        return
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(
+            reply_markup=variants_keyboard(
+                product, locale, callback_data.page, back=back_to_catalogue_button(callback_data.page)
+            )
+        )
+
+
+@router.callback_query(VariantCb.filter())
+async def choose_quantity(query: CallbackQuery, callback_data: VariantCb, max_quantity: int) -> None:
+    await query.answer(_("How many?"))
+    keyboard = quantity_keyboard(callback_data, max_quantity)
+    message = query.message
+    if isinstance(message, Message) and message.reply_markup != keyboard:
+        await message.edit_reply_markup(reply_markup=keyboard)
+
+
+@router.callback_query(AddToCartCb.filter())
+async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: CartService, locale: str) -> None:
+    try:
+        added = await cart.add(query.from_user.id, callback_data.sku_id, callback_data.quantity, locale)
+    except CART_REFUSALS as refused:
+        screen = refusal_screen(refused)
+        await query.answer()
+        await show(query, screen, edit=False)
+        return
+    await query.answer(_("Added to your cart."))
+    await show(query, added_screen(added, locale), edit=False)
+
+
+@router.callback_query(CartCb.filter(F.action == "show"))
+async def view_cart(query: CallbackQuery, cart: CartService, locale: str) -> None:
+    await query.answer()
+    await show(query, cart_screen(await cart.view(query.from_user.id, locale), locale))
+
+
+@router.callback_query(CartCb.filter(F.action == "set"))
+async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
+    try:
+        updated = await cart.set_quantity(
+            query.from_user.id, callback_data.sku_id, max(callback_data.quantity, 0), locale
+        )
+    except CART_REFUSALS as refused:
+        await query.answer(plain(refusal_screen(refused).text), show_alert=True)
+        return
+    except CartChanged:
+        # The line changed meanwhile (its hold ended, another tap won): show the cart as it is now.
+        await query.answer(plain(cart_changed_text()), show_alert=True)
+        updated = await cart.view(query.from_user.id, locale)
+    else:
+        await query.answer()
+    await show(query, cart_screen(updated, locale))
+
+
+@router.callback_query(CartCb.filter(F.action == "drop"))
+async def remove_line(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
+    try:
+        updated = await cart.remove(query.from_user.id, callback_data.sku_id, locale)
+    except CartChanged:
+        await query.answer(plain(cart_changed_text()), show_alert=True)
+        updated = await cart.view(query.from_user.id, locale)
+    else:
+        await query.answer(_("Removed."))
+    await show(query, cart_screen(updated, locale))
+
+
+@router.callback_query(CartCb.filter(F.action == "empty"))
+async def empty_cart(query: CallbackQuery, cart: CartService) -> None:
+    await cart.empty(query.from_user.id)
+    await query.answer(_("Your cart is now empty."))
+    if isinstance(query.message, Message):
+        await query.message.edit_text(empty_cart_text())
+
+
+@router.callback_query(WaitlistCb.filter(F.action == "join"))
+async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService) -> None:
+    try:
+        position = await waitlist.join(query.from_user.id, callback_data.sku_id, 1)
+    except ProductNotFound:
+        await query.answer(product_gone_text(), show_alert=True)
+        return
+    await query.answer()
+    await show(query, waitlist_joined_screen(callback_data.sku_id, position), edit=False)
+
+
+@router.callback_query(WaitlistCb.filter(F.action == "leave"))
+async def leave_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService) -> None:
+    await waitlist.leave(query.from_user.id, callback_data.sku_id)
+    await query.answer(waitlist_left_text(), show_alert=True)

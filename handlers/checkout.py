@@ -1,0 +1,297 @@
+"""The checkout conversation: country, name, address, phone, then a summary to confirm (docs/checkout.md).
+
+The state lives in the FSM storage configured in bot/app.py (database or Redis), so a restart loses nothing and
+/checkout resumes at the step the buyer reached. /cancel and the Cancel button work in every step and come first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, User
+
+from bot.domain.checkout import InvalidDetails, ShippingDetails, UnknownCountry
+from bot.services.buyers import BuyerService
+from bot.services.cart import CartChanged, EmptyCart
+from bot.services.checkout import CannotShip, CheckoutService
+from handlers.callbacks import CartCb, CheckoutCb
+from handlers.order_views import (
+    Screen,
+    ask_address_screen,
+    ask_country_screen,
+    ask_name_screen,
+    ask_phone_screen,
+    awaiting_payment_text,
+    cannot_ship_text,
+    cart_changed_text,
+    checkout_cancelled_text,
+    country_code_from,
+    empty_cart_text,
+    invalid_detail_text,
+    likely_country,
+    nothing_to_cancel_text,
+    summary_screen,
+    unknown_country_text,
+    valid_address,
+    valid_name,
+)
+
+
+class Checkout(StatesGroup):
+    country = State()
+    name = State()
+    address = State()
+    phone = State()
+    confirm = State()
+
+
+router = Router(name="checkout")
+router.message.filter(F.chat.type == "private", F.from_user)
+# A command (/cart, /orders) is not an answer to a checkout question: its own router takes it, the step waits.
+ANSWER = F.text & ~F.text.startswith("/")
+
+
+async def finish(state: FSMContext) -> None:
+    """Leave the conversation; the country stays, to be offered with one tap next time."""
+    country = (await state.get_data()).get("country")
+    await state.clear()
+    if country:
+        await state.set_data({"country": country})
+
+
+# --- cancel, first: it works in every step -------------------------------------------------------------------------
+
+
+@router.message(Command("cancel"), StateFilter(Checkout))
+async def cancel_by_command(message: Message, state: FSMContext, checkout: CheckoutService) -> None:
+    assert message.from_user is not None
+    await checkout.cancel(message.from_user.id)
+    await finish(state)
+    await message.answer(checkout_cancelled_text())
+
+
+@router.callback_query(CheckoutCb.filter(F.action == "cancel"))
+async def cancel_by_button(query: CallbackQuery, state: FSMContext, checkout: CheckoutService) -> None:
+    await checkout.cancel(query.from_user.id)
+    await finish(state)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    await query.bot.send_message(query.from_user.id, checkout_cancelled_text())  # type: ignore[union-attr]
+
+
+@router.message(Command("cancel"))
+async def cancel_nothing(message: Message) -> None:
+    await message.answer(nothing_to_cancel_text())
+
+
+# --- asking --------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """What every step needs: who is checking out, their conversation state, the checkout service, the language."""
+
+    user: User
+    state: FSMContext
+    checkout: CheckoutService
+    locale: str
+    shop_currency: str
+
+    def countries(self, data: dict[str, Any]) -> list[str]:
+        """One-tap answers: the country given before, and the one the buyer's app language suggests."""
+        return [code for code in dict.fromkeys([data.get("country"), likely_country(self.user.language_code)]) if code]
+
+    async def ask(self, step: State, data: dict[str, Any], problem: str = "") -> Screen:
+        """Go to `step` and ask its question (after `problem`, when an answer was refused); confirm shows a summary."""
+        await self.state.set_state(step)
+        if step == Checkout.confirm:
+            return await self.summary(data)
+        if step == Checkout.name:
+            screen = ask_name_screen()
+        elif step == Checkout.address:
+            screen = ask_address_screen()
+        elif step == Checkout.phone:
+            screen = ask_phone_screen()
+        else:
+            screen = ask_country_screen(self.countries(data), self.locale)
+        return Screen(f"{problem}\n\n{screen.text}" if problem else screen.text, screen.keyboard)
+
+    async def summary(self, data: dict[str, Any], problem: str = "") -> Screen:
+        """The order to confirm; a refusal sends the buyer back to the step it concerns, keeping every answer."""
+        try:
+            summary = await self.checkout.summary(self.user.id, details(data), self.locale)
+        except InvalidDetails as invalid:
+            step = getattr(Checkout, invalid.field, Checkout.country)
+            return await self.ask(step, data, invalid_detail_text(invalid.field))
+        except CannotShip as refused:
+            return await self.ask(Checkout.country, data, cannot_ship_text(refused.lines, refused.country, self.locale))
+        except EmptyCart:
+            await finish(self.state)
+            return Screen(empty_cart_text())
+        screen = summary_screen(
+            summary.cart.lines, summary.shipping_fee, summary.total, summary.rate, self.shop_currency, data, self.locale
+        )
+        return Screen(f"{problem}\n\n{screen.text}" if problem else screen.text, screen.keyboard)
+
+
+def details(data: dict[str, Any]) -> ShippingDetails:
+    """The answers so far as the core's ShippingDetails; a missing one is refused like a bad one."""
+    return ShippingDetails(**{name: str(data.get(name, "")) for name in ("country", "name", "address", "phone")})
+
+
+# --- start or resume -----------------------------------------------------------------------------------------------
+
+
+@router.message(Command("checkout"))
+@router.callback_query(CartCb.filter(F.action == "checkout"))
+async def start_checkout(
+    event: Message | CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    talk = Conversation(event.from_user, state, checkout, locale, shop_currency)  # type: ignore[arg-type]
+    if isinstance(event, CallbackQuery):
+        await event.answer()
+    step = await state.get_state()
+    data = await state.get_data()
+    resuming = next((s for s in Checkout.__states__ if s.state == step), None)
+    if resuming is None:
+        try:
+            await checkout.begin(talk.user.id, locale)
+        except EmptyCart:
+            screen = Screen(empty_cart_text())
+        else:
+            screen = await talk.ask(Checkout.country, data)
+    else:
+        screen = await talk.ask(resuming, data)
+    await talk_back(event, screen)
+
+
+async def talk_back(event: Message | CallbackQuery, screen: Screen) -> None:
+    if isinstance(event, Message):
+        await event.answer(screen.text, reply_markup=screen.keyboard)
+    else:
+        await event.bot.send_message(event.from_user.id, screen.text, reply_markup=screen.keyboard)  # type: ignore[union-attr]
+
+
+# --- the steps -----------------------------------------------------------------------------------------------------
+
+
+async def choose_country(talk: Conversation, typed: str, buyers: BuyerService) -> Screen:
+    data = await talk.state.get_data()
+    code = country_code_from(typed, talk.locale)
+    try:
+        if code is None:
+            raise UnknownCountry(typed)
+        unshippable = await talk.checkout.check_country(talk.user.id, code, talk.locale)
+    except UnknownCountry:
+        return await talk.ask(Checkout.country, data, unknown_country_text(typed))
+    if unshippable:
+        return await talk.ask(Checkout.country, data, cannot_ship_text(unshippable, code, talk.locale))
+    # Remembered: prices follow this country's currency from now on (unless /currency chose one).
+    await buyers.set_country(talk.user.id, code)
+    data = await talk.state.update_data(country=code)
+    return await talk.ask(Checkout.name, data)
+
+
+@router.message(Checkout.country, ANSWER)
+async def country_typed(
+    message: Message,
+    state: FSMContext,
+    checkout: CheckoutService,
+    buyers: BuyerService,
+    locale: str,
+    shop_currency: str,
+) -> None:
+    assert message.from_user is not None and message.text is not None
+    talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
+    await talk_back(message, await choose_country(talk, message.text, buyers))
+
+
+@router.callback_query(Checkout.country, CheckoutCb.filter(F.action == "country"))
+async def country_tapped(
+    query: CallbackQuery,
+    callback_data: CheckoutCb,
+    state: FSMContext,
+    checkout: CheckoutService,
+    buyers: BuyerService,
+    locale: str,
+    shop_currency: str,
+) -> None:
+    await query.answer()
+    talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
+    await talk_back(query, await choose_country(talk, callback_data.value, buyers))
+
+
+@router.message(Checkout.name, ANSWER)
+async def name_given(
+    message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    assert message.from_user is not None and message.text is not None
+    talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
+    if not valid_name(message.text):
+        screen = await talk.ask(Checkout.name, await state.get_data(), invalid_detail_text("name"))
+    else:
+        screen = await talk.ask(Checkout.address, await state.update_data(name=message.text.strip()))
+    await talk_back(message, screen)
+
+
+@router.message(Checkout.address, ANSWER)
+async def address_given(
+    message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    assert message.from_user is not None and message.text is not None
+    talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
+    if not valid_address(message.text):
+        screen = await talk.ask(Checkout.address, await state.get_data(), invalid_detail_text("address"))
+    else:
+        screen = await talk.ask(Checkout.phone, await state.update_data(address=message.text.strip()))
+    await talk_back(message, screen)
+
+
+@router.message(Checkout.phone, ANSWER)
+async def phone_given(
+    message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    """The last answer: the core checks the phone with the rest (ShippingDetails), then the summary is shown."""
+    assert message.from_user is not None and message.text is not None
+    talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
+    data = await state.update_data(phone=message.text.strip())
+    await talk_back(message, await talk.ask(Checkout.confirm, data))
+
+
+@router.callback_query(Checkout.confirm, CheckoutCb.filter(F.action == "confirm"))
+async def confirm(
+    query: CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_reply_markup(reply_markup=None)
+    talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
+    data = await state.get_data()
+    try:
+        placed = await checkout.confirm(query.from_user.id, details(data), locale)
+    except CartChanged:
+        screen = await talk.summary(data, problem=cart_changed_text())
+    except (InvalidDetails, CannotShip, EmptyCart):
+        screen = await talk.summary(data)  # says what is wrong and goes back to that step
+    else:
+        await finish(state)
+        screen = Screen(awaiting_payment_text(placed.order_id, placed.total, locale))
+    await talk_back(query, screen)
+
+
+@router.message(StateFilter(Checkout), ~F.text.startswith("/"))
+async def not_an_answer(
+    message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+) -> None:
+    """A sticker or photo where an answer was expected, or text at the summary: ask the question again."""
+    assert message.from_user is not None
+    talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
+    current = await state.get_state()
+    step = next((s for s in Checkout.__states__ if s.state == current), Checkout.country)
+    await talk_back(message, await talk.ask(step, await state.get_data()))

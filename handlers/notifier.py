@@ -1,0 +1,34 @@
+"""The Notifier port over Telegram: each notice from the core, drawn in the buyer's language and sent privately."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramForbiddenError
+from aiogram.utils.i18n import I18n
+
+from bot.domain.notices import Notice
+from handlers.order_views import notice_screen
+
+
+class TelegramNotifier:
+    """Built with the services, before the bot exists; `attach` hands it the bot that polls."""
+
+    def __init__(self, i18n: I18n, bot: Bot | None = None) -> None:
+        self.i18n = i18n
+        self.bot = bot
+
+    def attach(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def send(self, notice: Notice) -> bool:
+        """True when sent; False when the buyer blocked the bot or never started it (the core decides what then)."""
+        if self.bot is None:
+            raise RuntimeError("TelegramNotifier has no bot yet: call attach(bot) first")
+        # Called from the scheduler, outside any update: the language comes from the notice, not a middleware.
+        with self.i18n.context(), self.i18n.use_locale(notice.language):
+            screen = notice_screen(notice, notice.language)
+        try:
+            await self.bot.send_message(notice.buyer_id, screen.text, reply_markup=screen.keyboard)
+        except TelegramForbiddenError:
+            return False
+        return True

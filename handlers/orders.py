@@ -1,0 +1,59 @@
+"""/orders lists the buyer's orders with their status; /currency chooses the currency prices are shown in."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.money import UnknownCurrency
+from bot.services.buyers import BuyerService
+from bot.services.cart import Pricing
+from bot.services.orders import OrderService
+from handlers.callbacks import CurrencyCb
+from handlers.order_views import currency_screen, currency_set_text, orders_text, unknown_currency_text
+
+router = Router(name="orders")
+router.message.filter(F.chat.type == "private", F.from_user)
+
+AUTO = "auto"
+
+
+@router.message(Command("orders"))
+async def list_orders(message: Message, orders: OrderService, locale: str) -> None:
+    assert message.from_user is not None
+    await message.answer(orders_text(await orders.list_for(message.from_user.id, locale), locale))
+
+
+@router.message(Command("currency"))
+async def currency_command(
+    message: Message, command: CommandObject, buyers: BuyerService, pricing: Pricing, locale: str
+) -> None:
+    assert message.from_user is not None
+    if not command.args:
+        screen = currency_screen(await pricing.currencies())
+        await message.answer(screen.text, reply_markup=screen.keyboard)
+        return
+    await message.answer(await set_currency(buyers, pricing, message.from_user.id, command.args.strip()))
+
+
+@router.callback_query(CurrencyCb.filter())
+async def currency_tapped(
+    query: CallbackQuery, callback_data: CurrencyCb, buyers: BuyerService, pricing: Pricing
+) -> None:
+    text = await set_currency(buyers, pricing, query.from_user.id, callback_data.code)
+    await query.answer()
+    if isinstance(query.message, Message):
+        await query.message.edit_text(text)
+
+
+async def set_currency(buyers: BuyerService, pricing: Pricing, buyer_id: int, code: str) -> str:
+    """Only a currency the exchange rates cover: any other would silently show the shop's own."""
+    currency = None if code.lower() == AUTO else code.upper()
+    if currency is not None and currency not in await pricing.currencies():
+        return unknown_currency_text(code)
+    try:
+        await buyers.set_currency(buyer_id, currency)
+    except UnknownCurrency:
+        return unknown_currency_text(code)
+    return currency_set_text(currency)

@@ -1,0 +1,116 @@
+"""A whole Telegram layer in memory: the real Dispatcher and routers, fake order services, a recording bot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.methods import AnswerCallbackQuery, SendMessage
+from aiogram.types import Chat, InlineKeyboardMarkup, User
+from aiogram.utils.i18n import I18n
+
+from bot.app import LOCALES, make_dispatcher
+from bot.domain.catalog import Product
+from bot.domain.fx import Rates
+from bot.services.buyers import BuyerService
+from bot.services.cart import Pricing
+from bot.services.catalog import CatalogueService
+from handlers import get_routers
+from tests.unit.fake_services import (
+    FakeCartService,
+    FakeCheckoutService,
+    FakeOrderService,
+    FakeWaitlistService,
+    Shop,
+)
+from tests.unit.fakes import FakeShop
+from tests.unit.telegram import Chats, RecordingSession, button_data, buttons, make_bot
+
+LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
+
+
+@dataclass
+class ChatHarness:
+    bot: Bot
+    session: RecordingSession
+    dispatcher: Dispatcher
+    shop: Shop
+    core: FakeShop
+    buyers: BuyerService
+    chats: Chats = field(default_factory=Chats)
+
+    def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
+        """A product both the catalogue (cards) and the fake order services know."""
+        product = self.core.add_product(code, f"Shirt {code}", tuple(variants.items()))
+        product = replace(product, ships_to=frozenset(ships_to.split()))
+        self.core.data.products[code] = product
+        return self.shop.add(product)
+
+    async def say(self, user: User, text: str, chat: Chat | None = None) -> list[SendMessage]:
+        """Feed a message; the messages the bot sent in answer."""
+        before = len(self.session.requests)
+        await self.dispatcher.feed_update(self.bot, self.chats.message(user, text, chat))
+        return [r for r in self.session.requests[before:] if isinstance(r, SendMessage)]
+
+    async def tap(self, user: User, markup: Any, button: str) -> list[Any]:
+        """Tap the first button whose text contains `button` under a message carrying `markup`; the requests it
+        caused."""
+        matches = [data for text, data in button_data(markup) if button in text]
+        assert matches, f"no {button!r} in {buttons(markup)}"
+        return await self.tap_data(user, matches[0], markup)
+
+    async def tap_data(self, user: User, data: str, markup: InlineKeyboardMarkup | None = None) -> list[Any]:
+        before = len(self.session.requests)
+        await self.dispatcher.feed_update(self.bot, self.chats.tap(user, data, markup=markup))
+        return self.session.requests[before:]
+
+    def last_reply(self, chat_id: int) -> SendMessage:
+        return self.session.sent(SendMessage, chat_id)[-1]
+
+    def alerts(self) -> list[AnswerCallbackQuery]:
+        return [r for r in self.session.requests if isinstance(r, AnswerCallbackQuery) and r.text]
+
+
+class StaticRates:
+    async def latest(self) -> Rates:
+        return Rates(base="EUR", rates={"USD": Decimal("1.08"), "GBP": Decimal("0.85")})
+
+
+def detach_routers() -> None:
+    """The routers are module singletons, attached to one dispatcher at a time; aiogram offers no public detach."""
+    for router in get_routers():
+        router._parent_router = None
+
+
+def make_chat(
+    group_ids: frozenset[int] = frozenset(),
+    storage: MemoryStorage | None = None,
+    shop: Shop | None = None,
+    core: FakeShop | None = None,
+) -> ChatHarness:
+    """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
+    detach_routers()
+    bot, session = make_bot()
+    shop = shop or Shop()
+    core = core or FakeShop()
+    buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en")
+    i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
+    dispatcher = make_dispatcher(
+        storage or MemoryStorage(),
+        i18n,
+        buyers,
+        catalogue=CatalogueService(core),
+        cart=FakeCartService(shop),
+        waitlist=FakeWaitlistService(shop),
+        checkout=FakeCheckoutService(shop),
+        orders=FakeOrderService(shop),
+        pricing=Pricing(StaticRates(), "EUR"),
+        shop_currency="EUR",
+        max_quantity=10,
+        keyword_prefixes=("#", "sold", "buy"),
+        keyword_group_ids=group_ids,
+    )
+    return ChatHarness(bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers)

@@ -1,0 +1,170 @@
+"""Adding from a product card (variant, then quantity), /cart and its buttons, and the waitlist."""
+
+from __future__ import annotations
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage
+
+from handlers.callbacks import AddToCartCb, CartCb, ProductCb, VariantCb, WaitlistCb
+from tests.unit.chat import ChatHarness, make_chat
+from tests.unit.telegram import buttons
+
+
+@pytest.fixture
+def chat() -> ChatHarness:
+    chat = make_chat()
+    chat.add_product("A12", {"S": 5, "M": 5, "L": 0})
+    return chat
+
+
+async def open_card(chat: ChatHarness, user_id: int = 1) -> SendMessage:
+    product = chat.shop.products["A12"]
+    await chat.tap_data(chat.chats.user(user_id), ProductCb(product_id=product.id).pack())
+    return chat.last_reply(user_id)
+
+
+async def test_product_card_offers_each_variant_and_the_way_back(chat: ChatHarness) -> None:
+    card = await open_card(chat)
+    labels = list(buttons(card.reply_markup))
+    assert labels[0].startswith("🛒 S · €19.90")
+    assert labels[1].startswith("🛒 M")
+    assert any("Back to the catalogue" in label for label in labels)
+
+
+async def test_sold_out_variant_offers_waitlist(chat: ChatHarness) -> None:
+    card = await open_card(chat)
+    [waitlist] = [label for label in buttons(card.reply_markup) if "L" in label and "🔔" in label]
+    assert "Join the waitlist" in waitlist
+    requests = await chat.tap(chat.chats.user(1), card.reply_markup, waitlist)
+    [joined] = [r for r in requests if isinstance(r, SendMessage)]
+    assert "number 1 on the waitlist" in joined.text
+    assert chat.shop.waitlists == {chat.shop.products["A12"].skus[2].id: [1]}
+    assert "Leave the waitlist" in buttons(joined.reply_markup)
+
+
+async def test_choosing_a_variant_shows_quantities_then_adding_shows_the_cart_and_hold(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    card = await open_card(chat)
+    requests = await chat.tap(anna, card.reply_markup, "🛒 M")
+    [picker] = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    quantities = list(buttons(picker.reply_markup))
+    assert quantities[:4] == ["×1", "×2", "×3", "×5"]
+    assert "+" in quantities and "−" in quantities
+
+    plus = await chat.tap(anna, picker.reply_markup, "+")
+    [bigger] = [r for r in plus if isinstance(r, EditMessageReplyMarkup)]
+    assert "🛒 Add 2" in buttons(bigger.reply_markup)
+
+    added = await chat.tap(anna, bigger.reply_markup, "🛒 Add 2")
+    [reply] = [r for r in added if isinstance(r, SendMessage)]
+    assert "Added to your cart: <b>A12 M ×2</b>" in reply.text
+    assert "Reserved for you for 15 more minutes" in reply.text
+    assert chat.shop.carts[1] == {chat.shop.products["A12"].skus[1].id: 2}
+
+
+async def test_back_from_the_quantities_shows_the_variants_again(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    card = await open_card(chat)
+    [picker] = [r for r in await chat.tap(anna, card.reply_markup, "🛒 M") if isinstance(r, EditMessageReplyMarkup)]
+    [back] = [r for r in await chat.tap(anna, picker.reply_markup, "Back") if isinstance(r, EditMessageReplyMarkup)]
+    assert back.reply_markup == card.reply_markup
+
+
+async def test_too_many_units_are_refused_with_what_is_left(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    card = await open_card(chat)
+    [picker] = [r for r in await chat.tap(anna, card.reply_markup, "🛒 S") if isinstance(r, EditMessageReplyMarkup)]
+    await chat.tap(anna, picker.reply_markup, "×5")
+    [refused] = [r for r in await chat.tap(anna, picker.reply_markup, "×1") if isinstance(r, SendMessage)]
+    assert "sold out" in refused.text
+    assert "waitlist" in " ".join(buttons(refused.reply_markup))
+
+
+async def test_cart_command_lists_lines_subtotal_timer_and_buttons(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    await chat.say(anna, "A12 M x2")
+    await chat.say(anna, "A12 S")
+    [reply] = await chat.say(anna, "/cart")
+    assert "A12 M ×2" in reply.text and "A12 S ×1" in reply.text
+    assert "Subtotal: €59.70" in reply.text
+    assert "more minutes" in reply.text
+    labels = list(buttons(reply.reply_markup))
+    assert labels.count("+") == 2 and labels.count("−") == 2 and labels.count("🗑") == 2
+    assert "🧹 Empty the cart" in labels and "✅ Checkout" in labels
+
+
+async def test_empty_cart_command_points_to_the_catalogue(chat: ChatHarness) -> None:
+    [reply] = await chat.say(chat.chats.user(1), "/cart")
+    assert "Your cart is empty" in reply.text
+    assert reply.reply_markup is None
+
+
+async def test_plus_minus_and_remove_change_the_cart_in_place(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    await chat.say(anna, "A12 M x2")
+    [cart] = await chat.say(anna, "/cart")
+    sku = chat.shop.products["A12"].skus[1].id
+
+    [more] = [r for r in await chat.tap(anna, cart.reply_markup, "+") if isinstance(r, EditMessageText)]
+    assert "A12 M ×3" in more.text
+    [less] = [r for r in await chat.tap(anna, more.reply_markup, "−") if isinstance(r, EditMessageText)]
+    assert "A12 M ×2" in less.text
+    assert chat.shop.carts[1] == {sku: 2}
+
+    [gone] = [r for r in await chat.tap(anna, less.reply_markup, "🗑") if isinstance(r, EditMessageText)]
+    assert "Your cart is empty" in gone.text
+    assert chat.shop.stock[sku] == 5
+
+
+async def test_more_than_the_limit_is_refused_with_an_alert(chat: ChatHarness) -> None:
+    chat.add_product("C1", {"": 50})
+    anna = chat.chats.user(1)
+    await chat.say(anna, "C1 x10")
+    [cart] = await chat.say(anna, "/cart")
+    requests = await chat.tap(anna, cart.reply_markup, "+")
+    [alert] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert alert.show_alert and "at most 10" in (alert.text or "")
+
+
+async def test_empty_the_cart_releases_everything(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    await chat.say(anna, "A12 M x2")
+    [cart] = await chat.say(anna, "/cart")
+    [emptied] = [r for r in await chat.tap(anna, cart.reply_markup, "Empty") if isinstance(r, EditMessageText)]
+    assert "Your cart is empty" in emptied.text
+    assert chat.shop.stock[chat.shop.products["A12"].skus[1].id] == 5
+
+
+async def test_cart_commands_are_private(chat: ChatHarness) -> None:
+    from aiogram.types import Chat
+
+    group = Chat(id=-100, type="supergroup", title="Stream")
+    assert await chat.say(chat.chats.user(1), "/cart", group) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "alert"),
+    [
+        (AddToCartCb(sku_id=999_999, quantity=1).pack(), None),
+        (WaitlistCb(action="join", sku_id=999_999).pack(), "no longer available"),
+        (CartCb(action="explode").pack(), "no longer valid"),
+        (VariantCb(product_id=999_999, sku_id=0).pack(), "no longer available"),
+    ],
+)
+async def test_forged_buttons_get_a_clear_answer(chat: ChatHarness, data: str, alert: str | None) -> None:
+    requests = await chat.tap_data(chat.chats.user(1), data)
+    if alert is None:
+        [reply] = [r for r in requests if isinstance(r, SendMessage)]
+        assert "no longer available" in reply.text
+    else:
+        [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+        assert alert in (answer.text or "")
+
+
+async def test_forged_quantities_are_refused(chat: ChatHarness) -> None:
+    sku = chat.shop.products["A12"].skus[0].id
+    for quantity in (0, -3, 11):
+        requests = await chat.tap_data(chat.chats.user(1), AddToCartCb(sku_id=sku, quantity=quantity).pack())
+        [reply] = [r for r in requests if isinstance(r, SendMessage)]
+        assert "at most 10" in reply.text
+    assert chat.shop.stock[sku] == 5

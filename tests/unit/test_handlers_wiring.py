@@ -1,0 +1,82 @@
+"""The wiring in bot/app.py: services injected by name, routers in an order where commands win, the hold sweeps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.app import HOLD_SWEEP_SECONDS, Application, build, sweep_holds
+from bot.config import load_settings
+from tests.unit.chat import detach_routers
+
+
+@pytest.fixture
+async def application(tmp_path: Path) -> AsyncIterator[Application]:
+    detach_routers()
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}", supported_languages=["en"], default_language="en"
+    )
+    application = build(settings)
+    yield application
+    await application.close()
+
+
+async def test_handlers_receive_the_order_services_by_name(application: Application) -> None:
+    for name in ("buyers", "catalogue", "cart", "waitlist", "checkout", "orders", "pricing"):
+        assert application.dispatcher[name] is not None
+    assert application.dispatcher["keyword_prefixes"] == ("#", "sold", "buy")
+    assert application.dispatcher["keyword_group_ids"] == frozenset()
+    assert application.dispatcher["max_quantity"] == 10
+
+
+async def test_commands_come_before_checkout_answers_and_keyword_orders_and_the_fallback_is_last(
+    application: Application,
+) -> None:
+    names = [router.name for router in application.dispatcher.sub_routers]
+    assert names.index("checkout") < names.index("keyword") < names.index("fallback") == len(names) - 1
+    for commands in ("start", "language", "catalog", "cart", "orders"):
+        assert names.index(commands) < names.index("checkout")
+
+
+async def test_the_scheduler_sweeps_holds_every_few_seconds(application: Application) -> None:
+    scheduler = application.make_scheduler()
+    [job] = scheduler.get_jobs()
+    assert job.func is sweep_holds and job.args == (application.holds,)
+    assert job.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
+    assert job.max_instances == 1
+
+
+class RecordingHolds:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, datetime]] = []
+
+    async def remind_due(self, now: datetime) -> int:
+        self.calls.append(("remind", now))
+        return 0
+
+    async def expire_due(self, now: datetime) -> int:
+        self.calls.append(("expire", now))
+        return 0
+
+
+async def test_a_sweep_reminds_then_expires_at_one_aware_utc_instant() -> None:
+    holds = RecordingHolds()
+    await sweep_holds(holds)  # type: ignore[arg-type]
+    (first, at), (second, again) = holds.calls
+    assert (first, second) == ("remind", "expire")
+    assert at is again and at.tzinfo is UTC
+
+
+class FailingReminders(RecordingHolds):
+    async def remind_due(self, now: datetime) -> int:
+        raise ConnectionError("the database went away")
+
+
+async def test_a_failed_reminder_round_still_releases_ended_holds() -> None:
+    holds = FailingReminders()
+    with pytest.raises(ConnectionError):
+        await sweep_holds(holds)  # type: ignore[arg-type]
+    assert [name for name, _ in holds.calls] == ["expire"]
