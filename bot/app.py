@@ -174,7 +174,7 @@ def build(settings: Settings) -> Application:
     )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size)
     i18n = load_i18n(settings)
-    notifier = TelegramNotifier(i18n)
+    notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     rates_source = make_rates_source(settings.fx_rates_file, settings.fx_rates_url)
     pricing = Pricing(rates_source=rates_source, shop_currency=settings.shop_currency)
     cart = CartService(

@@ -57,6 +57,8 @@ class BuyerRepository(Protocol):
 
     async def set_started(self, telegram_id: int) -> None: ...
 
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None: ...
+
 
 class StockRepository(Protocol):
     """`sku.stock` is what is left to reserve; every change is one conditional statement."""

@@ -27,7 +27,7 @@ from handlers.order_views import (
     waitlist_joined_screen,
     waitlist_left_text,
 )
-from handlers.views import back_to_catalogue_button
+from handlers.views import back_to_catalogue_button, edit_keyboard
 
 router = Router(name="cart")
 router.message.filter(F.chat.type == "private")
@@ -64,20 +64,17 @@ async def choose_variant_again(
         return
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(
-            reply_markup=variants_keyboard(
-                product, locale, callback_data.page, back=back_to_catalogue_button(callback_data.page)
-            )
+        keyboard = variants_keyboard(
+            product, locale, callback_data.page, back=back_to_catalogue_button(callback_data.page)
         )
+        await edit_keyboard(query.message, keyboard)
 
 
 @router.callback_query(VariantCb.filter())
 async def choose_quantity(query: CallbackQuery, callback_data: VariantCb, max_quantity: int) -> None:
     await query.answer(_("How many?"))
-    keyboard = quantity_keyboard(callback_data, max_quantity)
-    message = query.message
-    if isinstance(message, Message) and message.reply_markup != keyboard:
-        await message.edit_reply_markup(reply_markup=keyboard)
+    if isinstance(query.message, Message):
+        await edit_keyboard(query.message, quantity_keyboard(callback_data, max_quantity))
 
 
 @router.callback_query(AddToCartCb.filter())

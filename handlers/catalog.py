@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import gettext as _
 
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from handlers.callbacks import CataloguePageCb, ProductCb
-from handlers.views import catalogue_page_view, product_card_view, send_product_card
+from handlers.views import catalogue_page_view, product_card_view, same_keyboard, send_product_card
 
 router = Router(name="catalog")
 
@@ -35,13 +35,8 @@ async def turn_page(
     message = query.message
     if message is None or isinstance(message, InaccessibleMessage) or message.photo:
         await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
-    elif message.text != text or not _same_keyboard(message.reply_markup, keyboard):
+    elif message.text != text or not same_keyboard(message.reply_markup, keyboard):
         await message.edit_text(text, reply_markup=keyboard)
-
-
-def _same_keyboard(shown: InlineKeyboardMarkup | None, drawn: InlineKeyboardMarkup | None) -> bool:
-    # Received objects carry the Bot they came with, so `==` never holds; Telegram refuses an edit that changes nothing.
-    return (shown.model_dump() if shown else None) == (drawn.model_dump() if drawn else None)
 
 
 @router.callback_query(ProductCb.filter())

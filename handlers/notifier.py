@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 
 from bot.domain.notices import Notice
+from handlers.errors import is_blocked_by_user
 from handlers.order_views import notice_screen
 
 
 class TelegramNotifier:
     """Built with the services, before the bot exists; `attach` hands it the bot that polls."""
 
-    def __init__(self, i18n: I18n, bot: Bot | None = None) -> None:
+    def __init__(
+        self,
+        i18n: I18n,
+        bot: Bot | None = None,
+        on_blocked: Callable[[int], Awaitable[None]] | None = None,
+    ) -> None:
         self.i18n = i18n
         self.bot = bot
+        self.on_blocked = on_blocked
 
     def attach(self, bot: Bot) -> None:
         self.bot = bot
@@ -29,6 +38,8 @@ class TelegramNotifier:
             screen = notice_screen(notice, notice.language)
         try:
             await self.bot.send_message(notice.buyer_id, screen.text, reply_markup=screen.keyboard)
-        except TelegramForbiddenError:
+        except TelegramForbiddenError as refused:
+            if self.on_blocked is not None and is_blocked_by_user(refused):
+                await self.on_blocked(notice.buyer_id)
             return False
         return True

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
@@ -17,6 +17,18 @@ from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb
 from handlers.order_views import variants_keyboard
 
 CAPTION_LIMIT = 1024
+
+
+def same_keyboard(shown: InlineKeyboardMarkup | None, drawn: InlineKeyboardMarkup | None) -> bool:
+    """Received objects carry the Bot they came with, so `==` never holds; Telegram refuses an edit that changes
+    nothing, so compare contents."""
+    return (shown.model_dump() if shown else None) == (drawn.model_dump() if drawn else None)
+
+
+async def edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
+    """Swap a message's keyboard, unless it already shows that one (a double tap)."""
+    if not same_keyboard(message.reply_markup, keyboard):
+        await message.edit_reply_markup(reply_markup=keyboard)
 
 
 def language_name(code: str) -> str:

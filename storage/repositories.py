@@ -268,6 +268,9 @@ class SqlBuyerRepository:
     async def set_started(self, telegram_id: int) -> None:
         await self._set(telegram_id, started=True)
 
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
+        await self._set(telegram_id, blocked=blocked)
+
     async def _set(self, telegram_id: int, **values: object) -> None:
         await self.session.exec(
             sa.update(BuyerTable)  # type: ignore[call-overload]

@@ -72,11 +72,19 @@ class BuyerService:
                 )
                 await uow.buyers.add(buyer)
                 await uow.commit()
-            elif started and not buyer.started:
+            elif started and (not buyer.started or buyer.blocked):
+                # Writing to the bot again is how a person who blocked it comes back.
                 await uow.buyers.set_started(telegram_id)
+                await uow.buyers.set_blocked(telegram_id, False)
                 await uow.commit()
-                buyer = replace(buyer, started=True)
+                buyer = replace(buyer, started=True, blocked=False)
         return buyer
+
+    async def mark_blocked(self, telegram_id: int) -> None:
+        """Telegram refused to deliver to this person (they blocked the bot): stop writing to them."""
+        async with self.uow() as uow:
+            await uow.buyers.set_blocked(telegram_id, True)
+            await uow.commit()
 
     async def set_country(self, telegram_id: int, country: str) -> str:
         """Remember where the buyer lives (ISO alpha-2); raises UnknownCountry."""

@@ -29,6 +29,7 @@ class RecordingSession(BaseSession):
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
         self.unreachable: set[int] = set()
+        self.blocking: set[int] = set()
         self._ids = itertools.count(1000)
 
     async def make_request(
@@ -39,6 +40,8 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         self.requests.append(method)
         chat_id = getattr(method, "chat_id", None)
+        if isinstance(method, SendMessage | SendPhoto) and chat_id in self.blocking:
+            raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
         if isinstance(method, SendMessage | SendPhoto) and chat_id in self.unreachable:
             raise TelegramForbiddenError(
                 method=method, message="Forbidden: bot can't initiate conversation with a user"

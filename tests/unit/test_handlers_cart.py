@@ -7,7 +7,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMes
 
 from handlers.callbacks import AddToCartCb, CartCb, ProductCb, VariantCb, WaitlistCb
 from tests.unit.chat import ChatHarness, make_chat
-from tests.unit.telegram import buttons
+from tests.unit.telegram import button_data, buttons
 
 
 @pytest.fixture
@@ -168,3 +168,16 @@ async def test_forged_quantities_are_refused(chat: ChatHarness) -> None:
         [reply] = [r for r in requests if isinstance(r, SendMessage)]
         assert "at most 10" in reply.text
     assert chat.shop.stock[sku] == 5
+
+
+async def test_second_tap_on_a_variant_does_not_redraw_the_same_quantities(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    card = await open_card(chat)
+    [picker] = [r for r in await chat.tap(anna, card.reply_markup, "🛒 M") if isinstance(r, EditMessageReplyMarkup)]
+    variant_m = next(data for text, data in button_data(card.reply_markup) if text.startswith("🛒 M"))
+
+    # The message now shows the quantities; a stale second tap on "M" must not ask Telegram for an identical edit.
+    again = await chat.tap_data(anna, variant_m, picker.reply_markup)
+
+    assert not [r for r in again if isinstance(r, EditMessageReplyMarkup)]
+    assert [r for r in again if isinstance(r, AnswerCallbackQuery)]
