@@ -22,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.config import Settings
 from bot.services.buyers import BuyerService
-from bot.services.cart import CartService, Pricing
+from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.holds import HoldService
 from bot.services.orders import OrderService
+from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
@@ -172,11 +173,11 @@ def build(settings: Settings) -> Application:
         merchant_ids=settings.merchant_ids,
         ops_ids=settings.ops_ids,
     )
-    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size)
     i18n = load_i18n(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     rates_source = make_rates_source(settings.fx_rates_file, settings.fx_rates_url)
     pricing = Pricing(rates_source=rates_source, shop_currency=settings.shop_currency)
+    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
     cart = CartService(
         uow,
         pricing,

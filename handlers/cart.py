@@ -58,7 +58,7 @@ async def choose_variant_again(
     query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, locale: str
 ) -> None:
     try:
-        product = await catalogue.product(callback_data.product_id)
+        product = await catalogue.product(callback_data.product_id, query.from_user.id)
     except ProductNotFound:
         await query.answer(product_gone_text(), show_alert=True)
         return

@@ -44,7 +44,7 @@ async def show_product(
     query: CallbackQuery, callback_data: ProductCb, catalogue: CatalogueService, locale: str
 ) -> None:
     try:
-        product = await catalogue.product(callback_data.product_id)
+        product = await catalogue.product(callback_data.product_id, query.from_user.id)
     except ProductNotFound:
         await query.answer(_("Sorry, this product is no longer available."), show_alert=True)
         return

@@ -8,8 +8,8 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.domain.money import UnknownCurrency
 from bot.services.buyers import BuyerService
-from bot.services.cart import Pricing
 from bot.services.orders import OrderService
+from bot.services.pricing import Pricing
 from handlers.callbacks import CurrencyCb
 from handlers.order_views import currency_screen, currency_set_text, orders_text, unknown_currency_text
 

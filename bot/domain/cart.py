@@ -60,16 +60,24 @@ class AddedToCart:
     quantity_added: int
 
 
+def display_price(price: Money, rates: Rates, shop_currency: str, currency: str) -> Money:
+    """A SKU price in the buyer's currency: SKU currency -> shop currency -> buyer currency, each step rounded.
+
+    Going through the shop currency keeps the unit price the buyer sees equal to the one the order total uses."""
+    return rates.convert(rates.convert(price, shop_currency), currency)
+
+
 def price_line(
     item: HeldItem, rates: Rates, shop_currency: str, currency: str, rate: Decimal | None = None
 ) -> CartLine:
-    """A line in the buyer's currency: SKU price -> shop currency -> buyer currency, each step rounded.
+    """A line in the buyer's currency (see `display_price`).
 
-    Going through the shop currency keeps the unit price the buyer sees equal to the one the order total uses.
     `rate` (units of `currency` per shop unit) replaces today's rate once an order has locked one.
     """
-    in_shop = rates.convert(item.price, shop_currency)
-    unit = rates.convert(in_shop, currency) if rate is None else in_shop.convert(rate, currency)
+    if rate is None:
+        unit = display_price(item.price, rates, shop_currency, currency)
+    else:
+        unit = rates.convert(item.price, shop_currency).convert(rate, currency)
     return CartLine(
         sku_id=item.sku_id,
         product_id=item.product_id,

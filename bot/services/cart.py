@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 from bot.domain.buyer import Buyer
-from bot.domain.cart import AddedToCart, Cart, HeldItem, build_cart
-from bot.domain.fx import Rates, currency_for_country
+from bot.domain.cart import AddedToCart, Cart, HeldItem
 from bot.domain.keyword import closest_codes, parse_keyword_order
 from bot.domain.orders import OrderStatus, check_transition
-from bot.ports import RatesSource, UnitOfWork, UnitOfWorkFactory
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.catalog import ProductNotFound
+from bot.services.pricing import Pricing
 
 Clock = Callable[[], datetime]
 
@@ -93,46 +91,6 @@ class CartChanged(Exception):
 
 class EmptyCart(Exception):
     """Nothing in the cart."""
-
-
-@dataclass(frozen=True, slots=True)
-class Pricing:
-    """Prices in the buyer's currency: the one they chose, else their country's, else the shop's."""
-
-    rates_source: RatesSource
-    shop_currency: str
-
-    async def rates(self) -> Rates:
-        return await self.rates_source.latest()
-
-    async def currencies(self) -> list[str]:
-        rates = await self.rates()
-        return sorted({rates.base, *rates.rates})
-
-    def currency_for(self, buyer: Buyer | None, rates: Rates) -> str:
-        if buyer is not None:
-            country_currency = currency_for_country(buyer.country) if buyer.country else None
-            for currency in (buyer.currency, country_currency):
-                if currency and rates.knows(currency) and rates.knows(self.shop_currency):
-                    return currency
-        return self.shop_currency
-
-    def cart(
-        self,
-        order_id: int | None,
-        buyer_id: int,
-        items: Sequence[HeldItem],
-        rates: Rates,
-        currency: str,
-        rate: Decimal | None = None,
-    ) -> Cart:
-        return build_cart(order_id, buyer_id, items, rates, self.shop_currency, currency, rate)
-
-    async def view(self, uow: UnitOfWork, buyer_id: int, order_id: int | None, language: str, rates: Rates) -> Cart:
-        """The buyer's cart as it is inside the open unit of work."""
-        currency = self.currency_for(await uow.buyers.get(buyer_id), rates)
-        items = await uow.orders.items(order_id, language) if order_id is not None else ()
-        return self.cart(order_id, buyer_id, items, rates, currency)
 
 
 async def leave_checkout(uow: UnitOfWork, order_id: int, status: OrderStatus, now: datetime, why: str) -> None:

@@ -11,7 +11,8 @@ from bot.domain.fx import Rates
 from bot.domain.orders import OrderStatus, PlacedOrder, check_transition
 from bot.domain.shipping import ShippingTable
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.services.cart import CartChanged, Clock, EmptyCart, Pricing, utc_now
+from bot.services.cart import CartChanged, Clock, EmptyCart, utc_now
+from bot.services.pricing import Pricing
 
 
 class CannotShip(Exception):

@@ -12,7 +12,7 @@ from bot.domain.cart import CartLine
 from bot.domain.notices import HoldEndingSoon, HoldExpired
 from bot.domain.orders import EventKind, OrderStatus, check_transition
 from bot.ports import Notifier, UnitOfWorkFactory
-from bot.services.cart import Pricing
+from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 
 BATCH = 200

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from bot.domain.orders import OPEN_STATUSES, OrderSummary
 from bot.ports import UnitOfWorkFactory
-from bot.services.cart import Pricing
+from bot.services.pricing import Pricing
 
 __all__ = ["OrderService", "OrderSummary"]
 

@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from bot.domain.notices import WaitlistOffer
 from bot.domain.orders import EventKind
 from bot.ports import Notifier, UnitOfWorkFactory
-from bot.services.cart import Clock, Pricing, ProductNotFound, QuantityLimit, leave_checkout, utc_now
+from bot.services.cart import Clock, ProductNotFound, QuantityLimit, leave_checkout, utc_now
+from bot.services.pricing import Pricing
 
 
 class WaitlistService:

@@ -14,11 +14,12 @@ from bot.domain.fx import Rates
 from bot.domain.money import Money
 from bot.domain.notices import Notice
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
-from bot.services.cart import CartService, Pricing
+from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.holds import HoldService
 from bot.services.orders import OrderService
+from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from storage.uow import SqlUnitOfWorkFactory
 

@@ -16,8 +16,8 @@ from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
 from bot.services.buyers import BuyerService
-from bot.services.cart import Pricing
 from bot.services.catalog import CatalogueService
+from bot.services.pricing import Pricing
 from handlers import get_routers
 from tests.unit.fake_services import (
     FakeCartService,
@@ -102,7 +102,7 @@ def make_chat(
         storage or MemoryStorage(),
         i18n,
         buyers,
-        catalogue=CatalogueService(core),
+        catalogue=CatalogueService(core, pricing=Pricing(StaticRates(), "EUR")),
         cart=FakeCartService(shop),
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),

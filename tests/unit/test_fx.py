@@ -7,7 +7,7 @@ import pytest
 from bot.domain.buyer import Buyer
 from bot.domain.fx import InvalidRates, Rates, UnknownRate, currency_for_country, parse_rates
 from bot.domain.money import Money
-from bot.services.cart import Pricing
+from bot.services.pricing import Pricing
 
 RATES = Rates(
     base="EUR",

@@ -181,3 +181,14 @@ async def test_second_tap_on_a_variant_does_not_redraw_the_same_quantities(chat:
 
     assert not [r for r in again if isinstance(r, EditMessageReplyMarkup)]
     assert [r for r in again if isinstance(r, AnswerCallbackQuery)]
+
+
+async def test_product_card_shows_prices_in_the_buyers_currency(chat: ChatHarness) -> None:
+    await chat.say(chat.chats.user(1), "/start")
+    await chat.buyers.set_currency(1, "USD")
+
+    card = await open_card(chat)
+
+    # €19.90 at 1.08 USD per EUR, rounded half-even to cents; the cart prices a line the same way.
+    assert "$21.49" in card.text and "€" not in card.text
+    assert list(buttons(card.reply_markup))[0].startswith("🛒 S · $21.49")

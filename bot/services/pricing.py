@@ -1,0 +1,66 @@
+"""Prices as a buyer sees them: in the currency they chose, else their country's, else the shop's."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from bot.domain.buyer import Buyer
+from bot.domain.cart import Cart, HeldItem, build_cart, display_price
+from bot.domain.catalog import Product
+from bot.domain.fx import Rates, UnknownRate, currency_for_country
+from bot.ports import RatesSource, UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class Pricing:
+    """Prices in the buyer's currency: the one they chose, else their country's, else the shop's."""
+
+    rates_source: RatesSource
+    shop_currency: str
+
+    async def rates(self) -> Rates:
+        return await self.rates_source.latest()
+
+    async def currencies(self) -> list[str]:
+        rates = await self.rates()
+        return sorted({rates.base, *rates.rates})
+
+    def currency_for(self, buyer: Buyer | None, rates: Rates) -> str:
+        if buyer is not None:
+            country_currency = currency_for_country(buyer.country) if buyer.country else None
+            for currency in (buyer.currency, country_currency):
+                if currency and rates.knows(currency) and rates.knows(self.shop_currency):
+                    return currency
+        return self.shop_currency
+
+    def cart(
+        self,
+        order_id: int | None,
+        buyer_id: int,
+        items: Sequence[HeldItem],
+        rates: Rates,
+        currency: str,
+        rate: Decimal | None = None,
+    ) -> Cart:
+        return build_cart(order_id, buyer_id, items, rates, self.shop_currency, currency, rate)
+
+    async def view(self, uow: UnitOfWork, buyer_id: int, order_id: int | None, language: str, rates: Rates) -> Cart:
+        """The buyer's cart as it is inside the open unit of work."""
+        currency = self.currency_for(await uow.buyers.get(buyer_id), rates)
+        items = await uow.orders.items(order_id, language) if order_id is not None else ()
+        return self.cart(order_id, buyer_id, items, rates, currency)
+
+    async def product(self, uow: UnitOfWork, buyer_id: int, product: Product) -> Product:
+        """The product with each SKU priced in the buyer's currency, the way their cart will price it."""
+        rates = await self.rates()
+        currency = self.currency_for(await uow.buyers.get(buyer_id), rates)
+        try:
+            skus = tuple(
+                replace(sku, price=display_price(sku.price, rates, self.shop_currency, currency))
+                for sku in product.skus
+            )
+        except UnknownRate:
+            return product  # a SKU priced in a currency the rates lack: show it as the catalogue has it
+        return replace(product, skus=skus)
