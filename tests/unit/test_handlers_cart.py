@@ -191,4 +191,4 @@ async def test_product_card_shows_prices_in_the_buyers_currency(chat: ChatHarnes
 
     # €19.90 at 1.08 USD per EUR, rounded half-even to cents; the cart prices a line the same way.
     assert "$21.49" in card.text and "€" not in card.text
-    assert list(buttons(card.reply_markup))[0].startswith("🛒 S · $21.49")
+    assert next(iter(buttons(card.reply_markup))).startswith("🛒 S · $21.49")
