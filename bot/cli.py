@@ -35,11 +35,15 @@ def _settings() -> Settings:
         raise Fatal(str(exc)) from None
 
 
-def _logging(settings: Settings) -> None:
+def _logging(settings: Settings, file: Path | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        filename=file,
     )
+    # Every hold sweep and migration step at INFO would drown what matters.
+    for chatty in ("apscheduler", "alembic.runtime.plugins"):
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 @db_app.command("upgrade")
@@ -129,10 +133,15 @@ def demo(
 ) -> None:
     """Run offline: a sandbox Bot API server on loopback, the bot polling it, and a chat for you."""
     settings = _settings()
-    _logging(settings)
+    terminal_chat = chat and sys.stdin.isatty()
+    # The terminal chat owns the screen: the log goes to a file beside the database instead.
+    log_file = Path("livesell-demo.log") if terminal_chat else None
+    _logging(settings, log_file)
+    if log_file is not None:
+        console.print(f"log: {log_file.resolve()}")
     from sandbox.demo import run_demo
 
-    asyncio.run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=chat))
+    asyncio.run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=terminal_chat))
 
 
 def main() -> None:

@@ -200,6 +200,19 @@ class SqlCatalogueRepository:
         )
 
 
+def _buyer_values(buyer: Buyer) -> dict[str, object]:
+    return {
+        "telegram_id": buyer.telegram_id,
+        "language": buyer.language,
+        "country": buyer.country,
+        "currency": buyer.currency,
+        "subscribed": buyer.subscribed,
+        "blocked": buyer.blocked,
+        "name": buyer.name,
+        "started": buyer.started,
+    }
+
+
 class SqlBuyerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -220,18 +233,7 @@ class SqlBuyerRepository:
         )
 
     async def add(self, buyer: Buyer) -> None:
-        self.session.add(
-            BuyerTable(
-                telegram_id=buyer.telegram_id,
-                language=buyer.language,
-                country=buyer.country,
-                currency=buyer.currency,
-                subscribed=buyer.subscribed,
-                blocked=buyer.blocked,
-                name=buyer.name,
-                started=buyer.started,
-            )
-        )
+        self.session.add(BuyerTable(**_buyer_values(buyer)))
         await self.session.flush()
 
     async def add_if_missing(self, buyer: Buyer) -> None:
@@ -239,17 +241,9 @@ class SqlBuyerRepository:
         insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
         connection = await self.session.connection()
         await connection.execute(
-            insert.values(
-                telegram_id=buyer.telegram_id,
-                language=buyer.language,
-                country=buyer.country,
-                currency=buyer.currency,
-                subscribed=buyer.subscribed,
-                blocked=buyer.blocked,
-                name=buyer.name,
-                started=buyer.started,
-                created_at=utcnow(),
-            ).on_conflict_do_nothing(index_elements=["telegram_id"])
+            insert.values(**_buyer_values(buyer), created_at=utcnow()).on_conflict_do_nothing(
+                index_elements=["telegram_id"]
+            )
         )
 
     async def set_language(self, telegram_id: int, language: str) -> None:
