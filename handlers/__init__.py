@@ -6,13 +6,15 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
-    from handlers import cart, catalog, checkout, errors, fallback, keyword, language, orders, start
+    from handlers import cart, catalog, checkout, errors, fallback, groups, keyword, language, orders, start
 
-    # Errors first (error events look for a handler in this order too); then commands; then checkout, whose steps
-    # take the buyer's typed answers; then keyword orders, which take any other text that parses as one; the
-    # fallback router goes last: it answers whatever no feature claimed.
+    # Errors first (error events look for a handler in this order too); then what groups may not do (buyer commands
+    # and buttons belong to the private chat); then commands; then checkout, whose steps take the buyer's typed
+    # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
+    # answers whatever no feature claimed.
     return [
         errors.router,
+        groups.router,
         start.router,
         language.router,
         catalog.router,

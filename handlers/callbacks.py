@@ -28,8 +28,12 @@ class VariantCb(CallbackData, prefix="var"):
 
 
 class AddToCartCb(CallbackData, prefix="add"):
+    """A quantity tapped on a product card; the product and page redraw the card after the add."""
+
     sku_id: int
     quantity: int
+    product_id: int = 0
+    page: int = 0
 
 
 class CartCb(CallbackData, prefix="cart"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
@@ -16,18 +16,24 @@ from handlers.order_views import (
     CART_REFUSALS,
     Screen,
     added_screen,
+    already_added_text,
     cart_changed_text,
     cart_screen,
     empty_cart_text,
+    line_gone_text,
+    not_on_waitlist_text,
     plain,
     product_gone_text,
     quantity_keyboard,
     refusal_screen,
+    variant_gone_text,
     variants_keyboard,
+    waitlist_joined_from_group_text,
     waitlist_joined_screen,
     waitlist_left_text,
+    written_privately_text,
 )
-from handlers.views import back_to_catalogue_button, edit_keyboard
+from handlers.views import back_to_catalogue_button, card_after_add_keyboard, edit_message
 
 router = Router(name="cart")
 router.message.filter(F.chat.type == "private")
@@ -37,11 +43,7 @@ async def show(query: CallbackQuery, screen: Screen, edit: bool = True) -> None:
     """Redraw the message the button belongs to, or send a new one when it cannot be edited."""
     message = query.message
     if edit and isinstance(message, Message) and message.text is not None:
-        try:
-            await message.edit_text(screen.text, reply_markup=screen.keyboard)
-        except TelegramBadRequest as error:
-            if "message is not modified" not in error.message:  # a second tap on the same state: nothing to do
-                raise
+        await edit_message(message, screen.keyboard, screen.text)
         return
     await query.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)  # type: ignore[union-attr]
 
@@ -67,18 +69,34 @@ async def choose_variant_again(
         keyboard = variants_keyboard(
             product, locale, callback_data.page, back=back_to_catalogue_button(callback_data.page)
         )
-        await edit_keyboard(query.message, keyboard)
+        await edit_message(query.message, keyboard)
 
 
 @router.callback_query(VariantCb.filter())
-async def choose_quantity(query: CallbackQuery, callback_data: VariantCb, max_quantity: int) -> None:
+async def choose_quantity(
+    query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, max_quantity: int
+) -> None:
+    try:
+        product = await catalogue.product(callback_data.product_id)
+    except ProductNotFound:
+        await query.answer(product_gone_text(), show_alert=True)
+        return
+    if all(sku.id != callback_data.sku_id for sku in product.skus):
+        await query.answer(variant_gone_text(), show_alert=True)
+        return
     await query.answer(_("How many?"))
     if isinstance(query.message, Message):
-        await edit_keyboard(query.message, quantity_keyboard(callback_data, max_quantity))
+        await edit_message(query.message, quantity_keyboard(callback_data, max_quantity))
 
 
 @router.callback_query(AddToCartCb.filter())
 async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: CartService, locale: str) -> None:
+    """One add per quantity picker: the card's keyboard is swapped first, and Telegram swaps it once, so a double
+    tap or a stale picker finds it swapped already and adds nothing."""
+    card, after = query.message, card_after_add_keyboard(callback_data.product_id, callback_data.page)
+    if isinstance(card, Message) and callback_data.product_id and not await edit_message(card, after):
+        await query.answer(already_added_text())
+        return
     try:
         added = await cart.add(query.from_user.id, callback_data.sku_id, callback_data.quantity, locale)
     except CART_REFUSALS as refused:
@@ -118,8 +136,8 @@ async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: Car
 async def remove_line(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
     try:
         updated = await cart.remove(query.from_user.id, callback_data.sku_id, locale)
-    except CartChanged:
-        await query.answer(plain(cart_changed_text()), show_alert=True)
+    except CartChanged:  # not in the cart (any more): a second tap, a stale cart or a forged button
+        await query.answer(plain(line_gone_text()), show_alert=True)
         updated = await cart.view(query.from_user.id, locale)
     else:
         await query.answer(_("Removed."))
@@ -131,21 +149,32 @@ async def empty_cart(query: CallbackQuery, cart: CartService) -> None:
     await cart.empty(query.from_user.id)
     await query.answer(_("Your cart is now empty."))
     if isinstance(query.message, Message):
-        await query.message.edit_text(empty_cart_text())
+        await edit_message(query.message, None, empty_cart_text())
 
 
 @router.callback_query(WaitlistCb.filter(F.action == "join"))
-async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService) -> None:
+async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService, bot: Bot) -> None:
+    """From a private card or refusal; or from a group's sold-out answer, which everyone in the group can tap."""
     try:
         position = await waitlist.join(query.from_user.id, callback_data.sku_id, 1)
     except ProductNotFound:
         await query.answer(product_gone_text(), show_alert=True)
         return
-    await query.answer()
-    await show(query, waitlist_joined_screen(callback_data.sku_id, position), edit=False)
+    screen = waitlist_joined_screen(callback_data.sku_id, position)
+    if query.message is None or query.message.chat.type == "private":
+        await query.answer()
+        await show(query, screen, edit=False)
+        return
+    try:
+        await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
+    except TelegramForbiddenError:  # never started the bot: the waitlist's offer could not reach them either
+        me = await bot.me()
+        await query.answer(plain(waitlist_joined_from_group_text(position, me.username or "")), show_alert=True)
+        return
+    await query.answer(written_privately_text())
 
 
 @router.callback_query(WaitlistCb.filter(F.action == "leave"))
 async def leave_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService) -> None:
-    await waitlist.leave(query.from_user.id, callback_data.sku_id)
-    await query.answer(waitlist_left_text(), show_alert=True)
+    left = await waitlist.leave(query.from_user.id, callback_data.sku_id)
+    await query.answer(waitlist_left_text() if left else not_on_waitlist_text(), show_alert=True)

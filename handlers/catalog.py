@@ -9,7 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from handlers.callbacks import CataloguePageCb, ProductCb
-from handlers.views import catalogue_page_view, product_card_view, same_keyboard, send_product_card
+from handlers.views import catalogue_page_view, edit_message, product_card_view, send_product_card
 
 router = Router(name="catalog")
 
@@ -35,8 +35,8 @@ async def turn_page(
     message = query.message
     if message is None or isinstance(message, InaccessibleMessage) or message.photo:
         await query.bot.send_message(query.from_user.id, text, reply_markup=keyboard)  # type: ignore[union-attr]
-    elif message.text != text or not same_keyboard(message.reply_markup, keyboard):
-        await message.edit_text(text, reply_markup=keyboard)
+    else:
+        await edit_message(message, keyboard, text)
 
 
 @router.callback_query(ProductCb.filter())

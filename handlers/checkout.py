@@ -20,6 +20,7 @@ from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
 from handlers.callbacks import CartCb, CheckoutCb
+from handlers.keyword import LooksLikeKeywordOrder
 from handlers.order_views import (
     Screen,
     ask_address_screen,
@@ -40,6 +41,7 @@ from handlers.order_views import (
     valid_address,
     valid_name,
 )
+from handlers.views import edit_message
 
 
 class Checkout(StatesGroup):
@@ -54,6 +56,9 @@ router = Router(name="checkout")
 router.message.filter(F.chat.type == "private", F.from_user)
 # A command (/cart, /orders) is not an answer to a checkout question: its own router takes it, the step waits.
 ANSWER = F.text & ~F.text.startswith("/")
+# Nor is a keyword order ("A12 Navy x1") at the country and confirm steps: the keyword router adds it to the cart, and
+# the step waits. The name, address and phone steps take any text: a name may look like a code.
+NOT_AN_ORDER = ~LooksLikeKeywordOrder()
 
 
 async def finish(state: FSMContext) -> None:
@@ -77,11 +82,11 @@ async def cancel_by_command(message: Message, state: FSMContext, checkout: Check
 
 @router.callback_query(CheckoutCb.filter(F.action == "cancel"))
 async def cancel_by_button(query: CallbackQuery, state: FSMContext, checkout: CheckoutService) -> None:
+    await query.answer()
+    if isinstance(query.message, Message) and not await edit_message(query.message, None):
+        return  # a double tap: the first one cancelled
     await checkout.cancel(query.from_user.id)
     await finish(state)
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
     await query.bot.send_message(query.from_user.id, checkout_cancelled_text())  # type: ignore[union-attr]
 
 
@@ -198,7 +203,7 @@ async def choose_country(talk: Conversation, typed: str, buyers: BuyerService) -
     return await talk.ask(Checkout.name, data)
 
 
-@router.message(Checkout.country, ANSWER)
+@router.message(Checkout.country, ANSWER, NOT_AN_ORDER)
 async def country_typed(
     message: Message,
     state: FSMContext,
@@ -269,8 +274,10 @@ async def confirm(
     query: CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
     await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_reply_markup(reply_markup=None)
+    # The summary loses its buttons before the order is placed; a double tap finds them gone and stops here. (The
+    # core places one order per cart anyway: a second confirm would find no cart in checkout.)
+    if isinstance(query.message, Message) and not await edit_message(query.message, None):
+        return
     talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
     data = await state.get_data()
     try:
@@ -285,7 +292,7 @@ async def confirm(
     await talk_back(query, screen)
 
 
-@router.message(StateFilter(Checkout), ~F.text.startswith("/"))
+@router.message(StateFilter(Checkout), ~F.text.startswith("/"), NOT_AN_ORDER)
 async def not_an_answer(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:

@@ -78,7 +78,7 @@ async def order_in_group(message: Message, bot: Bot, buyers: BuyerService, cart:
         if isinstance(refused, UnknownCode) and not refused.suggestions:
             return  # chatter that merely looks like a code ("ok 2"); a stream chat needs no answer to it
         screen = refusal_screen(refused)
-        await message.reply(screen.text)
+        await message.reply(screen.text, reply_markup=screen.keyboard)  # sold out: the waitlist, for whoever taps
         return
     private = added_screen(added, locale)
     try:

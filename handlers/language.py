@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.buyers import BuyerService, UnsupportedLanguage
 from handlers.callbacks import LanguageCb
-from handlers.views import language_keyboard, language_name
+from handlers.views import edit_message, language_keyboard, language_name
 
 router = Router(name="language")
 
@@ -31,4 +31,4 @@ async def choose_language(query: CallbackQuery, callback_data: LanguageCb, buyer
         text = _("Done: I will speak {language} with you.").format(language=language_name(language))
         await query.answer()
         if query.message is not None and not isinstance(query.message, InaccessibleMessage):
-            await query.message.edit_text(text)
+            await edit_message(query.message, None, text)

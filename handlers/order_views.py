@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date
+from babel.numbers import format_decimal
 
 from bot.domain.notices import HoldEndingSoon, HoldExpired, Notice, WaitlistOffer
 from bot.services.cart import NotEnoughStock, QuantityLimit, SoldOut, UnknownCode, UnknownVariant, VariantNeeded
@@ -38,6 +40,8 @@ CURRENCY_BUTTONS = 40
 # The domain's limits (bot/domain/checkout.py ShippingDetails), checked per step so a bad answer is caught at once.
 NAME_LIMIT = 200
 ADDRESS_LIMIT = 500
+# What people type for a country that is neither its ISO code nor its name in the CLDR.
+COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UAE": "AE"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,17 +90,32 @@ def country_name(code: str, locale: str) -> str:
     return str(Locale.parse(locale).territories.get(code.upper(), code.upper()))
 
 
+def collation_key(text: str) -> str:
+    """Sorts and matches names as people read them: "Österreich" after "Niederlande", "osterreich" finds it."""
+    letters = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in letters if not unicodedata.combining(c))
+
+
+def country_names(codes: Iterable[str], locale: str) -> list[str]:
+    """Country names in the buyer's language, in their alphabetical order."""
+    return sorted((country_name(code, locale) for code in codes), key=collation_key)
+
+
 def country_code_from(text: str, locale: str) -> str | None:
-    """A country the buyer typed, as an ISO code or a name in their language or English; None if unknown."""
-    typed = text.strip().casefold()
+    """A country the buyer typed, as an ISO code, a common alias (UK, USA) or a name in their language or English;
+    None if unknown."""
+    typed = text.strip()
     if not typed:
         return None
+    if typed.upper() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[typed.upper()]
+    wanted = collation_key(typed)
     for language in dict.fromkeys((locale, "en")):
         territories = Locale.parse(language).territories
         if len(typed) == 2 and typed.upper() in territories and typed.isalpha():
             return typed.upper()
         for code, name in territories.items():
-            if len(code) == 2 and code.isalpha() and str(name).casefold() == typed:
+            if len(code) == 2 and code.isalpha() and collation_key(str(name)) == wanted:
                 return str(code)
     return None
 
@@ -149,13 +168,13 @@ def quantity_keyboard(chosen: VariantCb, maximum: int) -> InlineKeyboardMarkup:
     """Quantities for the chosen variant: one tap on 1, 2, 3 or 5, or − and + then Add."""
     product_id, sku_id, page = chosen.product_id, chosen.sku_id, chosen.page
     quantity = min(max(chosen.quantity, 1), maximum)
+
+    def adding(units: int) -> AddToCartCb:
+        return AddToCartCb(sku_id=sku_id, quantity=units, product_id=product_id, page=page)
+
     builder = InlineKeyboardBuilder()
     builder.row(
-        *(
-            InlineKeyboardButton(text=f"×{n}", callback_data=AddToCartCb(sku_id=sku_id, quantity=n).pack())
-            for n in QUANTITY_CHOICES
-            if n <= maximum
-        )
+        *(InlineKeyboardButton(text=f"×{n}", callback_data=adding(n).pack()) for n in QUANTITY_CHOICES if n <= maximum)
     )
     builder.row(
         InlineKeyboardButton(
@@ -166,7 +185,7 @@ def quantity_keyboard(chosen: VariantCb, maximum: int) -> InlineKeyboardMarkup:
         ),
         InlineKeyboardButton(
             text="🛒 " + _("Add {quantity}").format(quantity=quantity),
-            callback_data=AddToCartCb(sku_id=sku_id, quantity=quantity).pack(),
+            callback_data=adding(quantity).pack(),
         ),
         InlineKeyboardButton(
             text="+",
@@ -240,9 +259,23 @@ def group_confirmation(name: str, added: AddedToCart) -> str:
 
 def group_claim_text(name: str, added: AddedToCart, link: str) -> str:
     label = html.escape(item_label(added.line.code, added.line.variant, added.quantity_added))
-    return "✅ " + _("{name}: {item} reserved. Open {link} and press Start to see your cart and check out.").format(
-        name=html.escape(name), item=label, link=f'<a href="{html.escape(link)}">{_("this link")}</a>'
-    )
+    return "✅ " + _(
+        '{name}: {item} reserved. <a href="{link}">Open our private chat</a> and press Start to see your cart and '
+        "check out."
+    ).format(name=html.escape(name), item=label, link=html.escape(link))
+
+
+def private_chat_text(link: str) -> str:
+    """The answer to a buyer command sent in a stream group: each buyer's shopping happens in their private chat."""
+    return "🛍 " + _(
+        '<a href="{link}">Open our private chat</a> to browse, see your cart and check out. Here, send a product code '
+        "to order."
+    ).format(link=html.escape(link))
+
+
+def private_chat_alert(bot_username: str) -> str:
+    """A catalogue button pressed on a group message: an alert shows no link, so it names the bot."""
+    return _("This works in our private chat: open @{bot} and press Start.").format(bot=bot_username)
 
 
 # --- refusals ------------------------------------------------------------------------------------------------------
@@ -315,8 +348,36 @@ def waitlist_joined_screen(sku_id: int, position: int) -> Screen:
     return Screen(text, InlineKeyboardMarkup(inline_keyboard=[[button]]))
 
 
+def waitlist_joined_from_group_text(position: int, bot_username: str) -> str:
+    """A tap on a group's waitlist button by someone the bot cannot write to yet: an alert, at most 200 characters."""
+    return _(
+        "You are number {position} on the waitlist. Open a private chat with @{bot} and press Start, so I can write "
+        "to you when it is back."
+    ).format(position=position, bot=bot_username)
+
+
+def written_privately_text() -> str:
+    return _("I wrote to you in our private chat.")
+
+
 def waitlist_left_text() -> str:
     return _("You left the waitlist.")
+
+
+def not_on_waitlist_text() -> str:
+    return _("You are not on this waitlist.")
+
+
+def variant_gone_text() -> str:
+    return _("Sorry, this variant is no longer available.")
+
+
+def already_added_text() -> str:
+    return _("Already added. /cart shows your cart.")
+
+
+def line_gone_text() -> str:
+    return _("That item is no longer in your cart. Here it is now:")
 
 
 # --- checkout ------------------------------------------------------------------------------------------------------
@@ -403,7 +464,9 @@ def summary_screen(
     if total.currency != base_currency:
         text.append(
             _("Exchange rate: 1 {base} = {rate} {currency}").format(
-                base=base_currency, rate=f"{rate.normalize():f}", currency=total.currency
+                base=base_currency,
+                rate=format_decimal(rate.normalize(), locale=locale, decimal_quantization=False),
+                currency=total.currency,
             )
         )
     text += [
@@ -435,7 +498,7 @@ def nothing_to_cancel_text() -> str:
 
 
 def empty_cart_text() -> str:
-    return _("Your cart is empty. Browse the /catalog or send a product code such as A12 M x2.")
+    return _("Your cart is empty. Browse the /catalog, or send the code of a product shown in the live stream.")
 
 
 def cart_changed_text() -> str:
@@ -464,7 +527,8 @@ def orders_text(orders: Sequence[OrderSummary], locale: str) -> str:
         return _("You have no orders yet. Browse the /catalog to start one.")
     rows = ["📋 <b>" + _("Your orders") + "</b>"]
     for order in orders:
-        items = ngettext("{count} item", "{count} items", order.lines).format(count=order.lines)
+        # The core counts lines (a line of four scarves is one), not units: say so.
+        items = ngettext("{count} item", "{count} items", order.units).format(count=order.units)
         created = format_date(order.created_at, format="medium", locale=locale)
         rows.append(
             f"#{order.order_id} · {status_name(order.status)} · {order.total.format(locale)} · {items} · {created}"
@@ -531,10 +595,12 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
         case HoldEndingSoon():
             minutes = minutes_left(notice.expires_at) or 0
             heading = "⏳ " + ngettext(
-                "Your reservation ends in {minutes} minute. Check out now to keep these items.",
-                "Your reservation ends in {minutes} minutes. Check out now to keep these items.",
+                "These items stay reserved for {minutes} more minute:",
+                "These items stay reserved for {minutes} more minutes:",
                 minutes,
             ).format(minutes=minutes)
+            ending = [line_text(line, locale) for line in notice.ending_lines]
+            heading = "\n".join([heading, *ending, _("Check out now to keep them.")])
             return cart_screen(notice.cart, locale, heading=heading)
         case HoldExpired():
             rows = ["⌛ " + _("Your reservation ended, so these items went back on sale:")]

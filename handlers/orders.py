@@ -12,6 +12,7 @@ from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
 from handlers.callbacks import CurrencyCb
 from handlers.order_views import currency_screen, currency_set_text, orders_text, unknown_currency_text
+from handlers.views import edit_message
 
 router = Router(name="orders")
 router.message.filter(F.chat.type == "private", F.from_user)
@@ -44,7 +45,7 @@ async def currency_tapped(
     text = await set_currency(buyers, pricing, query.from_user.id, callback_data.code)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(text)
+        await edit_message(query.message, None, text)
 
 
 async def set_currency(buyers: BuyerService, pricing: Pricing, buyer_id: int, code: str) -> str:

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 
 from bot.domain.catalog import CataloguePage, Product
-from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb
-from handlers.order_views import variants_keyboard
+from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb, VariantCb
+from handlers.order_views import country_names, variants_keyboard
 
 CAPTION_LIMIT = 1024
 
@@ -25,10 +26,23 @@ def same_keyboard(shown: InlineKeyboardMarkup | None, drawn: InlineKeyboardMarku
     return (shown.model_dump() if shown else None) == (drawn.model_dump() if drawn else None)
 
 
-async def edit_keyboard(message: Message, keyboard: InlineKeyboardMarkup) -> None:
-    """Swap a message's keyboard, unless it already shows that one (a double tap)."""
-    if not same_keyboard(message.reply_markup, keyboard):
-        await message.edit_reply_markup(reply_markup=keyboard)
+async def edit_message(message: Message, keyboard: InlineKeyboardMarkup | None, text: str | None = None) -> bool:
+    """Redraw a message the bot sent: its keyboard, and its text unless `text` is None. False when it already showed
+    that: a double tap or a stale button asks for what another tap drew, and Telegram refuses such an edit with
+    "message is not modified", which is no error here. Handlers may treat False as "another tap did it already"."""
+    # Known without asking only for plain text: `message.text` comes without the HTML tags a drawn text has.
+    if same_keyboard(message.reply_markup, keyboard) and (text is None or text == message.text):
+        return False
+    try:
+        if text is None:
+            await message.edit_reply_markup(reply_markup=keyboard)
+        else:
+            await message.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as refused:
+        if "message is not modified" not in refused.message:
+            raise
+        return False
+    return True
 
 
 def language_name(code: str) -> str:
@@ -44,7 +58,8 @@ def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def help_text(is_merchant: bool, is_ops: bool) -> str:
+def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> str:
+    """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
     lines = [
         _("What I can do:"),
         "/catalog - " + _("browse the catalogue"),
@@ -55,9 +70,14 @@ def help_text(is_merchant: bool, is_ops: bool) -> str:
         "/language - " + _("choose your language"),
         "/cancel - " + _("stop the checkout"),
         "/help - " + _("this list"),
-        "",
-        _("During a live stream, send a product code to order at once, e.g. A12 M x2 or #A12."),
     ]
+    if example:
+        lines += [
+            "",
+            _("During a live stream, send a product code to order at once, e.g. {example}.").format(
+                example=html.escape(example)
+            ),
+        ]
     if is_merchant:
         lines += [
             "",
@@ -117,15 +137,23 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
     if "*" in product.ships_to:
         lines.append("\n" + _("Ships worldwide."))
     else:
-        territories = Locale.parse(locale).territories
-        names = sorted(territories.get(code, code) for code in product.ships_to)
-        lines.append("\n" + _("Ships to: {countries}").format(countries=", ".join(names)))
+        names = country_names(product.ships_to, locale)
+        lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(", ".join(names))))
     keyboard = variants_keyboard(product, locale, back_page, back=back_to_catalogue_button(back_page))
     return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url)
 
 
 def back_to_catalogue_button(page: int = 0) -> InlineKeyboardButton:
     return InlineKeyboardButton(text="◀ " + _("Back to the catalogue"), callback_data=CataloguePageCb(page=page).pack())
+
+
+def card_after_add_keyboard(product_id: int, page: int) -> InlineKeyboardMarkup:
+    """What a product card offers once its quantities were used: more of it, or the catalogue. Drawn in place of the
+    quantities, it makes a second tap on them stale (handlers/cart.py add_to_cart)."""
+    more = InlineKeyboardButton(
+        text="🛒 " + _("Add more"), callback_data=VariantCb(product_id=product_id, sku_id=0, page=page).pack()
+    )
+    return InlineKeyboardMarkup(inline_keyboard=[[more], [back_to_catalogue_button(page)]])
 
 
 async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> None:

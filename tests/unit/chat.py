@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from aiogram import Bot, Dispatcher
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import AnswerCallbackQuery, SendMessage
-from aiogram.types import Chat, InlineKeyboardMarkup, User
+from aiogram.types import Chat, InlineKeyboardMarkup, Message, Update, User
 from aiogram.utils.i18n import I18n
 
 from bot.app import LOCALES, make_dispatcher
@@ -62,10 +63,28 @@ class ChatHarness:
         assert matches, f"no {button!r} in {buttons(markup)}"
         return await self.tap_data(user, matches[0], markup)
 
-    async def tap_data(self, user: User, data: str, markup: InlineKeyboardMarkup | None = None) -> list[Any]:
+    async def tap_data(
+        self, user: User, data: str, markup: InlineKeyboardMarkup | None = None, chat: Chat | None = None
+    ) -> list[Any]:
         before = len(self.session.requests)
-        await self.dispatcher.feed_update(self.bot, self.chats.tap(user, data, markup=markup))
+        await self.feed_taps(self.chats.tap(user, data, markup=markup, chat=chat))
         return self.session.requests[before:]
+
+    async def double_tap(self, user: User, markup: Any, button: str) -> list[Any]:
+        """Two quick taps on one button of one message: both reach the bot before it redraws the message."""
+        [data, *_] = [data for text, data in button_data(markup) if button in text]
+        first = self.chats.tap(user, data, markup=markup)
+        assert first.callback_query is not None and first.callback_query.message is not None
+        second = self.chats.tap(user, data, markup=markup, message_id=first.callback_query.message.message_id)
+        before = len(self.session.requests)
+        await self.feed_taps(first, second)
+        return self.session.requests[before:]
+
+    async def feed_taps(self, *updates: Update) -> None:
+        for update in updates:
+            assert update.callback_query is not None and isinstance(update.callback_query.message, Message)
+            self.session.show(update.callback_query.message)
+        await asyncio.gather(*(self.dispatcher.feed_update(self.bot, update) for update in updates))
 
     def last_reply(self, chat_id: int) -> SendMessage:
         return self.session.sent(SendMessage, chat_id)[-1]

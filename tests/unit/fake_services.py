@@ -89,6 +89,7 @@ class FakeCartService:
             raise NotEnoughStock(left)
         self.shop.stock[sku_id] = left - quantity
         held[sku_id] = held.get(sku_id, 0) + quantity
+        self.shop.in_checkout.discard(buyer_id)  # a changed cart leaves checkout: the summary shown is stale
         cart = self.shop.cart(buyer_id)
         line = next(line for line in cart.lines if line.sku_id == sku_id)
         return AddedToCart(cart, line, quantity)
@@ -115,10 +116,14 @@ class FakeCartService:
         return self.shop.cart(buyer_id)
 
     async def set_quantity(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> Cart:
+        """CartChanged for a line not in the cart, as the core's set_quantity raises (and its remove should)."""
         held = self.shop.carts.setdefault(buyer_id, {})
         before = held.get(sku_id, 0)
+        if not before:
+            raise CartChanged(sku_id)
         if quantity > self.max_quantity:
             raise QuantityLimit(self.max_quantity)
+        self.shop.in_checkout.discard(buyer_id)
         self.shop.stock[sku_id] += before - quantity
         if quantity:
             held[sku_id] = quantity
@@ -149,10 +154,13 @@ class FakeWaitlistService:
             queue.append(buyer_id)
         return queue.index(buyer_id) + 1
 
-    async def leave(self, buyer_id: int, sku_id: int) -> None:
+    async def leave(self, buyer_id: int, sku_id: int) -> bool:
+        """Whether the buyer was waiting (the repository's answer)."""
         queue = self.shop.waitlists.get(sku_id, [])
-        if buyer_id in queue:
-            queue.remove(buyer_id)
+        if buyer_id not in queue:
+            return False
+        queue.remove(buyer_id)
+        return True
 
 
 class FakeCheckoutService:
@@ -179,6 +187,7 @@ class FakeCheckoutService:
         if cart.is_empty:
             raise EmptyCart(buyer_id)
         fee = Money.from_major(self.fees.get(details.country, self.fees["*"]), "EUR")
+        self.shop.in_checkout.add(buyer_id)  # a summary moves the cart (back) into checkout, as the core's does
         return CheckoutSummary(cart, fee, cart.subtotal + fee, "EUR", self.rate)
 
     async def confirm(self, buyer_id: int, details: ShippingDetails, language: str) -> PlacedOrder:
@@ -192,7 +201,12 @@ class FakeCheckoutService:
         self.shop.placed.append((number, details))
         self.shop.orders.setdefault(buyer_id, []).append(
             OrderSummary(
-                number, OrderStatus.AWAITING_PAYMENT, summary.total, datetime.now(UTC), len(summary.cart.lines)
+                number,
+                OrderStatus.AWAITING_PAYMENT,
+                summary.total,
+                datetime.now(UTC),
+                lines=len(summary.cart.lines),
+                units=sum(line.quantity for line in summary.cart.lines),
             )
         )
         return PlacedOrder(number, OrderStatus.AWAITING_PAYMENT, summary.total)

@@ -1,27 +1,73 @@
 """A Bot whose session records every request instead of sending it, and builders of the updates Telegram sends.
 
 Like aiogram's own MockedBot: handlers run for real through a Dispatcher; what they asked Telegram to do is in
-`session.requests`. Private chats of users in `session.unreachable` answer 403, as Telegram does for a person who
-never started the bot or blocked it.
+`session.requests`. As Telegram does, private chats of users in `session.unreachable` answer 403 (a person who never
+started the bot or blocked it); text that is not valid HTML gets 400 "can't parse entities", an alert over 200
+characters "MESSAGE_TOO_LONG", and an edit that would leave a message as it is "message is not modified". Every request
+yields to the event loop, so updates fed together (`asyncio.gather`) interleave like a double tap does.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import re
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.base import BaseSession
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramForbiddenError
-from aiogram.methods import GetMe, SendMessage, SendPhoto, TelegramMethod
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.methods import (
+    AnswerCallbackQuery,
+    EditMessageCaption,
+    EditMessageReplyMarkup,
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update, User
 
 BOT_USER = User(id=42, is_bot=True, first_name="Shop", username="livesell_test_bot")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a "
+    "current content and reply markup of the message"
+)
+Shown = tuple[str | None, Any]
+# The tags and entities Telegram's HTML parse mode knows (https://core.telegram.org/bots/api#html-style).
+HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span", "tg-spoiler", "a", "code", "pre"}
+HTML_TAGS |= {"blockquote", "tg-emoji"}
+HTML_TOKEN = re.compile(r"<(/?)([a-z-]*)(?:\s[^<>]*)?>|&(?:lt|gt|amp|quot|#\d+|#x[0-9a-f]+);|[<&]", re.IGNORECASE)
+ALERT_LIMIT = 200
+
+
+def html_problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` in HTML parse mode; None when it would not."""
+    open_tags: list[str] = []
+    for token in HTML_TOKEN.finditer(text):
+        closing, tag = token.group(1), token.group(2)
+        if tag is None:
+            if token.group(0) in "<&":
+                return f"unsupported start tag or entity at byte offset {token.start()}"
+            continue
+        if tag.lower() not in HTML_TAGS:
+            return f'unsupported start tag "{tag}" at byte offset {token.start()}'
+        if not closing:
+            open_tags.append(tag.lower())
+        elif not open_tags or open_tags.pop() != tag.lower():
+            return f"unmatched end tag at byte offset {token.start()}"
+    return f'can\'t find end tag corresponding to start tag "{open_tags[-1]}"' if open_tags else None
+
+
+def shown(text: str | None, markup: Any) -> Shown:
+    """What a message shows, comparable (received markups carry their Bot, so compare their contents)."""
+    return text, markup.model_dump() if isinstance(markup, InlineKeyboardMarkup) else None
 
 
 class RecordingSession(BaseSession):
@@ -30,6 +76,7 @@ class RecordingSession(BaseSession):
         self.requests: list[TelegramMethod[Any]] = []
         self.unreachable: set[int] = set()
         self.blocking: set[int] = set()
+        self.messages: dict[tuple[int, int], Shown] = {}  # (chat, message) -> what it shows now
         self._ids = itertools.count(1000)
 
     async def make_request(
@@ -40,6 +87,10 @@ class RecordingSession(BaseSession):
     ) -> TelegramType:
         self.requests.append(method)
         chat_id = getattr(method, "chat_id", None)
+        self.check_text(bot, method)
+        if isinstance(method, EditMessageText | EditMessageReplyMarkup | EditMessageCaption):
+            self.edit(method)
+        await asyncio.sleep(0)  # a real request waits for the network: other updates run meanwhile
         if isinstance(method, SendMessage | SendPhoto) and chat_id in self.blocking:
             raise TelegramForbiddenError(method=method, message="Forbidden: bot was blocked by the user")
         if isinstance(method, SendMessage | SendPhoto) and chat_id in self.unreachable:
@@ -50,7 +101,7 @@ class RecordingSession(BaseSession):
             return BOT_USER  # type: ignore[return-value]
         if isinstance(method, SendMessage):
             chat = Chat(id=int(chat_id or 0), type="private" if int(chat_id or 0) > 0 else "supergroup")
-            return Message(  # type: ignore[return-value]
+            message = Message(
                 message_id=next(self._ids),
                 date=datetime.now(UTC),
                 chat=chat,
@@ -58,7 +109,36 @@ class RecordingSession(BaseSession):
                 text=method.text,
                 reply_markup=method.reply_markup if isinstance(method.reply_markup, InlineKeyboardMarkup) else None,
             )
+            self.show(message)
+            return message  # type: ignore[return-value]
         return True  # type: ignore[return-value]
+
+    @staticmethod
+    def check_text(bot: Bot, method: TelegramMethod[Any]) -> None:
+        if isinstance(method, AnswerCallbackQuery) and len(method.text or "") > ALERT_LIMIT:
+            raise TelegramBadRequest(method=method, message="Bad Request: MESSAGE_TOO_LONG")
+        text = getattr(method, "text", None) or getattr(method, "caption", None)
+        parse_mode = getattr(method, "parse_mode", None)
+        if isinstance(parse_mode, Default):
+            parse_mode = bot.default[parse_mode.name]
+        if isinstance(text, str) and parse_mode == "HTML" and (problem := html_problem(text)):
+            raise TelegramBadRequest(method=method, message=f"Bad Request: can't parse entities: {problem}")
+
+    def show(self, message: Message) -> None:
+        """Remember what a message shows (the bot sent it, or a test taps it), so edits can be checked against it."""
+        self.messages.setdefault((message.chat.id, message.message_id), shown(message.text, message.reply_markup))
+
+    def edit(self, method: EditMessageText | EditMessageReplyMarkup | EditMessageCaption) -> None:
+        key = (int(method.chat_id or 0), int(method.message_id or 0))
+        before = self.messages.get(key)
+        if before is None:
+            return
+        # editMessageText without a keyboard removes the keyboard; editMessageReplyMarkup keeps the text.
+        text = method.text if isinstance(method, EditMessageText) else before[0]
+        after = shown(text, method.reply_markup)
+        if after == before:
+            raise TelegramBadRequest(method=method, message=NOT_MODIFIED)
+        self.messages[key] = after
 
     async def close(self) -> None:
         pass
@@ -108,12 +188,21 @@ class Chats:
         )
         return Update(update_id=number, message=message)
 
-    def tap(self, user: User, data: str, text: str = "…", markup: InlineKeyboardMarkup | None = None) -> Update:
+    def tap(
+        self,
+        user: User,
+        data: str,
+        text: str = "…",
+        markup: InlineKeyboardMarkup | None = None,
+        message_id: int | None = None,
+        chat: Chat | None = None,
+    ) -> Update:
+        """A button pressed under a bot's message (a new one, unless `message_id` names one tapped before)."""
         number = next(self._ids)
         message = Message(
-            message_id=number,
+            message_id=message_id or number,
             date=datetime.now(UTC),
-            chat=Chat(id=user.id, type="private"),
+            chat=chat or Chat(id=user.id, type="private"),
             from_user=BOT_USER,
             text=text,
             reply_markup=markup,

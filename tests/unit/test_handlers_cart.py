@@ -135,11 +135,12 @@ async def test_empty_the_cart_releases_everything(chat: ChatHarness) -> None:
     assert chat.shop.stock[chat.shop.products["A12"].skus[1].id] == 5
 
 
-async def test_cart_commands_are_private(chat: ChatHarness) -> None:
+async def test_cart_command_in_a_group_points_to_the_private_chat(chat: ChatHarness) -> None:
     from aiogram.types import Chat
 
     group = Chat(id=-100, type="supergroup", title="Stream")
-    assert await chat.say(chat.chats.user(1), "/cart", group) == []
+    [reply] = await chat.say(chat.chats.user(1), "/cart", group)
+    assert reply.chat_id == group.id and "private chat" in reply.text and "Your cart" not in reply.text
 
 
 @pytest.mark.parametrize(
@@ -192,3 +193,105 @@ async def test_product_card_shows_prices_in_the_buyers_currency(chat: ChatHarnes
     # €19.90 at 1.08 USD per EUR, rounded half-even to cents; the cart prices a line the same way.
     assert "$21.49" in card.text and "€" not in card.text
     assert next(iter(buttons(card.reply_markup))).startswith("🛒 S · $21.49")
+
+
+async def picker_for(chat: ChatHarness, variant: str, user_id: int = 1) -> EditMessageReplyMarkup:
+    card = await open_card(chat, user_id)
+    requests = await chat.tap(chat.chats.user(user_id), card.reply_markup, f"🛒 {variant}")
+    [picker] = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    return picker
+
+
+async def test_double_tap_on_a_quantity_adds_once(chat: ChatHarness) -> None:
+    picker = await picker_for(chat, "M")
+
+    requests = await chat.double_tap(chat.chats.user(1), picker.reply_markup, "×1")
+
+    assert chat.shop.carts[1] == {chat.shop.products["A12"].skus[1].id: 1}
+    assert len([r for r in requests if isinstance(r, SendMessage)]) == 1
+    answers = [r.text for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert any("Already added" in (text or "") for text in answers)
+
+
+async def test_adding_swaps_the_quantities_for_add_more_and_a_stale_picker_adds_nothing(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    picker = await picker_for(chat, "M")
+    update = chat.chats.tap(
+        anna, next(d for t, d in button_data(picker.reply_markup) if t == "×2"), markup=picker.reply_markup
+    )
+    await chat.feed_taps(update)
+    [swapped] = [r for r in chat.session.requests if isinstance(r, EditMessageReplyMarkup)][-1:]
+    assert buttons(swapped.reply_markup) == ["🛒 Add more", "◀ Back to the catalogue"]
+
+    # Telegram sends the message as it is now: a tap generated from the old picker finds the new keyboard.
+    assert update.callback_query is not None and update.callback_query.message is not None
+    stale = chat.chats.tap(
+        anna,
+        next(d for t, d in button_data(picker.reply_markup) if t == "×3"),
+        markup=swapped.reply_markup,
+        message_id=update.callback_query.message.message_id,
+    )
+    before = len(chat.session.requests)
+    await chat.feed_taps(stale)
+
+    assert chat.shop.carts[1] == {chat.shop.products["A12"].skus[1].id: 2}
+    [answer] = chat.session.requests[before:]
+    assert isinstance(answer, AnswerCallbackQuery) and "Already added" in (answer.text or "")
+
+    [variants] = [
+        r for r in await chat.tap(anna, swapped.reply_markup, "Add more") if isinstance(r, EditMessageReplyMarkup)
+    ]
+    assert any(label.startswith("🛒 M") for label in buttons(variants.reply_markup))
+
+
+async def test_double_tap_on_a_variant_asks_telegram_for_nothing_it_refuses(chat: ChatHarness) -> None:
+    card = await open_card(chat)
+    requests = await chat.double_tap(chat.chats.user(1), card.reply_markup, "🛒 M")
+    assert len([r for r in requests if isinstance(r, AnswerCallbackQuery)]) == 2
+
+
+async def test_removing_a_line_that_is_not_in_the_cart_says_so_and_changes_nothing(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    await chat.say(anna, "A12 M x2")
+    [cart] = await chat.say(anna, "/cart")
+    sku_s = chat.shop.products["A12"].skus[0].id
+
+    requests = await chat.tap_data(anna, CartCb(action="drop", sku_id=sku_s).pack(), cart.reply_markup)
+
+    [alert] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert "no longer in your cart" in (alert.text or "") and "Removed" not in (alert.text or "")
+    assert chat.shop.carts[1] == {chat.shop.products["A12"].skus[1].id: 2}
+
+
+async def test_leaving_a_waitlist_one_is_not_on_says_so(chat: ChatHarness) -> None:
+    requests = await chat.tap_data(chat.chats.user(1), WaitlistCb(action="leave", sku_id=999_999).pack())
+    [alert] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert "not on this waitlist" in (alert.text or "")
+
+
+async def test_leaving_the_waitlist_one_joined(chat: ChatHarness) -> None:
+    sku_l = chat.shop.products["A12"].skus[2].id
+    await chat.tap_data(chat.chats.user(1), WaitlistCb(action="join", sku_id=sku_l).pack())
+    requests = await chat.tap_data(chat.chats.user(1), WaitlistCb(action="leave", sku_id=sku_l).pack())
+    [alert] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert "You left the waitlist" in (alert.text or "")
+    assert chat.shop.waitlists[sku_l] == []
+
+
+async def test_a_variant_of_another_product_gets_no_quantities(chat: ChatHarness) -> None:
+    other = chat.add_product("B7", {"": 3})
+    a12 = chat.shop.products["A12"]
+    forged = VariantCb(product_id=a12.id, sku_id=other.skus[0].id).pack()
+
+    requests = await chat.tap_data(chat.chats.user(1), forged)
+
+    assert not [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    [alert] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert alert.show_alert and "variant is no longer available" in (alert.text or "")
+
+
+async def test_ships_to_lists_countries_in_the_buyers_alphabetical_order(chat: ChatHarness) -> None:
+    product = chat.add_product("EU1", {"": 5}, ships_to="PL AT NL DE")
+    await chat.say(chat.chats.user(1, language_code="de"), "/start")
+    await chat.tap_data(chat.chats.user(1, language_code="de"), ProductCb(product_id=product.id).pack())
+    assert "Deutschland, Niederlande, Österreich, Polen" in chat.last_reply(1).text

@@ -167,3 +167,79 @@ async def test_the_next_checkout_offers_the_last_country_with_one_tap(chat: Chat
     await chat.say(anna, "A12 M")
     question = await answer(chat, anna, "/checkout")
     assert buttons(question.reply_markup)[:2] == ["France", "United Kingdom"]
+
+
+async def test_double_tap_on_confirm_places_one_order(chat: ChatHarness, anna: User) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+
+    requests = await chat.double_tap(anna, summary.reply_markup, "Confirm")
+
+    assert len(chat.shop.placed) == 1
+    [placed] = [r for r in requests if isinstance(r, SendMessage)]
+    assert "awaiting payment" in placed.text
+
+
+async def test_double_tap_on_cancel_cancels_once(chat: ChatHarness, anna: User) -> None:
+    question = await answer(chat, anna, "/checkout", "DE")
+
+    requests = await chat.double_tap(anna, question.reply_markup, "Cancel")
+
+    [cancelled] = [r for r in requests if isinstance(r, SendMessage)]
+    assert "Checkout cancelled" in cancelled.text
+
+
+async def test_a_keyword_order_at_the_country_step_goes_to_the_cart_and_the_step_waits(
+    chat: ChatHarness, anna: User
+) -> None:
+    await answer(chat, anna, "/checkout")
+    added = await answer(chat, anna, "EU1 x1")
+    assert "Added to your cart" in added.text
+    assert chat.shop.carts[anna.id][chat.shop.products["EU1"].skus[0].id] == 1
+    assert "Who is the parcel for" in (await answer(chat, anna, "FR")).text
+
+
+async def test_a_keyword_order_at_the_summary_goes_to_the_cart_and_the_next_summary_has_it(
+    chat: ChatHarness, anna: User
+) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    assert "Added to your cart" in (await answer(chat, anna, "A12 M")).text
+
+    [fresh] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    assert "Your cart changed meanwhile" in fresh.text and "A12 M ×3" in fresh.text
+    assert chat.shop.placed == []
+    [placed] = [r for r in await chat.tap(anna, fresh.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    assert "awaiting payment" in placed.text
+
+
+async def test_the_name_step_takes_any_text_even_one_that_looks_like_an_order(chat: ChatHarness, anna: User) -> None:
+    await answer(chat, anna, "/checkout", "DE")
+    assert "Send the street address" in (await answer(chat, anna, "R2 D2")).text
+    assert list(chat.shop.carts[anna.id].values()) == [2]
+
+
+@pytest.mark.parametrize(("typed", "country"), [("UK", "United Kingdom"), ("USA", "United States"), ("us", "United")])
+async def test_common_country_aliases_are_understood(chat: ChatHarness, anna: User, typed: str, country: str) -> None:
+    await answer(chat, anna, "/checkout", typed, "Anna Schmidt", ADDRESS)
+    summary = await answer(chat, anna, "+49 30 1234567")
+    assert f"Shipping to {country}" in summary.text
+
+
+async def test_a_summary_shows_every_detail_typed_as_text_not_html(chat: ChatHarness, anna: User) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "<Anna> & Co", "Rue <5> & Co, 75001 Paris", "+33 1 23456789")
+    assert "&lt;Anna&gt; &amp; Co" in summary.text and "Rue &lt;5&gt; &amp; Co" in summary.text
+
+
+def test_the_exchange_rate_is_written_the_buyers_way() -> None:
+    from decimal import Decimal
+
+    from aiogram.utils.i18n import I18n
+
+    from bot.app import LOCALES
+    from bot.domain.money import Money
+    from handlers.order_views import summary_screen
+
+    details = {"country": "US", "name": "Anna", "address": ADDRESS, "phone": "+1 555 0100"}
+    i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
+    with i18n.context(), i18n.use_locale("de"):
+        screen = summary_screen((), Money(990, "USD"), Money(990, "USD"), Decimal("1.08530"), "EUR", details, "de")
+    assert "1 EUR = 1,0853 USD" in screen.text

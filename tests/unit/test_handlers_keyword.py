@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.methods import AnswerCallbackQuery, SendMessage
 from aiogram.types import Chat
 
+from handlers.callbacks import CartCb, CataloguePageCb, ProductCb
 from tests.unit.chat import ChatHarness, make_chat
-from tests.unit.telegram import buttons
+from tests.unit.telegram import button_data, buttons
 
 GROUP = Chat(id=-100123, type="supergroup", title="Live stream chat")
 
@@ -137,3 +139,67 @@ async def test_commands_win_over_keyword_orders(chat: ChatHarness) -> None:
 async def test_the_bot_ignores_other_bots_in_groups(chat: ChatHarness) -> None:
     other = chat.chats.user(99, "Robot").model_copy(update={"is_bot": True})
     assert await chat.say(other, "A12 M", GROUP) == []
+
+
+async def test_sold_out_order_in_a_group_offers_the_waitlist_there(chat: ChatHarness) -> None:
+    [reply] = await chat.say(chat.chats.user(1), "A12 L", GROUP)
+    assert reply.chat_id == GROUP.id and "sold out" in reply.text
+    assert any("waitlist" in text for text in buttons(reply.reply_markup))
+
+
+async def test_waitlist_tap_in_a_group_answers_the_tapper_privately(chat: ChatHarness) -> None:
+    [reply] = await chat.say(chat.chats.user(1), "A12 L", GROUP)
+    ben = chat.chats.user(8, "Ben")
+    await chat.say(ben, "/start")
+    data = next(data for text, data in button_data(reply.reply_markup) if "waitlist" in text)
+
+    requests = await chat.tap_data(ben, data, reply.reply_markup, chat=GROUP)
+
+    [joined] = [r for r in requests if isinstance(r, SendMessage)]
+    assert joined.chat_id == ben.id and "number 1 on the waitlist" in joined.text
+    [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert "private chat" in (answer.text or "")
+    assert chat.shop.waitlists == {chat.shop.products["A12"].skus[2].id: [ben.id]}
+
+
+async def test_waitlist_tap_in_a_group_by_someone_the_bot_cannot_write_to_answers_with_an_alert(
+    chat: ChatHarness,
+) -> None:
+    [reply] = await chat.say(chat.chats.user(1), "A12 L", GROUP)
+    ben = chat.chats.user(8, "Ben")
+    chat.session.unreachable.add(ben.id)
+    data = next(data for text, data in button_data(reply.reply_markup) if "waitlist" in text)
+
+    requests = await chat.tap_data(ben, data, reply.reply_markup, chat=GROUP)
+
+    [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert answer.show_alert and "number 1 on the waitlist" in (answer.text or "")
+    assert "@livesell_test_bot" in (answer.text or "")
+
+
+@pytest.mark.parametrize(
+    "command", ["/start", "/help", "/language", "/catalog", "/cart", "/checkout", "/orders", "/currency"]
+)
+async def test_buyer_commands_in_a_group_answer_with_a_link_to_the_private_chat(
+    chat: ChatHarness, command: str
+) -> None:
+    [reply] = await chat.say(chat.chats.user(1), command, GROUP)
+    assert reply.chat_id == GROUP.id
+    assert 'href="https://t.me/livesell_test_bot?start=' in reply.text
+    assert reply.reply_markup is None
+    assert len(chat.session.sent()) == 1  # nothing tried privately
+
+
+async def test_catalogue_buttons_on_a_group_message_point_to_the_private_chat(chat: ChatHarness) -> None:
+    product = chat.shop.products["A12"]
+    for data in (ProductCb(product_id=product.id).pack(), CataloguePageCb(page=0).pack(), CartCb(action="show").pack()):
+        requests = await chat.tap_data(chat.chats.user(1), data, chat=GROUP)
+        [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+        assert answer.show_alert and not [r for r in requests if isinstance(r, SendMessage)]
+        assert "private chat" in (answer.text or "") and "@livesell_test_bot" in (answer.text or "")
+
+
+async def test_a_name_with_html_characters_is_shown_as_typed_in_group_answers(chat: ChatHarness) -> None:
+    sent = await chat.say(chat.chats.user(7, "<Anna & Co>"), "A12 M", GROUP)
+    [public] = [message for message in sent if message.chat_id == GROUP.id]
+    assert "&lt;Anna &amp; Co&gt;: A12 M ×1 reserved" in public.text

@@ -30,7 +30,19 @@ async def test_orders_lists_each_order_with_its_status_and_total(chat: ChatHarne
         [summary] = await chat.say(anna, text)
     await chat.tap(anna, summary.reply_markup, "Confirm")
     [reply] = await chat.say(anna, "/orders")
-    assert "#1 · awaiting payment · €49.70 · 1 item" in reply.text
+    assert "#1 · awaiting payment · €49.70 · 2 items" in reply.text
+
+
+async def test_orders_say_what_they_count(chat: ChatHarness) -> None:
+    chat.add_product("B7", {"": 9})
+    anna = chat.chats.user(1)
+    await chat.say(anna, "A12 M x4")
+    await chat.say(anna, "B7 x1")
+    for text in ("/checkout", "DE", "Anna Schmidt", "Hauptstraße 5, Berlin", "+49 30 1234567"):
+        [summary] = await chat.say(anna, text)
+    await chat.tap(anna, summary.reply_markup, "Confirm")
+    [reply] = await chat.say(anna, "/orders")
+    assert "5 items" in reply.text  # units, not the two lines
 
 
 async def test_orders_without_any_says_so(chat: ChatHarness) -> None:
@@ -85,8 +97,23 @@ async def test_hold_reminder_shows_the_cart_and_minutes_left(chat: ChatHarness) 
     soon = datetime.now(UTC) + timedelta(minutes=4, seconds=30)
     delivered, [message] = await notify(HoldEndingSoon(1, "en", soon, cart))
     assert delivered
-    assert "Your reservation ends in 5 minutes" in message.text
+    assert "These items stay reserved for 5 more minutes:" in message.text
     assert "A12 M ×2" in message.text and "✅ Checkout" in buttons(message.reply_markup)
+
+
+async def test_hold_reminder_names_only_the_lines_whose_hold_ends(chat: ChatHarness) -> None:
+    chat.add_product("B07", {"L": 5})
+    await chat.say(chat.chats.user(1), "A12 M x2")
+    await chat.say(chat.chats.user(1), "B07 L x1")
+    cart = chat.shop.cart(1)
+    ending = next(line for line in cart.lines if line.code == "A12")
+    soon = datetime.now(UTC) + timedelta(minutes=1)
+
+    _, [message] = await notify(HoldEndingSoon(1, "en", soon, cart, frozenset({ending.sku_id})))
+
+    heading, _, cart_part = message.text.partition("Your cart")
+    assert "A12 M ×2" in heading and "B07" not in heading
+    assert "B07 L ×1" in cart_part
 
 
 async def test_expiry_notice_names_the_released_lines(chat: ChatHarness) -> None:

@@ -1,0 +1,35 @@
+"""Stream groups share one chat: buyer commands and catalogue buttons belong to each buyer's private chat.
+
+What stays in groups: keyword orders (handlers/keyword.py) and the waitlist button of a sold-out answer (its tap
+answers the tapper alone, handlers/cart.py).
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.deep_linking import create_start_link
+
+from handlers.callbacks import WaitlistCb
+from handlers.order_views import private_chat_alert, private_chat_text
+
+BUYER_COMMANDS = ("start", "help", "language", "catalog", "cart", "checkout", "orders", "currency")
+GROUP_CHAT_TYPES = {"group", "supergroup"}
+# /start with this payload is an ordinary /start: the link only opens the private chat.
+FROM_GROUP = "shop"
+
+router = Router(name="groups")
+
+
+@router.message(F.chat.type.in_(GROUP_CHAT_TYPES), Command(*BUYER_COMMANDS))
+async def command_in_group(message: Message, bot: Bot) -> None:
+    """One short reply: a buyer's catalogue, cart and checkout would be everyone's in a group, in one language."""
+    await message.reply(private_chat_text(await create_start_link(bot, FROM_GROUP)))
+
+
+@router.callback_query(F.message.chat.type.in_(GROUP_CHAT_TYPES), ~WaitlistCb.filter(F.action == "join"))
+async def button_in_group(query: CallbackQuery, bot: Bot) -> None:
+    """A catalogue or cart button on a group message (one drawn before buyer commands moved to private chats)."""
+    me = await bot.me()
+    await query.answer(private_chat_alert(me.username or ""), show_alert=True)
