@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -20,6 +21,7 @@ catalog_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
 
+T = TypeVar("T")
 console = Console()
 errors = Console(stderr=True)
 
@@ -33,6 +35,18 @@ def _settings() -> Settings:
         return load_settings()
     except SettingsError as exc:
         raise Fatal(str(exc)) from None
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a command's async work; a database that cannot be reached stops it with one line naming DATABASE_URL."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    try:
+        return asyncio.run(work)
+    except (OperationalError, DBAPIError) as exc:
+        raise Fatal(f"DATABASE_URL: cannot use the database: {exc.orig}") from None
+    except OSError as exc:  # asyncpg reports a refused connection as an OSError
+        raise Fatal(f"DATABASE_URL: cannot reach the database: {exc}") from None
 
 
 def _logging(settings: Settings, file: Path | None = None) -> None:
@@ -52,7 +66,7 @@ def db_upgrade(revision: str = "head") -> None:
     from storage.migrate import upgrade
 
     settings = _settings()
-    asyncio.run(upgrade(settings.database_url, revision))
+    _run(upgrade(settings.database_url, revision))
     console.print(f"database is at {revision}")
 
 
@@ -61,7 +75,7 @@ def db_downgrade(revision: str) -> None:
     """Migrate the database back to REVISION ('base' empties it)."""
     from storage.migrate import downgrade
 
-    asyncio.run(downgrade(_settings().database_url, revision))
+    _run(downgrade(_settings().database_url, revision))
     console.print(f"database is at {revision}")
 
 
@@ -70,7 +84,7 @@ def db_current() -> None:
     """Print the database's schema revision and the newest one."""
     from storage.migrate import current_revision, head_revision
 
-    current = asyncio.run(current_revision(_settings().database_url))
+    current = _run(current_revision(_settings().database_url))
     console.print(f"current: {current or 'empty'}  newest: {head_revision()}")
 
 
@@ -87,7 +101,7 @@ def catalog_import(
     except UnicodeDecodeError:
         raise Fatal(f"{file}: not UTF-8 text") from None
     try:
-        report = asyncio.run(_import(settings, text, file.resolve().parent))
+        report = _run(_import(settings, text, file.resolve().parent))
     except CatalogueFileError as exc:
         errors.print(f"[red]{file}: refused, nothing was imported[/red]", soft_wrap=True)
         for problem in exc.problems:
@@ -123,7 +137,7 @@ def run() -> None:
     _logging(settings)
     from bot.runner import run_bot
 
-    asyncio.run(run_bot(settings))
+    _run(run_bot(settings))
 
 
 @app.command()
@@ -141,7 +155,7 @@ def demo(
         console.print(f"log: {log_file.resolve()}")
     from sandbox.demo import run_demo
 
-    asyncio.run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=terminal_chat))
+    _run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=terminal_chat))
 
 
 def main() -> None:
@@ -155,3 +169,7 @@ def main() -> None:
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

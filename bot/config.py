@@ -110,6 +110,14 @@ class Settings(BaseSettings):
     def _rates_file(cls, value: Path | None) -> Path | None:
         if value is not None and not value.is_file():
             raise ValueError(f"no such file: {value}")
+        if value is not None:
+            # Read it now: a broken file must stop the start with one line, not the first price shown.
+            from bot.adapters.rates import InvalidRates, load_rates_file
+
+            try:
+                load_rates_file(value)
+            except InvalidRates as exc:
+                raise ValueError(str(exc)) from None
         return value
 
     @field_validator("supported_languages")
@@ -167,6 +175,9 @@ class Settings(BaseSettings):
     def _database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        path = value.removeprefix("sqlite+aiosqlite:///").split("?", 1)[0]
+        if value.startswith("sqlite") and path and path != ":memory:" and not Path(path).parent.is_dir():
+            raise ValueError(f"the folder of the database file does not exist: {Path(path).parent}")
         return value
 
     @model_validator(mode="after")

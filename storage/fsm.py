@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import sqlalchemy as sa
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.tables import FsmStateTable, utcnow
+
+fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
 
 
 class DatabaseStorage(BaseStorage):
@@ -43,24 +46,27 @@ class DatabaseStorage(BaseStorage):
                 session.add(row)
             await session.commit()
 
-    async def _read(self, key: StorageKey) -> FsmStateTable | None:
+    async def _read(self, key: StorageKey, column: sa.Column[Any]) -> Any:
+        # Every update reads its conversation's state: one Core SELECT of one column, no ORM identity map.
         async with self.sessions() as session:
-            return await session.get(FsmStateTable, self.key_builder.build(key))
+            connection = await session.connection()
+            result = await connection.execute(sa.select(column).where(fsm_states.c.key == self.key_builder.build(key)))
+            return result.scalar_one_or_none()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
         value = state.state if isinstance(state, State) else state
         await self._write(key, state=value)
 
     async def get_state(self, key: StorageKey) -> str | None:
-        row = await self._read(key)
-        return None if row is None else row.state
+        state: str | None = await self._read(key, fsm_states.c.state)
+        return state
 
     async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
         await self._write(key, data=json.dumps(dict(data), ensure_ascii=False, default=str))
 
     async def get_data(self, key: StorageKey) -> dict[str, Any]:
-        row = await self._read(key)
-        return {} if row is None else dict(json.loads(row.data))
+        data: str | None = await self._read(key, fsm_states.c.data)
+        return {} if data is None else dict(json.loads(data))
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""

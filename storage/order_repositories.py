@@ -116,13 +116,22 @@ class SqlOrderRepository(_Repository):
     async def open_cart(self, buyer_id: int, currency: str, now: datetime) -> OpenOrder:
         # A cart that is placed or expired between our insert and our lock is no longer open: try again.
         for _ in range(5):
-            await self._run(
-                self._insert(orders)
-                .values(
-                    buyer_id=buyer_id, status=OrderStatus.CART.value, currency=currency, created_at=now, updated_at=now
+            created = (
+                await self._run(
+                    self._insert(orders)
+                    .values(
+                        buyer_id=buyer_id,
+                        status=OrderStatus.CART.value,
+                        currency=currency,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["buyer_id"], index_where=OPEN_ORDER)
+                    .returning(orders.c.id)
                 )
-                .on_conflict_do_nothing(index_elements=["buyer_id"], index_where=OPEN_ORDER)
-            )
+            ).first()
+            if created is not None:  # a new cart: our insert holds its row until the commit
+                return OpenOrder(created.id, buyer_id, OrderStatus.CART)
             order = await self.lock_open(buyer_id, now)
             if order is not None:
                 return order
@@ -274,7 +283,14 @@ class SqlOrderRepository(_Repository):
 
     async def due_reminders(self, until: datetime, now: datetime) -> Sequence[DueReminder]:
         rows = await self._run(
-            sa.select(lines.c.id, lines.c.order_id, lines.c.hold_expires_at, orders.c.buyer_id, buyers.c.language)
+            sa.select(
+                lines.c.id,
+                lines.c.sku_id,
+                lines.c.order_id,
+                lines.c.hold_expires_at,
+                orders.c.buyer_id,
+                buyers.c.language,
+            )
             .join(orders, orders.c.id == lines.c.order_id)
             .join(buyers, buyers.c.telegram_id == orders.c.buyer_id)
             .where(
@@ -290,7 +306,9 @@ class SqlOrderRepository(_Repository):
             expires = _utc(row.hold_expires_at) or now
             known = due.get(row.order_id)
             if known is None:
-                due[row.order_id] = DueReminder(row.order_id, row.buyer_id, row.language, (row.id,), expires)
+                due[row.order_id] = DueReminder(
+                    row.order_id, row.buyer_id, row.language, (row.id,), expires, (row.sku_id,)
+                )
             else:
                 due[row.order_id] = DueReminder(
                     row.order_id,
@@ -298,6 +316,7 @@ class SqlOrderRepository(_Repository):
                     row.language,
                     (*known.line_ids, row.id),
                     min(known.expires_at, expires),
+                    (*known.sku_ids, row.sku_id),
                 )
         return list(due.values())
 
@@ -376,8 +395,9 @@ class SqlOrderRepository(_Repository):
 
     async def list_for(self, buyer_id: int) -> Sequence[OrderSummary]:
         count = sa.select(sa.func.count()).where(lines.c.order_id == orders.c.id).scalar_subquery()
+        units = sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0)).where(lines.c.order_id == orders.c.id)
         rows = await self._run(
-            sa.select(orders, count.label("line_count"))
+            sa.select(orders, count.label("line_count"), units.scalar_subquery().label("units"))
             .where(orders.c.buyer_id == buyer_id, count > 0)
             .order_by(orders.c.id.desc())
         )
@@ -388,6 +408,7 @@ class SqlOrderRepository(_Repository):
                 total=Money(row.total_minor, row.currency),
                 created_at=_utc(row.created_at) or row.created_at,
                 lines=int(row.line_count),
+                units=int(row.units),
             )
             for row in rows
         ]

@@ -23,6 +23,11 @@ from storage.tables import (
     utcnow,
 )
 
+products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
+skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
+translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
+buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]
+
 # Orders whose units are taken off `sku.stock` but not sold yet.
 RESERVING = ("cart", "checkout", "awaiting_payment")
 
@@ -69,30 +74,38 @@ class SqlCatalogueRepository:
         ]
 
     async def get(self, product_id: int) -> Product | None:
-        row = await self.session.get(ProductTable, product_id)
-        if row is None or not row.active:
-            return None
-        return await self._load(row)
+        return await self._load(products.c.id == product_id)
 
     async def get_by_code(self, code: str) -> Product | None:
-        result = await self.session.exec(
-            select(ProductTable).where(ProductTable.code == code.upper(), col(ProductTable.active).is_(True))
-        )
-        row = result.first()
-        return None if row is None else await self._load(row)
+        return await self._load(products.c.code == code.upper())
 
-    async def _load(self, row: ProductTable) -> Product:
-        assert row.id is not None
-        skus = (
-            await self.session.exec(
-                select(SkuTable)
-                .where(SkuTable.product_id == row.id, col(SkuTable.active).is_(True))
-                .order_by(SkuTable.position, SkuTable.id)
+    async def _load(self, which: sa.ColumnElement[bool]) -> Product | None:
+        # Core, two statements (the product with its SKUs, then its texts): a keyword order looks a product up
+        # by code every time, thousands at once in a flash sale.
+        connection = await self.session.connection()
+        rows = (
+            await connection.execute(
+                sa.select(
+                    products,
+                    skus.c.id.label("sku_id"),
+                    skus.c.variant,
+                    skus.c.price_minor,
+                    skus.c.currency,
+                    skus.c.stock,
+                )
+                .outerjoin(skus, sa.and_(skus.c.product_id == products.c.id, skus.c.active.is_(True)))
+                .where(which, products.c.active.is_(True))
+                .order_by(skus.c.position, skus.c.id)
             )
         ).all()
-        texts = (
-            await self.session.exec(select(ProductTranslationTable).where(ProductTranslationTable.product_id == row.id))
-        ).all()
+        if not rows:
+            return None
+        row = rows[0]
+        texts = await connection.execute(
+            sa.select(translations.c.language, translations.c.title, translations.c.description).where(
+                translations.c.product_id == row.id
+            )
+        )
         return Product(
             id=row.id,
             code=row.code,
@@ -102,15 +115,16 @@ class SqlCatalogueRepository:
             ships_to=_ships_to(row.ships_to),
             skus=tuple(
                 Sku(
-                    id=sku.id or 0,
+                    id=sku.sku_id,
                     product_id=row.id,
                     variant=sku.variant,
                     price=Money(sku.price_minor, sku.currency),
                     stock=sku.stock,
                 )
-                for sku in skus
+                for sku in rows
+                if sku.sku_id is not None
             ),
-            translations={text.language: (text.title, text.description) for text in texts},
+            translations={language: (title, description) for language, title, description in texts},
         )
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
@@ -186,7 +200,6 @@ class SqlCatalogueRepository:
         keep their units through a re-import (one statement, so a reservation made meanwhile is counted)."""
         lines = OrderLineTable.__table__  # type: ignore[attr-defined]
         orders = OrderTable.__table__  # type: ignore[attr-defined]
-        skus = SkuTable.__table__  # type: ignore[attr-defined]
         reserved = (
             sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0))
             .join(orders, orders.c.id == lines.c.order_id)
@@ -218,7 +231,9 @@ class SqlBuyerRepository:
         self.session = session
 
     async def get(self, telegram_id: int) -> Buyer | None:
-        row = await self.session.get(BuyerTable, telegram_id)
+        # Core, not session.get: read on every update (language, register, prices), with no ORM state to keep.
+        connection = await self.session.connection()
+        row = (await connection.execute(sa.select(buyers).where(buyers.c.telegram_id == telegram_id))).first()
         if row is None:
             return None
         return Buyer(
@@ -233,12 +248,11 @@ class SqlBuyerRepository:
         )
 
     async def add(self, buyer: Buyer) -> None:
-        self.session.add(BuyerTable(**_buyer_values(buyer)))
-        await self.session.flush()
+        connection = await self.session.connection()
+        await connection.execute(sa.insert(buyers).values(**_buyer_values(buyer), created_at=utcnow()))
 
     async def add_if_missing(self, buyer: Buyer) -> None:
-        table = BuyerTable.__table__  # type: ignore[attr-defined]
-        insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+        insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(buyers)
         connection = await self.session.connection()
         await connection.execute(
             insert.values(**_buyer_values(buyer), created_at=utcnow()).on_conflict_do_nothing(

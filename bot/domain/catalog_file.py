@@ -234,8 +234,8 @@ def _parse_row(
     if product is None:
         if not cell("title"):
             problems.append(FileProblem(line, "title is empty"))
-        if problems:
-            return problems
+        # The product is known from its first row even when that row is bad, so its later rows are judged on
+        # their own faults, not reported again for the shared fields they leave empty.
         product = ProductRow(
             code=code,
             title=cell("title"),
@@ -257,7 +257,7 @@ def _parse_row(
         ):
             if cell(name) and cell(name) != value:
                 problems.append(FileProblem(line, f"{name} differs from line {product.line} for {code}"))
-        if ships_to and ships_to != product.ships_to:
+        if ships_to and product.ships_to and ships_to != product.ships_to:
             problems.append(FileProblem(line, f"ships_to differs from line {product.line} for {code}"))
         if product.skus and bool(variant) != any(sku.variant for sku in product.skus):
             problems.append(

@@ -10,10 +10,17 @@ from bot.domain.cart import Cart, CartLine
 
 @dataclass(frozen=True, slots=True)
 class HoldEndingSoon:
+    """The holds of the lines for `ending` (SKU ids) end soon; the rest of the cart may be held longer."""
+
     buyer_id: int
     language: str
     expires_at: datetime
     cart: Cart
+    ending: frozenset[int] = frozenset()
+
+    @property
+    def ending_lines(self) -> tuple[CartLine, ...]:
+        return tuple(line for line in self.cart.lines if line.sku_id in self.ending) or self.cart.lines
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ class OrderSummary:
     total: Money
     created_at: datetime
     lines: int
+    units: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +116,7 @@ class DueReminder:
     language: str
     line_ids: tuple[int, ...]
     expires_at: datetime
+    sku_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -64,20 +64,23 @@ class BuyerService:
         async with self.uow() as uow:
             buyer = await uow.buyers.get(telegram_id)
             if buyer is None:
-                buyer = Buyer(
-                    telegram_id=telegram_id,
-                    language=pick_language(telegram_language, self.supported_languages, self.default_language),
-                    name=name[:200],
-                    started=started,
+                # A newcomer's burst of comments arrives at once: the database decides which insert counts.
+                await uow.buyers.add_if_missing(
+                    Buyer(
+                        telegram_id=telegram_id,
+                        language=pick_language(telegram_language, self.supported_languages, self.default_language),
+                        name=name[:200],
+                        started=started,
+                    )
                 )
-                await uow.buyers.add(buyer)
-                await uow.commit()
-            elif started and (not buyer.started or buyer.blocked):
+                buyer = await uow.buyers.get(telegram_id)
+                assert buyer is not None
+            if started and (not buyer.started or buyer.blocked):
                 # Writing to the bot again is how a person who blocked it comes back.
                 await uow.buyers.set_started(telegram_id)
                 await uow.buyers.set_blocked(telegram_id, False)
-                await uow.commit()
                 buyer = replace(buyer, started=True, blocked=False)
+            await uow.commit()
         return buyer
 
     async def mark_blocked(self, telegram_id: int) -> None:
@@ -106,9 +109,7 @@ class BuyerService:
         if language not in self.supported_languages:
             raise UnsupportedLanguage(language)
         async with self.uow() as uow:
-            if await uow.buyers.get(telegram_id) is None:
-                await uow.buyers.add(Buyer(telegram_id=telegram_id, language=language, name=name[:200]))
-            else:
-                await uow.buyers.set_language(telegram_id, language)
+            await uow.buyers.add_if_missing(Buyer(telegram_id=telegram_id, language=language, name=name[:200]))
+            await uow.buyers.set_language(telegram_id, language)
             await uow.commit()
         return language

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 
 from bot.domain.buyer import Buyer
 from bot.domain.cart import AddedToCart, Cart, HeldItem
+from bot.domain.catalog import Product
+from bot.domain.fx import Rates
 from bot.domain.keyword import closest_codes, parse_keyword_order
-from bot.domain.orders import OrderStatus, check_transition
+from bot.domain.orders import OrderStatus, SkuRef, check_transition
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.catalog import ProductNotFound
 from bot.services.pricing import Pricing
@@ -122,42 +125,38 @@ class CartService:
         if not 1 <= quantity <= self.max_quantity:
             raise QuantityLimit(self.max_quantity)
         rates = await self.pricing.rates()
-        now = self.clock()
         async with self.uow() as uow:
-            # The chat layer registers buyers; one who was not (a button on a forwarded card) is not refused.
-            await uow.buyers.add_if_missing(Buyer(telegram_id=buyer_id, language=language))
-            cart = await uow.orders.open_cart(buyer_id, self.pricing.shop_currency, now)
-            sku = await uow.stock.sku(sku_id)
-            if sku is None:
-                raise ProductNotFound(sku_id)
-            if not await uow.stock.reserve(sku_id, quantity):
-                left = await uow.stock.sku(sku_id)
-                available = 0 if left is None else left.stock
-                if available <= 0:
-                    raise SoldOut(sku_id, sku.variant, sku.code)
-                raise NotEnoughStock(available)
-            total = await uow.orders.add_units(
-                cart.order_id, sku_id, quantity, sku.price, now + self.hold, self.max_quantity
-            )
-            if total is None:
-                raise QuantityLimit(self.max_quantity)
-            await leave_checkout(uow, cart.order_id, cart.status, now, f"added sku {sku_id}")
-            view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
+            added = await self._add(uow, buyer_id, sku_id, quantity, language, rates)
             await uow.commit()
-        line = next(line for line in view.lines if line.sku_id == sku_id)
-        return AddedToCart(cart=view, line=line, quantity_added=quantity)
+        return added
 
     async def add_by_keyword(self, buyer_id: int, text: str, language: str) -> AddedToCart:
         order = parse_keyword_order(text, self.keyword_prefixes)
         if order is None:
             raise NotAKeywordOrder(text)
+        rates = await self.pricing.rates()
+        # One unit of work for the lookup and the reservation: a flash sale is thousands of these at once.
         async with self.uow() as uow:
             product = await uow.catalogue.get_by_code(order.code)
-            codes = await uow.stock.active_codes() if product is None else ()
-        if product is None:
-            raise UnknownCode(order.code, closest_codes(order.code, codes))
+            if product is None:
+                raise UnknownCode(order.code, closest_codes(order.code, await uow.stock.active_codes()))
+            sku_id, quantity = self._pick(product, order.variant, order.quantity)
+            if not 1 <= quantity <= self.max_quantity:
+                raise QuantityLimit(self.max_quantity)
+            added = await self._add(uow, buyer_id, sku_id, quantity, language, rates)
+            await uow.commit()
+        return added
+
+    @staticmethod
+    def _refuse(sku: SkuRef, available: int) -> NoReturn:
+        if available <= 0:
+            raise SoldOut(sku.sku_id, sku.variant, sku.code)
+        raise NotEnoughStock(available)
+
+    @staticmethod
+    def _pick(product: Product, variant: str | None, quantity: int) -> tuple[int, int]:
+        """The SKU and quantity a keyword order names; raises VariantNeeded or UnknownVariant."""
         variants = [sku.variant for sku in product.skus]
-        variant, quantity = order.variant, order.quantity
         by_name = {sku.variant.casefold(): sku for sku in product.skus}
         if variant is None and product.has_variants and str(quantity).casefold() in by_name:
             # "A12 42" names shoe size 42 rather than 42 pairs, when 42 is one of the product's variants.
@@ -165,13 +164,41 @@ class CartService:
         if variant is None:
             if len(product.skus) != 1:
                 raise VariantNeeded(product.code, variants)
-            sku = product.skus[0]
-        else:
-            found = by_name.get(variant.casefold())
-            if found is None:
-                raise UnknownVariant(product.code, variant, variants)
-            sku = found
-        return await self.add(buyer_id, sku.id, quantity, language)
+            return product.skus[0].id, quantity
+        found = by_name.get(variant.casefold())
+        if found is None:
+            raise UnknownVariant(product.code, variant, variants)
+        return found.id, quantity
+
+    async def _add(
+        self, uow: UnitOfWork, buyer_id: int, sku_id: int, quantity: int, language: str, rates: Rates
+    ) -> AddedToCart:
+        now = self.clock()
+        sku = await uow.stock.sku(sku_id)
+        if sku is None:
+            raise ProductNotFound(sku_id)
+        if sku.stock < quantity:
+            # Most of a flash sale's crowd arrives after the last unit: refuse them before writing anything. Only a
+            # refusal is decided here; what is sold is decided by the reservation below.
+            self._refuse(sku, sku.stock)
+        # The chat layer registers buyers; one who was not (a button on a forwarded card) is not refused.
+        await uow.buyers.add_if_missing(Buyer(telegram_id=buyer_id, language=language))
+        cart = await uow.orders.open_cart(buyer_id, self.pricing.shop_currency, now)
+        total = await uow.orders.add_units(
+            cart.order_id, sku_id, quantity, sku.price, now + self.hold, self.max_quantity
+        )
+        if total is not None:
+            await leave_checkout(uow, cart.order_id, cart.status, now, f"added sku {sku_id}")
+        view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
+        # Reserved last: the SKU's row is what every buyer in a flash sale wants, and from here to the commit it
+        # is locked (PostgreSQL) or the database is (SQLite). A refusal rolls the line above back with it.
+        if not await uow.stock.reserve(sku_id, quantity):
+            left = await uow.stock.sku(sku_id)
+            self._refuse(sku, 0 if left is None else left.stock)
+        if total is None:
+            raise QuantityLimit(self.max_quantity)
+        line = next(line for line in view.lines if line.sku_id == sku_id)
+        return AddedToCart(cart=view, line=line, quantity_added=quantity)
 
     async def view(self, buyer_id: int, language: str) -> Cart:
         rates = await self.pricing.rates()
@@ -211,16 +238,16 @@ class CartService:
         return view
 
     async def remove(self, buyer_id: int, sku_id: int, language: str) -> Cart:
+        """Take a line out of the cart, its units back on sale; CartChanged when it is not in the cart."""
         rates = await self.pricing.rates()
         now = self.clock()
         async with self.uow() as uow:
             cart = await uow.orders.lock_open(buyer_id, now)
-            if cart is None:
-                return await self.pricing.view(uow, buyer_id, None, language, rates)
-            item = await self._item(uow, cart.order_id, sku_id, language)
-            if item is not None:
-                await self._release(uow, item)
-                await leave_checkout(uow, cart.order_id, cart.status, now, f"removed sku {sku_id}")
+            item = None if cart is None else await self._item(uow, cart.order_id, sku_id, language)
+            if cart is None or item is None:
+                raise CartChanged(sku_id)  # not in the cart (any more): a stale or forged button
+            await self._release(uow, item)
+            await leave_checkout(uow, cart.order_id, cart.status, now, f"removed sku {sku_id}")
             view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
             await uow.commit()
         return view

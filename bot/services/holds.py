@@ -47,7 +47,9 @@ class HoldService:
                     continue
                 cart = await self.pricing.view(uow, reminder.buyer_id, reminder.order_id, reminder.language, rates)
                 await uow.commit()
-            notice = HoldEndingSoon(reminder.buyer_id, reminder.language, reminder.expires_at, cart)
+            notice = HoldEndingSoon(
+                reminder.buyer_id, reminder.language, reminder.expires_at, cart, frozenset(reminder.sku_ids)
+            )
             if await self.notifier.send(notice):
                 sent += 1
         return sent

@@ -39,10 +39,12 @@ class WaitlistService:
             await uow.commit()
         return position
 
-    async def leave(self, buyer_id: int, sku_id: int) -> None:
+    async def leave(self, buyer_id: int, sku_id: int) -> bool:
+        """False when the buyer was not on that waitlist."""
         async with self.uow() as uow:
-            await uow.waitlist.leave(buyer_id, sku_id)
+            left = await uow.waitlist.leave(buyer_id, sku_id)
             await uow.commit()
+        return left
 
     async def offer_restocked(self, sku_ids: list[int] | None = None, now: datetime | None = None) -> int:
         """Offer units on sale to waiting buyers (after a re-import, or released holds); offers made.
@@ -64,6 +66,12 @@ class WaitlistService:
         rates = await self.pricing.rates()
         async with self.uow() as uow:
             entry = await uow.waitlist.first(sku_id)
+            waiting = None if entry is None else await uow.buyers.get(entry.buyer_id)
+            if entry is not None and waiting is not None and waiting.blocked:
+                # Units held for someone who blocked the bot would sit unseen until the hold ends: skip them.
+                await uow.waitlist.claim(entry.entry_id)
+                await uow.commit()
+                return 0
         if entry is None:
             return None
         expires_at = now + self.hold

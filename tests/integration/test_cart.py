@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.money import Money
 from bot.services.cart import (
+    CartChanged,
     NotAKeywordOrder,
     NotEnoughStock,
     QuantityLimit,
@@ -99,6 +100,30 @@ async def test_change_quantity_remove_and_empty_give_stock_back(
     await shop.cart.empty(1)
     assert (await shop.cart.view(1, "en")).is_empty
     assert (await stock_of(engine, belt), await stock_of(engine, scarf)) == (5, 3)
+
+
+async def test_removing_what_is_not_in_the_cart_changes_nothing(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    belt, scarf = shop.skus["B7"], shop.skus["A12 S"]
+    with pytest.raises(CartChanged):
+        await shop.cart.remove(1, belt, "en")  # no cart at all
+    await shop.cart.add(1, belt, 1, "en")
+
+    with pytest.raises(CartChanged):
+        await shop.cart.remove(1, scarf, "en")  # a stale or forged button
+
+    assert [line.code for line in (await shop.cart.view(1, "en")).lines] == ["B7"]
+    assert (await stock_of(engine, belt), await stock_of(engine, scarf)) == (4, 3)
+
+
+async def test_leaving_a_waitlist_says_whether_the_buyer_was_on_it(uow_factory: SqlUnitOfWorkFactory) -> None:
+    shop = await open_shop(uow_factory)
+    await shop.waitlist.join(1, shop.skus["A12 L"], 1)
+
+    assert await shop.waitlist.leave(1, shop.skus["A12 L"]) is True
+    assert await shop.waitlist.leave(1, shop.skus["A12 L"]) is False
 
 
 async def test_prices_show_in_the_buyers_currency(uow_factory: SqlUnitOfWorkFactory) -> None:

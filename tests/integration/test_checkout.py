@@ -70,11 +70,12 @@ async def test_summary_then_confirm_locks_the_rate_and_awaits_payment(
     assert await stock_of(engine, shop.skus["A12 S"]) == 1
     assert (await shop.cart.view(2, "en")).is_empty
     [listed] = await shop.orders.list_for(2, "en")
-    assert (listed.order_id, listed.status, listed.total, listed.lines) == (
+    assert (listed.order_id, listed.status, listed.total, listed.lines, listed.units) == (
         placed.order_id,
         OrderStatus.AWAITING_PAYMENT,
         Money(9627, "JPY"),
         1,
+        2,
     )
 
     async with uow_factory() as uow:

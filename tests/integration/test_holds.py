@@ -28,6 +28,22 @@ async def test_reminder_is_sent_once_before_the_hold_ends(uow_factory: SqlUnitOf
     assert [line.code for line in notice.cart.lines] == ["B7"]
 
 
+async def test_each_reminder_names_the_lines_whose_hold_ends(uow_factory: SqlUnitOfWorkFactory) -> None:
+    shop = await open_shop(uow_factory)
+    await shop.cart.add(1, shop.skus["B7"], 1, "en")
+    shop.clock.advance(2)
+    await shop.cart.add(1, shop.skus["A12 M"], 1, "en")
+
+    assert await shop.holds.remind_due(shop.clock.advance(9)) == 1  # B7 ends in 4 minutes, A12 M in 6
+    assert await shop.holds.remind_due(shop.clock.advance(2)) == 1
+
+    first, second = shop.notifier.sent
+    assert isinstance(first, HoldEndingSoon) and isinstance(second, HoldEndingSoon)
+    assert [line.code for line in first.ending_lines] == ["B7"]
+    assert [(line.code, line.variant) for line in second.ending_lines] == [("A12", "M")]
+    assert len(second.cart.lines) == 2
+
+
 async def test_adding_again_restarts_the_hold_and_the_reminder(uow_factory: SqlUnitOfWorkFactory) -> None:
     shop = await open_shop(uow_factory)
     await shop.cart.add(1, shop.skus["B7"], 1, "en")

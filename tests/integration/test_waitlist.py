@@ -73,3 +73,25 @@ async def test_a_re_import_keeps_units_held_in_carts_off_sale(
     assert await stock_of(engine, belt) == 7
     await shop.holds.expire_due(shop.clock.advance(15))
     assert await stock_of(engine, belt) == 9
+
+
+async def test_a_buyer_who_blocked_the_bot_is_skipped_on_the_waitlist(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")  # every unit there is
+    await shop.waitlist.join(2, medium, 1)
+    await shop.waitlist.join(3, medium, 1)
+    async with uow_factory() as uow:
+        await uow.buyers.set_blocked(2, True)
+        await uow.commit()
+
+    now = shop.clock.advance(15)
+    await shop.holds.expire_due(now)
+
+    offers = [notice.buyer_id for notice in shop.notifier.sent if isinstance(notice, WaitlistOffer)]
+    assert offers == [3]
+    assert [(line.variant, line.quantity) for line in (await shop.cart.view(3, "en")).lines] == [("M", 1)]
+    assert (await shop.cart.view(2, "en")).is_empty
+    assert await stock_of(engine, medium) == 1  # the blocked buyer's unit is on sale, not held for nobody
