@@ -17,7 +17,7 @@ from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, TelegramObject, User
+from aiogram.types import BotCommand, Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -78,9 +78,15 @@ class BuyerLocaleMiddleware(I18nMiddleware):
 
     async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
         user: User | None = data.get("event_from_user")
-        if user is None:
+        if user is None or user.is_bot:
             return self.i18n.default_locale
-        return await self.buyers.language_of(user.id, user.language_code)
+        # Everyone who writes is a buyer from their first update on, so no feature has to remember to register
+        # them; writing in private also marks them reachable again (after /start, or after unblocking the bot).
+        chat: Chat | None = data.get("event_chat")
+        started = chat is not None and chat.type == "private"
+        buyer = await self.buyers.register(user.id, user.language_code, user.full_name, started=started)
+        data["buyer"] = buyer
+        return buyer.language
 
     async def __call__(
         self,

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import Chat
 from aiogram.utils.i18n import I18n
 
 from bot.app import LOCALES
@@ -139,3 +140,20 @@ async def test_notifier_returns_false_when_the_buyer_blocked_the_bot(chat: ChatH
     await chat.say(chat.chats.user(1), "A12 M")
     delivered, _ = await notify(HoldExpired(1, "en", chat.shop.cart(1).lines), blocked=True)
     assert delivered is False
+
+
+async def test_currency_chosen_in_the_first_message_is_remembered(chat: ChatHarness) -> None:
+    newcomer = chat.chats.user(77, "Yuki", "ja")
+
+    await chat.say(newcomer, "/currency USD")
+
+    buyer = chat.core.data.buyers[77]
+    assert (buyer.currency, buyer.language, buyer.started) == ("USD", "en", True)
+
+
+async def test_group_commenter_is_registered_but_not_reachable(chat: ChatHarness) -> None:
+    stream = Chat(id=-100123, type="supergroup", title="Live stream chat")
+    await chat.say(chat.chats.user(78, "Lena", "de"), "great scarf!", stream)
+
+    buyer = chat.core.data.buyers[78]
+    assert (buyer.language, buyer.started) == ("de", False)
