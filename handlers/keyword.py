@@ -17,7 +17,6 @@ from aiogram.types import Message
 from aiogram.utils.deep_linking import create_start_link
 
 from bot.domain.keyword import parse_keyword_order
-from bot.services.buyers import BuyerService
 from bot.services.cart import CartService, NotAKeywordOrder, UnknownCode
 from handlers.order_views import (
     CART_REFUSALS,
@@ -50,10 +49,9 @@ class OrderingGroup(Filter):
 
 
 @router.message(F.chat.type == "private", LooksLikeKeywordOrder())
-async def order_in_private(message: Message, buyers: BuyerService, cart: CartService, locale: str) -> None:
+async def order_in_private(message: Message, cart: CartService, locale: str) -> None:
     user = message.from_user
     assert user is not None and message.text is not None
-    await buyers.register(user.id, user.language_code, user.full_name)
     try:
         added = await cart.add_by_keyword(user.id, message.text, locale)
     except NotAKeywordOrder:
@@ -66,10 +64,9 @@ async def order_in_private(message: Message, buyers: BuyerService, cart: CartSer
 
 
 @router.message(OrderingGroup(), LooksLikeKeywordOrder())
-async def order_in_group(message: Message, bot: Bot, buyers: BuyerService, cart: CartService, locale: str) -> None:
+async def order_in_group(message: Message, bot: Bot, cart: CartService, locale: str) -> None:
     user = message.from_user
     assert user is not None and message.text is not None
-    await buyers.register(user.id, user.language_code, user.full_name, started=False)
     try:
         added = await cart.add_by_keyword(user.id, message.text, locale)
     except NotAKeywordOrder:
