@@ -231,8 +231,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
         message = str(first["msg"]).removeprefix("Value error, ")
+        if not first["loc"]:  # a check across settings names them itself ("SHIPPING_FEES: ...")
+            raise SettingsError(message) from None
         if len(first["loc"]) > 1:  # one item of a list setting, such as MERCHANT_IDS
             message += f" (got {first['input']!r})"
-        raise SettingsError(f"{name}: {message}") from None
+        raise SettingsError(f"{str(first['loc'][0]).upper()}: {message}") from None

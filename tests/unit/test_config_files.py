@@ -46,3 +46,10 @@ def test_unreachable_postgres_stops_the_command_with_one_line(tmp_path: Path) ->
     assert result.returncode == 2
     assert result.stderr.strip().startswith("DATABASE_URL: cannot reach the database")
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_check_across_settings_leads_with_the_setting_it_names() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(default_language="ja", supported_languages="en,de")
+
+    assert str(refused.value) == "DEFAULT_LANGUAGE 'ja' is not in SUPPORTED_LANGUAGES"
