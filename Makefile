@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 locales/%.mo: locales/%.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false -i $< -o $@ 2>/dev/null || $(BIN)/pybabel compile -i $< -o $@
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 translations: $(MO_FILES)
 
@@ -38,8 +38,7 @@ test: $(STAMP) translations lint
 # Re-extract UI strings into the template; translators then update each catalogue.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -k _ -k __ -k N_ -k lazy_gettext -o locales/messages.pot bot handlers
-	for po in locales/*/LC_MESSAGES/messages.po; do \
-		$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i locales/messages.pot -o $$po; done
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i locales/messages.pot -d locales -D messages
 
 bench: $(STAMP) translations
 	$(BIN)/python bench/flash_sale.py

@@ -1,19 +1,148 @@
+"""The catalogue in the database: imports by (code, variant), translations with fallback, retiring not deleting."""
+
 from __future__ import annotations
 
-from bot.services.catalog import CatalogueService
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import select
+
+from bot.domain.catalog_file import CatalogueFileError
+from bot.services.catalog import CatalogueService, ProductNotFound
+from storage.engine import make_sessionmaker
+from storage.tables import BuyerTable, OrderLineTable, OrderTable, ProductTable, SkuTable
 from storage.uow import SqlUnitOfWorkFactory
 
-CSV = """code,variant,title,description,price,currency,stock,ships_to,image_url,title.de
-A12,S,Silk scarf,Soft,19.90,EUR,3,DE FR,,Seidenschal
-A12,M,,,19.90,EUR,0,,,
+HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url,title.de,description.de,title.zh"
+FIRST = f"""{HEADER}
+A12,S,Silk scarf,Pure silk,19.90,EUR,3,DE FR,,Seidentuch,Reine Seide,真丝方巾
+A12,M,,,19.90,EUR,0,,,,,
+B07,,Linen shirt,Washed linen,59.90,EUR,7,*,,,,
+C03,,Gold hoops,18k plated,29.50,EUR,5,*,,Goldene Creolen,,
 """
 
 
-async def test_import_then_read_back_a_translated_product(uow_factory: SqlUnitOfWorkFactory) -> None:
-    service = CatalogueService(uow_factory)
-    report = await service.import_file(CSV)
-    assert (report.products, report.created) == (1, 2)
-    page = await service.page(0, "de")
-    assert [item.title for item in page.items] == ["Seidenschal"]
+@pytest.fixture
+def service(uow_factory: SqlUnitOfWorkFactory) -> CatalogueService:
+    return CatalogueService(uow_factory, page_size=8)
+
+
+async def _skus(engine: AsyncEngine) -> dict[tuple[str, str], SkuTable]:
+    async with make_sessionmaker(engine)() as session:
+        rows = (await session.exec(select(ProductTable.code, SkuTable).join(SkuTable))).all()
+    return {(code, sku.variant): sku for code, sku in rows}
+
+
+async def test_import_then_read_back_a_translated_product(service: CatalogueService) -> None:
+    report = await service.import_file(FIRST)
+    assert (report.products, report.created, report.updated, report.retired) == (3, 4, 0, 0)
     product = await service.product_by_code("a12")
-    assert [(sku.variant, sku.stock) for sku in product.skus] == [("S", 3), ("M", 0)]
+    assert [(sku.variant, sku.price.amount_minor, sku.stock) for sku in product.skus] == [
+        ("S", 1990, 3),
+        ("M", 1990, 0),
+    ]
+    assert product.ships_to == {"DE", "FR"}
+    assert product.translations == {"de": ("Seidentuch", "Reine Seide"), "zh": ("真丝方巾", "")}
+    assert (product.title_in("zh"), product.description_in("zh")) == ("真丝方巾", "Pure silk")
+
+
+async def test_page_titles_fall_back_to_the_default_language(service: CatalogueService) -> None:
+    await service.import_file(FIRST)
+    titles = {language: [item.title for item in (await service.page(0, language)).items] for language in ("de", "fr")}
+    assert titles == {
+        "de": ["Seidentuch", "Linen shirt", "Goldene Creolen"],
+        "fr": ["Silk scarf", "Linen shirt", "Gold hoops"],
+    }
+
+
+async def test_page_lists_active_products_by_code_with_their_total_stock(service: CatalogueService) -> None:
+    await service.import_file(FIRST)
+    page = await service.page(0, "en")
+    assert [(item.code, item.total_stock) for item in page.items] == [("A12", 3), ("B07", 7), ("C03", 5)]
+    assert (page.total, page.pages) == (3, 1)
+
+
+async def test_reimport_updates_price_stock_and_texts_by_code_and_variant(
+    service: CatalogueService, engine: AsyncEngine
+) -> None:
+    await service.import_file(FIRST)
+    ids_before = {key: sku.id for key, sku in (await _skus(engine)).items()}
+    report = await service.import_file(
+        FIRST.replace("A12,S,Silk scarf,Pure silk,19.90,EUR,3", "A12,S,Silk scarf,Mulberry silk,17.50,EUR,9")
+        .replace("Seidentuch", "Seidenschal")
+        .replace("真丝方巾", "")
+    )
+    assert (report.created, report.updated, report.retired) == (0, 4, 0)
+    assert {key: sku.id for key, sku in (await _skus(engine)).items()} == ids_before
+    scarf = await service.product_by_code("A12")
+    assert (scarf.skus[0].price.amount_minor, scarf.skus[0].stock, scarf.description) == (1750, 9, "Mulberry silk")
+    assert scarf.translations == {"de": ("Seidenschal", "Reine Seide")}
+
+
+async def test_reimport_retires_missing_sku_and_keeps_its_order_line(
+    service: CatalogueService, engine: AsyncEngine
+) -> None:
+    await service.import_file(FIRST)
+    medium = (await _skus(engine))[("A12", "M")]
+    sessions = make_sessionmaker(engine)
+    async with sessions() as session:
+        session.add(BuyerTable(telegram_id=5_000_000_001, language="de"))
+        order = OrderTable(buyer_id=5_000_000_001, status="paid", currency="EUR", total_minor=1990)
+        session.add(order)
+        await session.flush()
+        assert order.id is not None and medium.id is not None
+        session.add(
+            OrderLineTable(order_id=order.id, sku_id=medium.id, quantity=1, unit_price_minor=1990, currency="EUR")
+        )
+        await session.commit()
+
+    without_m_and_b07 = "\n".join(line for line in FIRST.splitlines() if not line.startswith(("A12,M", "B07")))
+    report = await service.import_file(without_m_and_b07)
+
+    assert (report.products, report.created, report.updated, report.retired) == (2, 0, 2, 2)
+    assert [sku.variant for sku in (await service.product_by_code("A12")).skus] == ["S"]
+    with pytest.raises(ProductNotFound):
+        await service.product_by_code("B07")
+    assert [item.code for item in (await service.page(0, "en")).items] == ["A12", "C03"]
+    skus = await _skus(engine)
+    assert (skus[("A12", "M")].id, skus[("A12", "M")].active, skus[("B07", "")].active) == (medium.id, False, False)
+    async with sessions() as session:
+        lines = (await session.exec(select(OrderLineTable))).all()
+    assert [(line.sku_id, line.quantity) for line in lines] == [(medium.id, 1)]
+
+
+async def test_a_retired_sku_listed_again_comes_back_with_its_old_id(
+    service: CatalogueService, engine: AsyncEngine
+) -> None:
+    await service.import_file(FIRST)
+    ids_before = {key: sku.id for key, sku in (await _skus(engine)).items()}
+    await service.import_file("\n".join(line for line in FIRST.splitlines() if not line.startswith("B07")))
+    report = await service.import_file(FIRST)
+    assert (report.created, report.updated) == (0, 4)
+    assert {key: (sku.id, sku.active) for key, sku in (await _skus(engine)).items()} == {
+        key: (sku_id, True) for key, sku_id in ids_before.items()
+    }
+    assert (await service.product_by_code("B07")).title == "Linen shirt"
+
+
+async def test_retired_products_are_not_found_by_id(service: CatalogueService) -> None:
+    await service.import_file(FIRST)
+    shirt = await service.product_by_code("B07")
+    await service.import_file("\n".join(line for line in FIRST.splitlines() if not line.startswith("B07")))
+    with pytest.raises(ProductNotFound):
+        await service.product(shirt.id)
+
+
+async def test_a_bad_file_changes_nothing(service: CatalogueService, engine: AsyncEngine) -> None:
+    await service.import_file(FIRST)
+    before = {key: (sku.price_minor, sku.stock, sku.active) for key, sku in (await _skus(engine)).items()}
+    bad = (
+        FIRST.replace("19.90,EUR,3", "25.00,EUR,30")
+        + "D02,,Rose oil,,24.999,EUR,3,*,,,,\nE01,,Mug,,22.00,EUR,3,XX,,,,\n"
+    )
+    with pytest.raises(CatalogueFileError) as caught:
+        await service.import_file(bad)
+    assert [problem.line for problem in caught.value.problems] == [6, 7]
+    assert {key: (sku.price_minor, sku.stock, sku.active) for key, sku in (await _skus(engine)).items()} == before
+    async with make_sessionmaker(engine)() as session:
+        assert (await session.exec(select(sa.func.count()).select_from(ProductTable))).one() == 3

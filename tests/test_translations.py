@@ -1,0 +1,223 @@
+"""The translation catalogues keep up with the code: every message extracted, translated and with its placeholders.
+
+A developer who adds a message and forgets `make extract-messages`, or a translator who drops a `{placeholder}`,
+gets a failing test that says what to do.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+import re
+import string
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog, Message
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+LOCALES = ROOT / "locales"
+TEMPLATE = LOCALES / "messages.pot"
+SOURCE_LANGUAGE = "en"
+# The same keywords and folders as `make extract-messages`.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_": None, "__": None, "N_": None, "lazy_gettext": None}
+SOURCE_FOLDERS = ("bot", "handlers")
+FIX = "run `make extract-messages`, then translate the new messages in every locales/*/LC_MESSAGES/messages.po"
+
+HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+
+MessageKey = tuple[str | tuple[str, ...], str | None]
+
+
+def _languages() -> list[str]:
+    return sorted(path.parent.parent.name for path in LOCALES.glob("*/LC_MESSAGES/messages.po"))
+
+
+def _read(path: Path, language: str | None = None) -> Catalog:
+    with path.open("rb") as file:
+        return read_po(file, locale=language)
+
+
+def _catalogue(language: str) -> Catalog:
+    return _read(LOCALES / language / "LC_MESSAGES" / "messages.po", language)
+
+
+def _key(message: Message) -> MessageKey:
+    msgid = message.id if isinstance(message.id, str) else tuple(message.id)
+    return msgid, message.context
+
+
+def _keys(catalog: Catalog) -> set[MessageKey]:
+    # Iterating a catalogue yields its header first (empty id) and skips obsolete messages.
+    return {_key(message) for message in catalog if message.id}
+
+
+def _extract_source() -> set[MessageKey]:
+    keys: set[MessageKey] = set()
+    for folder in SOURCE_FOLDERS:
+        for _filename, _line, msgid, _comments, context in extract_from_dir(ROOT / folder, keywords=KEYWORDS):
+            keys.add((msgid if isinstance(msgid, str) else tuple(msgid), context))
+    return keys
+
+
+def _listing(keys: list[MessageKey]) -> str:
+    return (
+        "".join(f"\n  {msgid!r}" + (f" (context {context!r})" if context else "") for msgid, context in keys) or " none"
+    )
+
+
+def _placeholders(text: str) -> set[str]:
+    """`{name}`, `{count:d}`, `{price!s}` as written; a stray brace is itself a problem."""
+    return {
+        "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+        for _literal, name, spec, conversion in string.Formatter().parse(text)
+        if name is not None
+    }
+
+
+def _translations(message: Message) -> list[str]:
+    return [message.string] if isinstance(message.string, str) else list(message.string)
+
+
+def _ids(message: Message) -> list[str]:
+    return [message.id] if isinstance(message.id, str) else list(message.id)
+
+
+def _tags(text: str) -> list[str]:
+    return sorted(HTML_TAG.findall(text))
+
+
+def placeholder_problems(catalog: Catalog) -> list[str]:
+    """Translations whose placeholders or HTML tags differ from the message's (a plural form may match either id).
+
+    Messages go out with parse_mode HTML, so a lost or changed tag makes Telegram refuse the whole message.
+    """
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        try:
+            expected = [_placeholders(msgid) for msgid in _ids(message)]
+            for text in _translations(message):
+                if text and _placeholders(text) not in expected:
+                    found = sorted(_placeholders(text))
+                    problems.append(f"{message.id!r}: translation has {found}, the message has {sorted(expected[0])}")
+        except ValueError as exc:
+            problems.append(f"{message.id!r}: unbalanced braces ({exc})")
+        tags = [_tags(msgid) for msgid in _ids(message)]
+        for text in _translations(message):
+            if text and _tags(text) not in tags:
+                problems.append(f"{message.id!r}: translation has tags {_tags(text)}, the message has {tags[0]}")
+    return problems
+
+
+def untranslated(catalog: Catalog) -> list[str]:
+    """Messages with an empty or fuzzy translation; pybabel does not compile fuzzy ones, so buyers would see English."""
+    problems = []
+    if catalog.fuzzy:
+        problems.append("the header is marked fuzzy, so the whole catalogue is skipped when compiling")
+    for message in catalog:
+        if not message.id:
+            continue
+        if message.fuzzy:
+            problems.append(f"{message.id!r} is fuzzy")
+        elif not all(_translations(message)):
+            problems.append(f"{message.id!r} is not translated")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def template() -> Catalog:
+    return _read(TEMPLATE)
+
+
+def test_template_lists_exactly_the_messages_in_the_code(template: Catalog) -> None:
+    in_code = _extract_source()
+    in_template = _keys(template)
+    missing = sorted(in_code - in_template, key=str)
+    stale = sorted(in_template - in_code, key=str)
+    assert not missing and not stale, (
+        f"locales/messages.pot is out of date: {FIX}.\n"
+        f"in the code but not in the template:{_listing(missing)}\n"
+        f"in the template but no longer in the code:{_listing(stale)}"
+    )
+
+
+def test_every_supported_language_has_a_catalogue() -> None:
+    default_languages = Settings.model_fields["supported_languages"].get_default(call_default_factory=True)
+    assert set(default_languages) <= set(_languages())
+
+
+@pytest.mark.parametrize("language", _languages())
+def test_catalogue_holds_every_template_message(language: str, template: Catalog) -> None:
+    catalogue = _keys(_catalogue(language))
+    expected = _keys(template)
+    missing = sorted(expected - catalogue, key=str)
+    extra = sorted(catalogue - expected, key=str)
+    assert not missing and not extra, (
+        f"locales/{language}/LC_MESSAGES/messages.po is not in step with the template: {FIX}.\n"
+        f"missing:{_listing(missing)}\n"
+        f"no longer in the template (should be obsolete):{_listing(extra)}"
+    )
+
+
+@pytest.mark.parametrize("language", [code for code in _languages() if code != SOURCE_LANGUAGE])
+def test_catalogue_translates_every_message(language: str) -> None:
+    problems = untranslated(_catalogue(language))
+    assert not problems, f"locales/{language}/LC_MESSAGES/messages.po:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("language", _languages())
+def test_translations_keep_the_placeholders_of_their_message(language: str) -> None:
+    problems = placeholder_problems(_catalogue(language))
+    assert not problems, f"locales/{language}/LC_MESSAGES/messages.po:\n  " + "\n  ".join(problems)
+
+
+@pytest.mark.parametrize("language", _languages())
+def test_catalogue_header_names_its_language_and_plural_rule(language: str) -> None:
+    catalogue = _catalogue(language)
+    headers = dict(catalogue.mime_headers)
+    assert headers.get("Language") == language
+    assert headers.get("Plural-Forms") == Catalog(locale=language).plural_forms
+
+
+@pytest.mark.parametrize("language", _languages())
+def test_compiled_catalogue_translates_through_gettext(language: str) -> None:
+    catalogue = _catalogue(language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    translations = gettext.GNUTranslations(compiled)
+    for message in catalogue:
+        if not message.id:
+            continue
+        if isinstance(message.id, str):
+            assert translations.gettext(message.id) == (message.string or message.id)
+            continue
+        singular, plural = message.id[:2]
+        for count in (0, 1, 2, 3, 5, 11, 21, 22, 101):
+            # The plural rule picks a form per count; none may come out empty, in any language.
+            assert translations.ngettext(singular, plural, count), f"{singular!r} is empty for {count}"
+
+
+def test_placeholder_check_catches_a_renamed_placeholder() -> None:
+    catalog = Catalog(locale="de")
+    catalog.add("{count} in stock", "{anzahl} auf Lager")
+    catalog.add("Hello, {name}!", "Hallo!")
+    catalog.add("Ships to: {countries}", "Versand nach: {countries")
+    catalog.add('<a href="{link}">Open</a> the chat', "Öffnen Sie den Chat {link}")
+    catalog.add("<b>Your cart</b>", "<b>Ihr Warenkorb<b>")
+    assert len(placeholder_problems(catalog)) == 5
+
+
+def test_untranslated_check_catches_empty_and_fuzzy_messages() -> None:
+    catalog = Catalog(locale="fr", fuzzy=False)
+    catalog.add("Next", "")
+    catalog.add("Previous", "Précédent", flags=["fuzzy"])
+    catalog.add("Price", "Prix")
+    assert untranslated(catalog) == ["'Next' is not translated", "'Previous' is fuzzy"]

@@ -1,0 +1,117 @@
+"""Settings: every bad value stops the program with one line that names the setting, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, SettingsError, load_settings
+
+SETTING_NAMES = {name.upper() for name in Settings.model_fields}
+
+
+@pytest.fixture(autouse=True)
+def _no_settings_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in SETTING_NAMES & set(os.environ):
+        monkeypatch.delenv(name)
+
+
+def test_defaults_describe_an_offline_euro_shop() -> None:
+    settings = load_settings()
+    assert settings.shop_currency == "EUR"
+    assert settings.default_language in settings.supported_languages
+    assert settings.database_url.startswith("sqlite+aiosqlite://")
+    assert settings.bot_token is None
+
+
+def test_list_settings_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MERCHANT_IDS", "11, 22 33")
+    monkeypatch.setenv("SUPPORTED_LANGUAGES", "EN,de")
+    monkeypatch.setenv("SHOP_CURRENCY", "usd")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/")
+    settings = load_settings()
+    assert settings.merchant_ids == [11, 22, 33]
+    assert settings.supported_languages == ["en", "de"]
+    assert settings.shop_currency == "USD"
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("SHOP_CURRENCY", "EURO", "not an ISO 4217 currency code"),
+        ("SHOP_CURRENCY", "ZZZ", "not an ISO 4217 currency code"),
+        ("SHOP_TIMEZONE", "Mars/Olympus_Mons", "not an IANA time zone"),
+        ("TELEGRAM_API_URL", "api.telegram.org", "must start with http:// or https://"),
+        ("DATABASE_URL", "mysql://localhost/shop", "must start with sqlite+aiosqlite://"),
+        ("SUPPORTED_LANGUAGES", "en xx", "unknown language code 'xx'"),
+        ("DEFAULT_LANGUAGE", "ja", "not in SUPPORTED_LANGUAGES"),
+        ("MERCHANT_IDS", "12 abc", "'abc'"),
+        ("OPS_IDS", "boss", "'boss'"),
+        ("CATALOG_PAGE_SIZE", "0", "greater than or equal to 1"),
+        ("CATALOG_PAGE_SIZE", "many", "valid integer"),
+        ("SANDBOX_PORT", "70000", "less than or equal to 65535"),
+        ("LOG_LEVEL", "LOUD", "not a logging level"),
+    ],
+)
+def test_each_bad_setting_gives_one_line_naming_it(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert name in message
+    assert reason in message
+
+
+def test_running_the_bot_needs_a_token() -> None:
+    with pytest.raises(SettingsError, match=r"^BOT_TOKEN: required"):
+        load_settings().require_token()
+    with pytest.raises(SettingsError, match=r"^BOT_TOKEN: required"):
+        load_settings(bot_token="").require_token()
+    assert load_settings(bot_token="123:abc").require_token() == "123:abc"
+
+
+def test_settings_are_read_from_a_dotenv_file_in_the_working_directory(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SHOP_CURRENCY=KWD\nMERCHANT_IDS=5\n", encoding="utf-8")
+    settings = load_settings()
+    assert (settings.shop_currency, settings.merchant_ids) == ("KWD", [5])
+
+
+def _livesell(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env.update(settings, COLUMNS="40")  # a narrow terminal must not split the line
+    return subprocess.run(
+        [sys.executable, "-c", "from bot.cli import main; main()", *args],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("settings", "name"),
+    [
+        ({}, "BOT_TOKEN"),
+        ({"BOT_TOKEN": "123:abc", "SHOP_CURRENCY": "EURO"}, "SHOP_CURRENCY"),
+    ],
+)
+def test_livesell_run_with_a_bad_setting_exits_2_with_one_line_and_no_traceback(
+    tmp_path: Path, settings: dict[str, str], name: str
+) -> None:
+    result = _livesell(tmp_path, "run", **settings)
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{name}: ")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not (tmp_path / "livesell.db").exists()
