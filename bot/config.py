@@ -9,12 +9,11 @@ from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
-from babel.numbers import get_currency_name
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.catalog_file import COUNTRIES
-from bot.domain.money import InvalidAmount, Money
+from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 
 OFFICIAL_BOT_API = "https://api.telegram.org"
@@ -142,10 +141,10 @@ class Settings(BaseSettings):
     @field_validator("shop_currency")
     @classmethod
     def _currency(cls, value: str) -> str:
-        code = value.upper()
-        if len(code) != 3 or get_currency_name(code, locale="en") == code:
-            raise ValueError(f"{value!r} is not an ISO 4217 currency code")
-        return code
+        try:
+            return check_currency(value)
+        except UnknownCurrency:
+            raise ValueError(f"{value!r} is not an ISO 4217 currency code") from None
 
     @field_validator("shop_timezone")
     @classmethod

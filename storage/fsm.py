@@ -21,7 +21,7 @@ fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
 class DatabaseStorage(BaseStorage):
     def __init__(self, sessions: async_sessionmaker[AsyncSession], key_builder: KeyBuilder | None = None) -> None:
         self.sessions = sessions
-        self.key_builder = key_builder or DefaultKeyBuilder(with_destiny=True)
+        self.key_builder = key_builder or DefaultKeyBuilder(with_bot_id=True, with_destiny=True)
 
     async def _write(self, key: StorageKey, **values: Any) -> None:
         row_key = self.key_builder.build(key)

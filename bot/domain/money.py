@@ -16,9 +16,13 @@ class UnknownCurrency(ValueError):
     """A code that is not an ISO 4217 currency."""
 
 
+# ISO 4217 codes that are not money a shop can charge: precious metals, fund units, testing and "no currency".
+NOT_MONEY = frozenset({"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"})
+
+
 def check_currency(code: str) -> str:
     upper = code.strip().upper()
-    if len(upper) != 3 or not upper.isalpha() or get_currency_name(upper, locale="en") == upper:
+    if len(upper) != 3 or not upper.isalpha() or upper in NOT_MONEY or get_currency_name(upper, locale="en") == upper:
         raise UnknownCurrency(code)
     return upper
 

@@ -107,3 +107,14 @@ def test_adding_and_multiplying_stay_in_minor_units() -> None:
 def test_adding_different_currencies_is_refused() -> None:
     with pytest.raises(ValueError, match="cannot add JPY to EUR"):
         Money(100, "EUR") + Money(100, "JPY")
+
+
+@pytest.mark.parametrize("code", ["XXX", "XTS", "XAU"])
+def test_codes_that_are_not_money_are_refused(code: str) -> None:
+    with pytest.raises(UnknownCurrency):
+        check_currency(code)
+
+
+@pytest.mark.parametrize("code", ["XOF", "XAF", "XCD", "XPF"])
+def test_real_x_currencies_are_accepted(code: str) -> None:
+    assert check_currency(code) == code
