@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
@@ -39,11 +42,40 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.uow import SqlUnitOfWorkFactory
 
+log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 HOLD_SWEEP_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
+
+
+class WaitOutFloodControl(BaseRequestMiddleware):
+    """Telegram answers a send over its rate limits with 429 and `retry_after`: wait that long and send again, so a
+    busy stream slows replies down instead of losing them. A wait longer than `longest_wait` is given up on."""
+
+    def __init__(
+        self,
+        attempts: int = 5,
+        longest_wait: float = 120.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.attempts = attempts
+        self.longest_wait = longest_wait
+        self.sleep = sleep
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as flood:
+                if attempt == self.attempts or flood.retry_after > self.longest_wait:
+                    raise
+                log.info("flood control on %s: waiting %s s", type(method).__name__, flood.retry_after)
+                await self.sleep(flood.retry_after)
+        raise AssertionError("unreachable")
 
 
 class PinnedResponseModels(BaseRequestMiddleware):
@@ -120,6 +152,7 @@ class Application:
             session=session,
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
+        bot.session.middleware(WaitOutFloodControl())
         bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
         return bot

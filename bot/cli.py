@@ -144,6 +144,9 @@ def run() -> None:
 def demo(
     port: Annotated[int | None, typer.Option(help="port of the sandbox chat page (SANDBOX_PORT)")] = None,
     chat: Annotated[bool, typer.Option(help="chat from this terminal when it is one")] = True,
+    telegram_limits: Annotated[
+        bool, typer.Option(help="apply Telegram's rate limits (30/s, 1/s per chat, 20/min per group)")
+    ] = False,
 ) -> None:
     """Run offline: a sandbox Bot API server on loopback, the bot polling it, and a chat for you."""
     settings = _settings()
@@ -155,7 +158,14 @@ def demo(
         console.print(f"log: {log_file.resolve()}")
     from sandbox.demo import run_demo
 
-    _run(run_demo(settings, port=port or settings.sandbox_port, terminal_chat=terminal_chat))
+    _run(
+        run_demo(
+            settings,
+            port=port or settings.sandbox_port,
+            terminal_chat=terminal_chat,
+            telegram_limits=telegram_limits,
+        )
+    )
 
 
 def main() -> None:

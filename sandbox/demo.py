@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.services.catalog import CatalogueService
 from sandbox.client import ChatMessage, Event, SandboxClient, SandboxPersona
 from sandbox.markup import EntityError, check_entities
-from sandbox.server import DEFAULT_TOKEN, Sandbox, SandboxServer
+from sandbox.server import DEFAULT_TOKEN, RateLimits, Sandbox, SandboxServer
 from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
@@ -42,12 +42,14 @@ async def import_demo_catalogue(settings: Settings, path: Path = DEMO_CATALOGUE)
         await engine.dispose()
 
 
-async def run_demo(settings: Settings, port: int, terminal_chat: bool) -> None:
+async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_limits: bool = False) -> None:
     """Serve until SIGINT or SIGTERM, with or without a terminal; the terminal chat is an extra, not the lifetime."""
     await upgrade(settings.database_url)
     await import_demo_catalogue(settings)
     try:
-        server = await SandboxServer(Sandbox(token=DEFAULT_TOKEN)).start("127.0.0.1", port)
+        # With Telegram's limits the sandbox answers 429 with retry_after as Telegram would, to rehearse a busy stream.
+        limits = RateLimits.telegram() if telegram_limits else None
+        server = await SandboxServer(Sandbox(token=DEFAULT_TOKEN, rate_limits=limits)).start("127.0.0.1", port)
     except OSError as exc:
         raise SystemExit(f"livesell demo: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port") from None
     try:
