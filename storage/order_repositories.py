@@ -86,7 +86,16 @@ class SqlStockRepository(_Repository):
         return result.rowcount == 1
 
     async def release(self, sku_id: int, quantity: int) -> None:
-        await self._run(sa.update(skus).where(skus.c.id == sku_id).values(stock=skus.c.stock + quantity))
+        """Put units back on sale, except those the merchant took off sale while they were held (`owed`)."""
+        covered = skus.c.owed >= quantity
+        await self._run(
+            sa.update(skus)
+            .where(skus.c.id == sku_id)
+            .values(
+                stock=sa.case((covered, skus.c.stock), else_=skus.c.stock + quantity - skus.c.owed),
+                owed=sa.case((covered, skus.c.owed - quantity), else_=0),
+            )
+        )
 
     async def sku(self, sku_id: int) -> SkuRef | None:
         row = (

@@ -197,7 +197,8 @@ class SqlCatalogueRepository:
 
     async def _subtract_reserved(self, sku_id: int, in_file: int) -> None:
         """The file counts units not yet sold; `sku.stock` is what is left to reserve, so carts and unpaid orders
-        keep their units through a re-import (one statement, so a reservation made meanwhile is counted)."""
+        keep their units through a re-import (one statement, so a reservation made meanwhile is counted).
+        `owed` keeps what carts hold beyond the file's count from going back on sale when their holds end."""
         lines = OrderLineTable.__table__  # type: ignore[attr-defined]
         orders = OrderTable.__table__  # type: ignore[attr-defined]
         reserved = (
@@ -208,8 +209,11 @@ class SqlCatalogueRepository:
         )
         left = sa.literal(in_file) - reserved
         connection = await self.session.connection()
+        # Fewer units in the file than carts hold: none on sale, and the difference is owed by the holds.
         await connection.execute(
-            sa.update(skus).where(skus.c.id == sku_id).values(stock=sa.case((left > 0, left), else_=0))
+            sa.update(skus)
+            .where(skus.c.id == sku_id)
+            .values(stock=sa.case((left > 0, left), else_=0), owed=sa.case((left < 0, -left), else_=0))
         )
 
 

@@ -52,6 +52,7 @@ class SkuTable(SQLModel, table=True):
     __table_args__ = (
         sa.UniqueConstraint("product_id", "variant", name="uq_sku_product_variant"),
         sa.CheckConstraint("stock >= 0", name="stock_not_negative"),
+        sa.CheckConstraint("owed >= 0", name="owed_not_negative"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,6 +61,9 @@ class SkuTable(SQLModel, table=True):
     price_minor: int = Field(sa_type=sa.BigInteger)
     currency: str = Field(max_length=3)
     stock: int = Field(default=0)
+    # Units held in carts beyond what the last import left on sale (the merchant lowered the stock below them):
+    # holds that end pay this back first, so those units never go on sale again.
+    owed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     position: int = Field(default=0)
     active: bool = Field(default=True)
     updated_at: datetime = _timestamp()

@@ -95,3 +95,23 @@ async def test_a_buyer_who_blocked_the_bot_is_skipped_on_the_waitlist(
     assert [(line.variant, line.quantity) for line in (await shop.cart.view(3, "en")).lines] == [("M", 1)]
     assert (await shop.cart.view(2, "en")).is_empty
     assert await stock_of(engine, medium) == 1  # the blocked buyer's unit is on sale, not held for nobody
+
+
+async def test_units_taken_off_sale_while_held_do_not_come_back_when_the_hold_ends(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    belt = shop.skus["B7"]
+    await shop.cart.add(1, belt, 4, "en")  # 4 of the 5 belts held
+
+    # Mid-stream the merchant finds damaged belts: the file now says 1 not yet sold.
+    await CatalogueService(uow_factory).import_file(CATALOGUE.replace("Brown,25.00,EUR,5", "Brown,25.00,EUR,1"))
+    assert await stock_of(engine, belt) == 0
+
+    await shop.cart.set_quantity(1, belt, 2, "en")  # 2 released: both were among those taken off sale
+    assert await stock_of(engine, belt) == 0
+    await shop.holds.expire_due(shop.clock.advance(15))  # the last 2: one of them is the 1 left to sell
+
+    assert await stock_of(engine, belt) == 1
+    bought = await asyncio.gather(*(shop.cart.add(buyer, belt, 1, "en") for buyer in (2, 3)), return_exceptions=True)
+    assert sum(1 for result in bought if not isinstance(result, BaseException)) == 1
