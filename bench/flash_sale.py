@@ -396,7 +396,7 @@ async def sale_on(backend: str, buyers: int, postgres_url: str | None, sandbox_i
 
 
 def main(arguments: argparse.Namespace) -> int:
-    """Each database in a process of its own: the bot's routers belong to one dispatcher per process."""
+    """Each database in a process of its own, so neither run inherits the other's heap, threads or warm caches."""
     if arguments.serve_sandbox:
         asyncio.run(serve_sandbox())
         return 0

@@ -6,6 +6,7 @@ from aiogram import Router
 
 
 def get_routers() -> list[Router]:
+    """New routers on every call: aiogram attaches a router to one parent, so each Dispatcher needs its own."""
     from handlers import cart, catalog, checkout, errors, fallback, groups, keyword, language, orders, start
 
     # Errors first (error events look for a handler in this order too); then what groups may not do (buyer commands
@@ -13,14 +14,14 @@ def get_routers() -> list[Router]:
     # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
     # answers whatever no feature claimed.
     return [
-        errors.router,
-        groups.router,
-        start.router,
-        language.router,
-        catalog.router,
-        cart.router,
-        orders.router,
-        checkout.router,
-        keyword.router,
-        fallback.router,
+        errors.make_router(),
+        groups.make_router(),
+        start.make_router(),
+        language.make_router(),
+        catalog.make_router(),
+        cart.make_router(),
+        orders.make_router(),
+        checkout.make_router(),
+        keyword.make_router(),
+        fallback.make_router(),
     ]

@@ -35,8 +35,21 @@ from handlers.order_views import (
 )
 from handlers.views import back_to_catalogue_button, card_after_add_keyboard, edit_message
 
-router = Router(name="cart")
-router.message.filter(F.chat.type == "private")
+
+def make_router() -> Router:
+    router = Router(name="cart")
+    router.message.filter(F.chat.type == "private")
+    router.message.register(show_cart, Command("cart"), F.from_user)
+    router.callback_query.register(choose_variant_again, VariantCb.filter(F.sku_id == 0))
+    router.callback_query.register(choose_quantity, VariantCb.filter())
+    router.callback_query.register(add_to_cart, AddToCartCb.filter())
+    router.callback_query.register(view_cart, CartCb.filter(F.action == "show"))
+    router.callback_query.register(change_quantity, CartCb.filter(F.action == "set"))
+    router.callback_query.register(remove_line, CartCb.filter(F.action == "drop"))
+    router.callback_query.register(empty_cart, CartCb.filter(F.action == "empty"))
+    router.callback_query.register(join_waitlist, WaitlistCb.filter(F.action == "join"))
+    router.callback_query.register(leave_waitlist, WaitlistCb.filter(F.action == "leave"))
+    return router
 
 
 async def show(query: CallbackQuery, screen: Screen, edit: bool = True) -> None:
@@ -48,14 +61,12 @@ async def show(query: CallbackQuery, screen: Screen, edit: bool = True) -> None:
     await query.bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)  # type: ignore[union-attr]
 
 
-@router.message(Command("cart"), F.from_user)
 async def show_cart(message: Message, cart: CartService, locale: str) -> None:
     assert message.from_user is not None
     screen = cart_screen(await cart.view(message.from_user.id, locale), locale)
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-@router.callback_query(VariantCb.filter(F.sku_id == 0))
 async def choose_variant_again(
     query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, locale: str
 ) -> None:
@@ -72,7 +83,6 @@ async def choose_variant_again(
         await edit_message(query.message, keyboard)
 
 
-@router.callback_query(VariantCb.filter())
 async def choose_quantity(
     query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, max_quantity: int
 ) -> None:
@@ -89,7 +99,6 @@ async def choose_quantity(
         await edit_message(query.message, quantity_keyboard(callback_data, max_quantity))
 
 
-@router.callback_query(AddToCartCb.filter())
 async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: CartService, locale: str) -> None:
     """One add per quantity picker: the card's keyboard is swapped first, and Telegram swaps it once, so a double
     tap or a stale picker finds it swapped already and adds nothing."""
@@ -108,13 +117,11 @@ async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: Ca
     await show(query, added_screen(added, locale), edit=False)
 
 
-@router.callback_query(CartCb.filter(F.action == "show"))
 async def view_cart(query: CallbackQuery, cart: CartService, locale: str) -> None:
     await query.answer()
     await show(query, cart_screen(await cart.view(query.from_user.id, locale), locale))
 
 
-@router.callback_query(CartCb.filter(F.action == "set"))
 async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
     try:
         updated = await cart.set_quantity(
@@ -132,7 +139,6 @@ async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: Car
     await show(query, cart_screen(updated, locale))
 
 
-@router.callback_query(CartCb.filter(F.action == "drop"))
 async def remove_line(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
     try:
         updated = await cart.remove(query.from_user.id, callback_data.sku_id, locale)
@@ -144,7 +150,6 @@ async def remove_line(query: CallbackQuery, callback_data: CartCb, cart: CartSer
     await show(query, cart_screen(updated, locale))
 
 
-@router.callback_query(CartCb.filter(F.action == "empty"))
 async def empty_cart(query: CallbackQuery, cart: CartService) -> None:
     await cart.empty(query.from_user.id)
     await query.answer(_("Your cart is now empty."))
@@ -152,7 +157,6 @@ async def empty_cart(query: CallbackQuery, cart: CartService) -> None:
         await edit_message(query.message, None, empty_cart_text())
 
 
-@router.callback_query(WaitlistCb.filter(F.action == "join"))
 async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService, bot: Bot) -> None:
     """From a private card or refusal; or from a group's sold-out answer, which everyone in the group can tap."""
     try:
@@ -174,7 +178,6 @@ async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlis
     await query.answer(written_privately_text())
 
 
-@router.callback_query(WaitlistCb.filter(F.action == "leave"))
 async def leave_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService) -> None:
     left = await waitlist.leave(query.from_user.id, callback_data.sku_id)
     await query.answer(waitlist_left_text() if left else not_on_waitlist_text(), show_alert=True)

@@ -11,17 +11,21 @@ from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from handlers.callbacks import CataloguePageCb, ProductCb
 from handlers.views import catalogue_page_view, edit_message, product_card_view, send_product_card
 
-router = Router(name="catalog")
+
+def make_router() -> Router:
+    router = Router(name="catalog")
+    router.message.register(show_catalogue, Command("catalog"))
+    router.callback_query.register(turn_page, CataloguePageCb.filter())
+    router.callback_query.register(show_product, ProductCb.filter())
+    return router
 
 
-@router.message(Command("catalog"))
 async def show_catalogue(message: Message, catalogue: CatalogueService, locale: str) -> None:
     page = await catalogue.page(0, locale)
     text, keyboard = catalogue_page_view(page)
     await message.answer(text, reply_markup=keyboard)
 
 
-@router.callback_query(CataloguePageCb.filter())
 async def turn_page(
     query: CallbackQuery, callback_data: CataloguePageCb, catalogue: CatalogueService, locale: str
 ) -> None:
@@ -39,7 +43,6 @@ async def turn_page(
         await edit_message(message, keyboard, text)
 
 
-@router.callback_query(ProductCb.filter())
 async def show_product(
     query: CallbackQuery, callback_data: ProductCb, catalogue: CatalogueService, locale: str
 ) -> None:

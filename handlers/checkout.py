@@ -52,13 +52,30 @@ class Checkout(StatesGroup):
     confirm = State()
 
 
-router = Router(name="checkout")
-router.message.filter(F.chat.type == "private", F.from_user)
 # A command (/cart, /orders) is not an answer to a checkout question: its own router takes it, the step waits.
 ANSWER = F.text & ~F.text.startswith("/")
 # Nor is a keyword order ("A12 Navy x1") at the country and confirm steps: the keyword router adds it to the cart, and
 # the step waits. The name, address and phone steps take any text: a name may look like a code.
 NOT_AN_ORDER = ~LooksLikeKeywordOrder()
+
+
+def make_router() -> Router:
+    router = Router(name="checkout")
+    router.message.filter(F.chat.type == "private", F.from_user)
+    # Cancel first: it works in every step.
+    router.message.register(cancel_by_command, Command("cancel"), StateFilter(Checkout))
+    router.callback_query.register(cancel_by_button, CheckoutCb.filter(F.action == "cancel"))
+    router.message.register(cancel_nothing, Command("cancel"))
+    router.message.register(start_checkout, Command("checkout"))
+    router.callback_query.register(start_checkout, CartCb.filter(F.action == "checkout"))
+    router.message.register(country_typed, Checkout.country, ANSWER, NOT_AN_ORDER)
+    router.callback_query.register(country_tapped, Checkout.country, CheckoutCb.filter(F.action == "country"))
+    router.message.register(name_given, Checkout.name, ANSWER)
+    router.message.register(address_given, Checkout.address, ANSWER)
+    router.message.register(phone_given, Checkout.phone, ANSWER)
+    router.callback_query.register(confirm, Checkout.confirm, CheckoutCb.filter(F.action == "confirm"))
+    router.message.register(not_an_answer, StateFilter(Checkout), ~F.text.startswith("/"), NOT_AN_ORDER)
+    return router
 
 
 async def finish(state: FSMContext) -> None:
@@ -72,7 +89,6 @@ async def finish(state: FSMContext) -> None:
 # --- cancel, first: it works in every step -------------------------------------------------------------------------
 
 
-@router.message(Command("cancel"), StateFilter(Checkout))
 async def cancel_by_command(message: Message, state: FSMContext, checkout: CheckoutService) -> None:
     assert message.from_user is not None
     await checkout.cancel(message.from_user.id)
@@ -80,7 +96,6 @@ async def cancel_by_command(message: Message, state: FSMContext, checkout: Check
     await message.answer(checkout_cancelled_text())
 
 
-@router.callback_query(CheckoutCb.filter(F.action == "cancel"))
 async def cancel_by_button(query: CallbackQuery, state: FSMContext, checkout: CheckoutService) -> None:
     await query.answer()
     if isinstance(query.message, Message) and not await edit_message(query.message, None):
@@ -90,7 +105,6 @@ async def cancel_by_button(query: CallbackQuery, state: FSMContext, checkout: Ch
     await query.bot.send_message(query.from_user.id, checkout_cancelled_text())  # type: ignore[union-attr]
 
 
-@router.message(Command("cancel"))
 async def cancel_nothing(message: Message) -> None:
     await message.answer(nothing_to_cancel_text())
 
@@ -153,8 +167,6 @@ def details(data: dict[str, Any]) -> ShippingDetails:
 # --- start or resume -----------------------------------------------------------------------------------------------
 
 
-@router.message(Command("checkout"))
-@router.callback_query(CartCb.filter(F.action == "checkout"))
 async def start_checkout(
     event: Message | CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
@@ -203,7 +215,6 @@ async def choose_country(talk: Conversation, typed: str, buyers: BuyerService) -
     return await talk.ask(Checkout.name, data)
 
 
-@router.message(Checkout.country, ANSWER, NOT_AN_ORDER)
 async def country_typed(
     message: Message,
     state: FSMContext,
@@ -217,7 +228,6 @@ async def country_typed(
     await talk_back(message, await choose_country(talk, message.text, buyers))
 
 
-@router.callback_query(Checkout.country, CheckoutCb.filter(F.action == "country"))
 async def country_tapped(
     query: CallbackQuery,
     callback_data: CheckoutCb,
@@ -232,7 +242,6 @@ async def country_tapped(
     await talk_back(query, await choose_country(talk, callback_data.value, buyers))
 
 
-@router.message(Checkout.name, ANSWER)
 async def name_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
@@ -245,7 +254,6 @@ async def name_given(
     await talk_back(message, screen)
 
 
-@router.message(Checkout.address, ANSWER)
 async def address_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
@@ -258,7 +266,6 @@ async def address_given(
     await talk_back(message, screen)
 
 
-@router.message(Checkout.phone, ANSWER)
 async def phone_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
@@ -269,7 +276,6 @@ async def phone_given(
     await talk_back(message, await talk.ask(Checkout.confirm, data))
 
 
-@router.callback_query(Checkout.confirm, CheckoutCb.filter(F.action == "confirm"))
 async def confirm(
     query: CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
@@ -292,7 +298,6 @@ async def confirm(
     await talk_back(query, screen)
 
 
-@router.message(StateFilter(Checkout), ~F.text.startswith("/"), NOT_AN_ORDER)
 async def not_an_answer(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:

@@ -11,7 +11,11 @@ from aiogram.types import ErrorEvent, User
 
 from bot.services.buyers import BuyerService
 
-router = Router(name="errors")
+
+def make_router() -> Router:
+    router = Router(name="errors")
+    router.errors.register(buyer_blocked_the_bot, ExceptionTypeFilter(TelegramForbiddenError))
+    return router
 
 
 def is_blocked_by_user(error: Exception) -> bool:
@@ -22,7 +26,6 @@ def is_blocked_by_user(error: Exception) -> bool:
 log = logging.getLogger(__name__)
 
 
-@router.errors(ExceptionTypeFilter(TelegramForbiddenError))
 async def buyer_blocked_the_bot(event: ErrorEvent, buyers: BuyerService, event_from_user: User | None = None) -> None:
     if event_from_user is None or not is_blocked_by_user(event.exception):
         log.warning("update %s: Telegram refused delivery: %s", event.update.update_id, event.exception)

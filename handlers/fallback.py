@@ -6,14 +6,17 @@ from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
-router = Router(name="fallback")
+
+def make_router() -> Router:
+    router = Router(name="fallback")
+    router.callback_query.register(unknown_button)
+    router.message.register(unknown_message, F.chat.type == "private")
+    return router
 
 
-@router.callback_query()
 async def unknown_button(query: CallbackQuery) -> None:
     await query.answer(_("This button is no longer valid. Send /catalog to start again."), show_alert=True)
 
 
-@router.message(F.chat.type == "private")
 async def unknown_message(message: Message) -> None:
     await message.answer(_("Sorry, I did not understand that. /help lists what I can do."))

@@ -19,16 +19,21 @@ GROUP_CHAT_TYPES = {"group", "supergroup"}
 # /start with this payload is an ordinary /start: the link only opens the private chat.
 FROM_GROUP = "shop"
 
-router = Router(name="groups")
+
+def make_router() -> Router:
+    router = Router(name="groups")
+    router.message.register(command_in_group, F.chat.type.in_(GROUP_CHAT_TYPES), Command(*BUYER_COMMANDS))
+    router.callback_query.register(
+        button_in_group, F.message.chat.type.in_(GROUP_CHAT_TYPES), ~WaitlistCb.filter(F.action == "join")
+    )
+    return router
 
 
-@router.message(F.chat.type.in_(GROUP_CHAT_TYPES), Command(*BUYER_COMMANDS))
 async def command_in_group(message: Message, bot: Bot) -> None:
     """One short reply: a buyer's catalogue, cart and checkout would be everyone's in a group, in one language."""
     await message.reply(private_chat_text(await create_start_link(bot, FROM_GROUP)))
 
 
-@router.callback_query(F.message.chat.type.in_(GROUP_CHAT_TYPES), ~WaitlistCb.filter(F.action == "join"))
 async def button_in_group(query: CallbackQuery, bot: Bot) -> None:
     """A catalogue or cart button on a group message (one drawn before buyer commands moved to private chats)."""
     me = await bot.me()

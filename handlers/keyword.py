@@ -28,8 +28,13 @@ from handlers.order_views import (
 
 CLAIM_PREFIX = "claim-"
 
-router = Router(name="keyword")
-router.message.filter(F.text, F.from_user, ~F.from_user.is_bot, F.sender_chat.is_(None))
+
+def make_router() -> Router:
+    router = Router(name="keyword")
+    router.message.filter(F.text, F.from_user, ~F.from_user.is_bot, F.sender_chat.is_(None))
+    router.message.register(order_in_private, F.chat.type == "private", LooksLikeKeywordOrder())
+    router.message.register(order_in_group, OrderingGroup(), LooksLikeKeywordOrder())
+    return router
 
 
 class LooksLikeKeywordOrder(Filter):
@@ -48,7 +53,6 @@ class OrderingGroup(Filter):
         )
 
 
-@router.message(F.chat.type == "private", LooksLikeKeywordOrder())
 async def order_in_private(message: Message, cart: CartService, locale: str) -> None:
     user = message.from_user
     assert user is not None and message.text is not None
@@ -63,7 +67,6 @@ async def order_in_private(message: Message, cart: CartService, locale: str) -> 
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-@router.message(OrderingGroup(), LooksLikeKeywordOrder())
 async def order_in_group(message: Message, bot: Bot, cart: CartService, locale: str) -> None:
     user = message.from_user
     assert user is not None and message.text is not None

@@ -12,15 +12,18 @@ from bot.services.buyers import BuyerService, UnsupportedLanguage
 from handlers.callbacks import LanguageCb
 from handlers.views import edit_message, language_keyboard, language_name
 
-router = Router(name="language")
+
+def make_router() -> Router:
+    router = Router(name="language")
+    router.message.register(ask_language, Command("language"))
+    router.callback_query.register(choose_language, LanguageCb.filter(), F.from_user)
+    return router
 
 
-@router.message(Command("language"))
 async def ask_language(message: Message, buyers: BuyerService) -> None:
     await message.answer(_("Choose your language:"), reply_markup=language_keyboard(buyers.supported_languages))
 
 
-@router.callback_query(LanguageCb.filter(), F.from_user)
 async def choose_language(query: CallbackQuery, callback_data: LanguageCb, buyers: BuyerService, i18n: I18n) -> None:
     try:
         language = await buyers.choose_language(query.from_user.id, callback_data.code, query.from_user.full_name)

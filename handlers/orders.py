@@ -14,19 +14,24 @@ from handlers.callbacks import CurrencyCb
 from handlers.order_views import currency_screen, currency_set_text, orders_text, unknown_currency_text
 from handlers.views import edit_message
 
-router = Router(name="orders")
-router.message.filter(F.chat.type == "private", F.from_user)
+
+def make_router() -> Router:
+    router = Router(name="orders")
+    router.message.filter(F.chat.type == "private", F.from_user)
+    router.message.register(list_orders, Command("orders"))
+    router.message.register(currency_command, Command("currency"))
+    router.callback_query.register(currency_tapped, CurrencyCb.filter())
+    return router
+
 
 AUTO = "auto"
 
 
-@router.message(Command("orders"))
 async def list_orders(message: Message, orders: OrderService, locale: str) -> None:
     assert message.from_user is not None
     await message.answer(orders_text(await orders.list_for(message.from_user.id, locale), locale))
 
 
-@router.message(Command("currency"))
 async def currency_command(
     message: Message, command: CommandObject, buyers: BuyerService, pricing: Pricing, locale: str
 ) -> None:
@@ -38,7 +43,6 @@ async def currency_command(
     await message.answer(await set_currency(buyers, pricing, message.from_user.id, command.args.strip()))
 
 
-@router.callback_query(CurrencyCb.filter())
 async def currency_tapped(
     query: CallbackQuery, callback_data: CurrencyCb, buyers: BuyerService, pricing: Pricing
 ) -> None:

@@ -18,10 +18,17 @@ from handlers.keyword import CLAIM_PREFIX
 from handlers.order_views import cart_screen, claim_gone_text, claimed_heading
 from handlers.views import help_text
 
-router = Router(name="start")
+
+def make_router() -> Router:
+    router = Router(name="start")
+    router.message.register(
+        start_with_claim, CommandStart(deep_link=True, magic=F.args.startswith(CLAIM_PREFIX)), F.from_user
+    )
+    router.message.register(start, CommandStart(), F.from_user)
+    router.message.register(show_help, Command("help"), F.from_user)
+    return router
 
 
-@router.message(CommandStart(deep_link=True, magic=F.args.startswith(CLAIM_PREFIX)), F.from_user)
 async def start_with_claim(
     message: Message, command: CommandObject, buyers: BuyerService, cart: CartService, locale: str
 ) -> None:
@@ -37,7 +44,6 @@ async def start_with_claim(
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-@router.message(CommandStart(), F.from_user)
 async def start(message: Message, buyers: BuyerService) -> None:
     user = message.from_user
     assert user is not None
@@ -49,7 +55,6 @@ async def start(message: Message, buyers: BuyerService) -> None:
     )
 
 
-@router.message(Command("help"), F.from_user)
 async def show_help(message: Message, buyers: BuyerService, catalogue: CatalogueService, locale: str) -> None:
     assert message.from_user is not None
     roles = buyers.roles_of(message.from_user.id)

@@ -19,7 +19,6 @@ from bot.domain.fx import Rates
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
 from bot.services.pricing import Pricing
-from handlers import get_routers
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -98,12 +97,6 @@ class StaticRates:
         return Rates(base="EUR", rates={"USD": Decimal("1.08"), "GBP": Decimal("0.85")})
 
 
-def detach_routers() -> None:
-    """The routers are module singletons, attached to one dispatcher at a time; aiogram offers no public detach."""
-    for router in get_routers():
-        router._parent_router = None
-
-
 def make_chat(
     group_ids: frozenset[int] = frozenset(),
     storage: MemoryStorage | None = None,
@@ -111,7 +104,6 @@ def make_chat(
     core: FakeShop | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
-    detach_routers()
     bot, session = make_bot()
     shop = shop or Shop()
     core = core or FakeShop()

@@ -7,15 +7,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiogram.methods import SendMessage
 
 from bot.app import HOLD_SWEEP_SECONDS, Application, build, sweep_holds
 from bot.config import load_settings
-from tests.unit.chat import detach_routers
+from tests.unit.chat import make_chat
 
 
 @pytest.fixture
 async def application(tmp_path: Path) -> AsyncIterator[Application]:
-    detach_routers()
     settings = load_settings(
         database_url=f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}", supported_languages=["en"], default_language="en"
     )
@@ -39,6 +39,21 @@ async def test_commands_come_before_checkout_answers_and_keyword_orders_and_the_
     assert names.index("checkout") < names.index("keyword") < names.index("fallback") == len(names) - 1
     for commands in ("start", "language", "catalog", "cart", "orders"):
         assert names.index(commands) < names.index("checkout")
+
+
+async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
+    first, second = make_chat(), make_chat()  # both built before either answers: neither takes the other's routers
+    anna, ben = first.chats.user(1, "Anna"), second.chats.user(2, "Ben")
+
+    [to_anna] = await first.say(anna, "/start")
+    [to_ben] = await second.say(ben, "/start")
+
+    assert "Hello, Anna!" in to_anna.text and "Hello, Ben!" in to_ben.text
+    assert [r.chat_id for r in first.session.requests if isinstance(r, SendMessage)] == [to_anna.chat_id]
+    assert [r.chat_id for r in second.session.requests if isinstance(r, SendMessage)] == [to_ben.chat_id]
+    assert not {id(router) for router in first.dispatcher.sub_routers} & {
+        id(router) for router in second.dispatcher.sub_routers
+    }
 
 
 async def test_the_scheduler_sweeps_holds_every_few_seconds(application: Application) -> None:

@@ -23,7 +23,7 @@ def filters(router: Router) -> list[Any]:
 
 
 def test_no_filter_of_the_bot_is_sent_to_a_worker_thread() -> None:
-    routers = get_routers()  # the routers are the module's own: other tests may have wired (and inlined) them already
+    routers = get_routers()
     for router in routers:
         filter_inline(router)
 
