@@ -63,8 +63,15 @@ class BuyerRepository(Protocol):
 class StockRepository(Protocol):
     """`sku.stock` is what is left to reserve; every change is one conditional statement."""
 
-    async def reserve(self, sku_id: int, quantity: int) -> bool:
-        """Take `quantity` units if that many are left (and the SKU is on sale); False otherwise."""
+    async def reserve(self, sku_id: int, quantity: int, buyer_id: int | None = None) -> bool:
+        """Take `quantity` units if that many are left (and the SKU is on sale); False otherwise.
+
+        With `buyer_id` (an ordinary order) the units others wait for on the SKU's waitlist are not left: released and
+        restocked units go to the waitlist first. Without it (a waitlist offer) every unit on sale counts."""
+        ...
+
+    async def available(self, sku_id: int, buyer_id: int) -> int:
+        """Units `buyer_id` could reserve now: on sale, less what others wait for."""
         ...
 
     async def release(self, sku_id: int, quantity: int) -> None: ...
@@ -161,6 +168,11 @@ class WaitlistRepository(Protocol):
         ...
 
     async def first(self, sku_id: int) -> WaitingEntry | None: ...
+
+    async def take(self, entry_id: int, quantity: int) -> bool:
+        """Serve `quantity` of the entry's units: it leaves the list when none are left to wait for, else keeps its
+        place; False when the entry changed meanwhile."""
+        ...
 
     async def claim(self, entry_id: int) -> bool:
         """Take an entry off the list; False when another instance already did."""

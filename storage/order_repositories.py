@@ -77,13 +77,21 @@ class _Repository:
 
 
 class SqlStockRepository(_Repository):
-    async def reserve(self, sku_id: int, quantity: int) -> bool:
+    async def reserve(self, sku_id: int, quantity: int, buyer_id: int | None = None) -> bool:
+        # Still one statement: the units others wait for are subtracted inside the same conditional UPDATE.
+        on_sale = skus.c.stock if buyer_id is None else skus.c.stock - _waited_for(sku_id, buyer_id)
         result = await self._run(
             sa.update(skus)
-            .where(skus.c.id == sku_id, skus.c.stock >= quantity, skus.c.active.is_(True))
+            .where(skus.c.id == sku_id, on_sale >= quantity, skus.c.active.is_(True))
             .values(stock=skus.c.stock - quantity)
         )
         return result.rowcount == 1
+
+    async def available(self, sku_id: int, buyer_id: int) -> int:
+        left = await self._run(
+            sa.select(skus.c.stock - _waited_for(sku_id, buyer_id)).where(skus.c.id == sku_id, skus.c.active.is_(True))
+        )
+        return max(0, int(left.scalar_one_or_none() or 0))
 
     async def release(self, sku_id: int, quantity: int) -> None:
         """Put units back on sale, except those the merchant took off sale while they were held (`owed`)."""
@@ -119,6 +127,15 @@ class SqlStockRepository(_Repository):
     async def active_codes(self) -> Sequence[str]:
         result = await self._run(sa.select(products.c.code).where(products.c.active.is_(True)))
         return [code for (code,) in result]
+
+
+def _waited_for(sku_id: int, buyer_id: int) -> sa.ScalarSelect[int]:
+    """Units other buyers wait for on the SKU's waitlist."""
+    return (
+        sa.select(sa.func.coalesce(sa.func.sum(waitlist.c.quantity), 0))
+        .where(waitlist.c.sku_id == sku_id, waitlist.c.buyer_id != buyer_id)
+        .scalar_subquery()
+    )
 
 
 class SqlOrderRepository(_Repository):
@@ -461,6 +478,17 @@ class SqlWaitlistRepository(_Repository):
             await self._run(sa.select(waitlist).where(waitlist.c.sku_id == sku_id).order_by(waitlist.c.id).limit(1))
         ).first()
         return None if row is None else WaitingEntry(row.id, row.buyer_id, row.sku_id, row.quantity)
+
+    async def take(self, entry_id: int, quantity: int) -> bool:
+        served = await self._run(
+            sa.update(waitlist)
+            .where(waitlist.c.id == entry_id, waitlist.c.quantity >= quantity)
+            .values(quantity=waitlist.c.quantity - quantity)
+        )
+        if served.rowcount != 1:
+            return False
+        await self._run(sa.delete(waitlist).where(waitlist.c.id == entry_id, waitlist.c.quantity == 0))
+        return True
 
     async def claim(self, entry_id: int) -> bool:
         result = await self._run(sa.delete(waitlist).where(waitlist.c.id == entry_id))

@@ -192,9 +192,10 @@ class CartService:
         view = await self.pricing.view(uow, buyer_id, cart.order_id, language, rates)
         # Reserved last: the SKU's row is what every buyer in a flash sale wants, and from here to the commit it
         # is locked (PostgreSQL) or the database is (SQLite). A refusal rolls the line above back with it.
-        if not await uow.stock.reserve(sku_id, quantity):
-            left = await uow.stock.sku(sku_id)
-            self._refuse(sku, 0 if left is None else left.stock)
+        # A buyer who was waiting for this SKU has it now; rolled back with the rest if the reservation fails.
+        await uow.waitlist.leave(buyer_id, sku_id)
+        if not await uow.stock.reserve(sku_id, quantity, buyer_id):
+            self._refuse(sku, await uow.stock.available(sku_id, buyer_id))
         if total is None:
             raise QuantityLimit(self.max_quantity)
         line = next(line for line in view.lines if line.sku_id == sku_id)
@@ -220,9 +221,8 @@ class CartService:
             if cart is None or item is None:
                 raise CartChanged(sku_id)
             change = quantity - item.quantity
-            if change > 0 and not await uow.stock.reserve(sku_id, change):
-                left = await uow.stock.sku(sku_id)
-                available = 0 if left is None else left.stock
+            if change > 0 and not await uow.stock.reserve(sku_id, change, buyer_id):
+                available = await uow.stock.available(sku_id, buyer_id)
                 if available <= 0:
                     raise SoldOut(sku_id, item.variant, item.code)
                 raise NotEnoughStock(available)

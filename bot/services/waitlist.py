@@ -49,7 +49,8 @@ class WaitlistService:
     async def offer_restocked(self, sku_ids: list[int] | None = None, now: datetime | None = None) -> int:
         """Offer units on sale to waiting buyers (after a re-import, or released holds); offers made.
 
-        Strictly first come, first served: when the first buyer wants more than is left, later ones wait too.
+        First come, first served: ordinary orders cannot take units others wait for (StockRepository.reserve), and
+        the first in line gets what is left, up to what they asked for, keeping their place for the rest.
         """
         now = now or self.clock()
         async with self.uow() as uow:
@@ -78,12 +79,15 @@ class WaitlistService:
         async with self.uow() as uow:
             cart = await uow.orders.open_cart(entry.buyer_id, self.pricing.shop_currency, now)
             sku = await uow.stock.sku(sku_id)
-            if sku is None or not await uow.stock.reserve(sku_id, entry.quantity):
+            # The first in line gets what is there, up to what they asked for, and keeps their place for the rest:
+            # units held back for a larger wish would otherwise sit unsold (ordinary orders cannot take them).
+            quantity = 0 if sku is None else min(entry.quantity, sku.stock)
+            if sku is None or quantity <= 0 or not await uow.stock.reserve(sku_id, quantity):
                 return None
-            if not await uow.waitlist.claim(entry.entry_id):
+            if not await uow.waitlist.take(entry.entry_id, quantity):
                 return 0  # another instance served this buyer; look at the next one
             added = await uow.orders.add_units(
-                cart.order_id, sku_id, entry.quantity, sku.price, expires_at, self.max_quantity
+                cart.order_id, sku_id, quantity, sku.price, expires_at, self.max_quantity
             )
             if added is None:
                 # Their cart already holds the most allowed: drop them from the list rather than block it.
@@ -92,7 +96,7 @@ class WaitlistService:
                     await drop.waitlist.claim(entry.entry_id)
                     await drop.commit()
                 return 0
-            await uow.orders.record(cart.order_id, EventKind.WAITLIST_OFFER, now, f"sku {sku_id} x{entry.quantity}")
+            await uow.orders.record(cart.order_id, EventKind.WAITLIST_OFFER, now, f"sku {sku_id} x{quantity}")
             await leave_checkout(uow, cart.order_id, cart.status, now, f"waitlist offer sku {sku_id}")
             buyer = await uow.buyers.get(entry.buyer_id)
             language = buyer.language if buyer else "en"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.notices import HoldExpired, WaitlistOffer
 from bot.domain.orders import EventKind
+from bot.services.cart import NotEnoughStock, SoldOut
 from bot.services.catalog import CatalogueService
 from storage.uow import SqlUnitOfWorkFactory
 from tests.integration.orders_support import CATALOGUE, START, open_shop, stock_of
@@ -52,13 +54,55 @@ async def test_restocked_units_are_offered_once_even_by_two_instances(
         await connection.execute(sa.text("UPDATE sku SET stock = 2 WHERE id = :id"), {"id": large})
     now = shop.clock.now
     offered = await asyncio.gather(shop.waitlist.offer_restocked([large], now), shop.waitlist.offer_restocked(now=now))
-    assert sum(offered) == 1  # buyer 2 wants 2, only 1 left after buyer 1: strictly in order, 3 waits too
-    assert [notice.buyer_id for notice in shop.notifier.sent] == [1]
-    assert await stock_of(engine, large) == 1
-    assert await shop.waitlist.join(2, large, 1) == 1
-    assert await shop.waitlist.offer_restocked(now=now) == 1
+    # Buyer 1 gets theirs; buyer 2 wants 2 and gets the 1 left, keeping their place for the other; 3 waits.
+    assert sum(offered) == 2
+    assert [(n.buyer_id, n.line.quantity) for n in shop.notifier.sent if isinstance(n, WaitlistOffer)] == [
+        (1, 1),
+        (2, 1),
+    ]
     assert await stock_of(engine, large) == 0
+    assert await shop.waitlist.join(2, large, 1) == 1  # still first in line, for the one still missing
+    async with engine.begin() as connection:
+        await connection.execute(sa.text("UPDATE sku SET stock = 1 WHERE id = :id"), {"id": large})
+    assert await shop.waitlist.offer_restocked(now=now) == 1
+    assert [line.quantity for line in (await shop.cart.view(2, "en")).lines] == [2]
     assert await shop.waitlist.join(3, large, 1) == 1
+
+
+async def test_units_released_while_others_wait_go_to_the_waitlist_not_to_the_next_order(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")  # every unit there is
+    await shop.waitlist.join(2, medium, 1)
+
+    await shop.cart.remove(1, medium, "en")  # 2 units back; buyer 2 waits for 1 of them
+
+    with pytest.raises(NotEnoughStock) as short:
+        await shop.cart.add(3, medium, 2, "en")  # a live buyer cannot take the waiting buyer's unit
+    assert short.value.available == 1
+    await shop.cart.add(3, medium, 1, "en")
+    with pytest.raises(SoldOut):
+        await shop.cart.add(4, medium, 1, "en")
+    assert await shop.waitlist.offer_restocked(now=shop.clock.now) == 1
+    assert [line.quantity for line in (await shop.cart.view(2, "en")).lines] == [1]
+    assert await stock_of(engine, medium) == 0
+
+
+async def test_a_waiting_buyer_who_orders_the_sku_leaves_the_waitlist(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")
+    await shop.waitlist.join(2, medium, 1)
+    await shop.cart.remove(1, medium, "en")
+
+    await shop.cart.add(2, medium, 1, "en")  # their own wait does not stand in their way
+
+    assert await shop.waitlist.leave(2, medium) is False
+    assert await stock_of(engine, medium) == 1
 
 
 async def test_a_re_import_keeps_units_held_in_carts_off_sale(
