@@ -13,9 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import FsmStateTable, utcnow
-
-fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
+from storage.tables import FsmStateTable, fsm_states, utcnow
 
 
 class DatabaseStorage(BaseStorage):

@@ -33,24 +33,15 @@ from bot.domain.orders import (
 )
 from storage.tables import (
     OPEN_ORDER,
-    BuyerTable,
-    OrderEventTable,
-    OrderLineTable,
-    OrderTable,
-    ProductTable,
-    ProductTranslationTable,
-    SkuTable,
-    WaitlistTable,
+    buyers,
+    events,
+    lines,
+    orders,
+    products,
+    skus,
+    translations,
+    waitlist,
 )
-
-orders: sa.Table = OrderTable.__table__  # type: ignore[attr-defined]
-lines: sa.Table = OrderLineTable.__table__  # type: ignore[attr-defined]
-events: sa.Table = OrderEventTable.__table__  # type: ignore[attr-defined]
-skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
-products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
-translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
-buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]
-waitlist: sa.Table = WaitlistTable.__table__  # type: ignore[attr-defined]
 
 OPEN = [status.value for status in OPEN_STATUSES]
 

@@ -13,23 +13,23 @@ from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.money import Money
+from bot.domain.orders import RESERVING_STATUSES
 from storage.tables import (
     BuyerTable,
-    OrderLineTable,
-    OrderTable,
     ProductTable,
     ProductTranslationTable,
     SkuTable,
+    buyers,
+    lines,
+    orders,
+    products,
+    skus,
+    translations,
     utcnow,
 )
 
-products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
-skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
-translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
-buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]
-
 # Orders whose units are taken off `sku.stock` but not sold yet.
-RESERVING = ("cart", "checkout", "awaiting_payment")
+RESERVING = [status.value for status in RESERVING_STATUSES]
 
 
 def _ships_to(text: str) -> frozenset[str]:
@@ -199,8 +199,6 @@ class SqlCatalogueRepository:
         """The file counts units not yet sold; `sku.stock` is what is left to reserve, so carts and unpaid orders
         keep their units through a re-import (one statement, so a reservation made meanwhile is counted).
         `owed` keeps what carts hold beyond the file's count from going back on sale when their holds end."""
-        lines = OrderLineTable.__table__  # type: ignore[attr-defined]
-        orders = OrderTable.__table__  # type: ignore[attr-defined]
         reserved = (
             sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0))
             .join(orders, orders.c.id == lines.c.order_id)

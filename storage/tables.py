@@ -175,3 +175,15 @@ class FsmStateTable(SQLModel, table=True):
     state: str | None = Field(default=None, max_length=200)
     data: str = Field(default="{}", sa_type=sa.Text)
     updated_at: datetime = _timestamp()
+
+
+# Core handles of the tables, for statements that need no ORM state (the hot paths and conditional updates).
+products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
+translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
+skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
+buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]
+orders: sa.Table = OrderTable.__table__  # type: ignore[attr-defined]
+lines: sa.Table = OrderLineTable.__table__  # type: ignore[attr-defined]
+events: sa.Table = OrderEventTable.__table__  # type: ignore[attr-defined]
+waitlist: sa.Table = WaitlistTable.__table__  # type: ignore[attr-defined]
+fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]

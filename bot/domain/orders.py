@@ -22,6 +22,8 @@ class OrderStatus(StrEnum):
 
 # A cart and a cart in checkout are "open": they hold stock under a timer, and a buyer has at most one.
 OPEN_STATUSES = frozenset({OrderStatus.CART, OrderStatus.CHECKOUT})
+# Orders whose units are taken off `sku.stock` but not sold yet.
+RESERVING_STATUSES = OPEN_STATUSES | {OrderStatus.AWAITING_PAYMENT}
 
 ALLOWED_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.CART: frozenset({OrderStatus.CHECKOUT, OrderStatus.CANCELLED, OrderStatus.EXPIRED}),
