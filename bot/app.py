@@ -52,30 +52,33 @@ CONCURRENT_UPDATES = 15
 
 class WaitOutFloodControl(BaseRequestMiddleware):
     """Telegram answers a send over its rate limits with 429 and `retry_after`: wait that long and send again, so a
-    busy stream slows replies down instead of losing them. A wait longer than `longest_wait` is given up on."""
+    busy stream slows replies down instead of losing them. Sends queued on one chat come through one a second, so
+    the bound is time, not a number of tries: a send gives up once it has waited `patience` seconds in all, or when
+    Telegram asks for a single wait longer than `longest_wait`."""
 
     def __init__(
         self,
-        attempts: int = 5,
+        patience: float = 600.0,
         longest_wait: float = 120.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.attempts = attempts
+        self.patience = patience
         self.longest_wait = longest_wait
         self.sleep = sleep
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
     ) -> Response[TelegramType]:
-        for attempt in range(1, self.attempts + 1):
+        waited = 0.0
+        while True:
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as flood:
-                if attempt == self.attempts or flood.retry_after > self.longest_wait:
+                if flood.retry_after > self.longest_wait or waited + flood.retry_after > self.patience:
                     raise
                 log.info("flood control on %s: waiting %s s", type(method).__name__, flood.retry_after)
                 await self.sleep(flood.retry_after)
-        raise AssertionError("unreachable")
+                waited += flood.retry_after
 
 
 class PinnedResponseModels(BaseRequestMiddleware):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -70,3 +71,34 @@ async def test_a_wait_longer_than_allowed_is_given_up(limited: tuple[Sandbox, Sa
         await bot.session.close()
 
     assert clock.waits == []
+
+
+async def test_many_replies_queued_on_one_chat_all_arrive(limited: tuple[Sandbox, SandboxServer, Clock]) -> None:
+    sandbox, server, clock = limited
+    anna = sandbox.add_persona("Anna")
+    sandbox.persona_says(anna, "/start")
+    bot = _bot(server, WaitOutFloodControl(sleep=clock.sleep))
+    try:
+        # Eight answers at once to one chat: Telegram lets one through a second, so most wait several times.
+        await asyncio.gather(*(bot.send_message(anna.id, f"reply {n}") for n in range(8)))
+    finally:
+        await bot.session.close()
+
+    assert len([m for m in sandbox.chats[anna.id].messages.values() if m.from_bot]) == 8
+
+
+async def test_a_send_gives_up_when_its_patience_runs_out(limited: tuple[Sandbox, SandboxServer, Clock]) -> None:
+    sandbox, server, clock = limited
+    anna = sandbox.add_persona("Anna")
+    sandbox.persona_says(anna, "/start")
+    await_forever = Clock()  # its sleeps do not move the sandbox's clock: the limit never lifts
+
+    bot = _bot(server, WaitOutFloodControl(patience=3, sleep=await_forever.sleep))
+    try:
+        await bot.send_message(anna.id, "one")
+        with pytest.raises(TelegramRetryAfter):
+            await bot.send_message(anna.id, "two")
+    finally:
+        await bot.session.close()
+
+    assert await_forever.waits == [1, 1, 1]
