@@ -88,7 +88,7 @@ async def test_many_replies_queued_on_one_chat_all_arrive(limited: tuple[Sandbox
 
 
 async def test_a_send_gives_up_when_its_patience_runs_out(limited: tuple[Sandbox, SandboxServer, Clock]) -> None:
-    sandbox, server, clock = limited
+    sandbox, server, _ = limited
     anna = sandbox.add_persona("Anna")
     sandbox.persona_says(anna, "/start")
     await_forever = Clock()  # its sleeps do not move the sandbox's clock: the limit never lifts
