@@ -7,7 +7,19 @@ from aiogram import Router
 
 def get_routers() -> list[Router]:
     """New routers on every call: aiogram attaches a router to one parent, so each Dispatcher needs its own."""
-    from handlers import cart, catalog, checkout, errors, fallback, groups, keyword, language, orders, start
+    from handlers import (
+        cart,
+        catalog,
+        checkout,
+        errors,
+        fallback,
+        groups,
+        keyword,
+        language,
+        membership,
+        orders,
+        start,
+    )
 
     # Errors first (error events look for a handler in this order too); then what groups may not do (buyer commands
     # and buttons belong to the private chat); then commands; then checkout, whose steps take the buyer's typed
@@ -15,6 +27,7 @@ def get_routers() -> list[Router]:
     # answers whatever no feature claimed.
     return [
         errors.make_router(),
+        membership.make_router(),
         groups.make_router(),
         start.make_router(),
         language.make_router(),

@@ -59,6 +59,7 @@ class EventKind(StrEnum):
     STATUS = "status"
     HOLD_EXPIRED = "hold_expired"
     WAITLIST_OFFER = "waitlist_offer"
+    WAITLIST_WITHDRAWN = "waitlist_withdrawn"
 
 
 @dataclass(frozen=True, slots=True)

@@ -68,8 +68,9 @@ class WaitlistService:
         async with self.uow() as uow:
             entry = await uow.waitlist.first(sku_id)
             waiting = None if entry is None else await uow.buyers.get(entry.buyer_id)
-            if entry is not None and waiting is not None and waiting.blocked:
-                # Units held for someone who blocked the bot would sit unseen until the hold ends: skip them.
+            if entry is not None and waiting is not None and (waiting.blocked or not waiting.started):
+                # Units held for someone the bot cannot write to (blocked it, or never started it) would sit unseen
+                # until the hold ends: they leave the list and the next in line is served.
                 await uow.waitlist.claim(entry.entry_id)
                 await uow.commit()
                 return 0
@@ -103,5 +104,27 @@ class WaitlistService:
             view = await self.pricing.view(uow, entry.buyer_id, cart.order_id, language, rates)
             await uow.commit()
         line = next(line for line in view.lines if line.sku_id == sku_id)
-        await self.notifier.send(WaitlistOffer(entry.buyer_id, language, line, expires_at))
+        if not await self.notifier.send(WaitlistOffer(entry.buyer_id, language, line, expires_at)):
+            # They cannot be told (they blocked the bot meanwhile): the units go to the next in line instead.
+            await self._withdraw(entry.buyer_id, cart.order_id, sku_id, quantity, now)
+            return 0
         return 1
+
+    async def _withdraw(self, buyer_id: int, order_id: int, sku_id: int, quantity: int, now: datetime) -> None:
+        """Take back the units just offered, unless the buyer changed the line meanwhile (then it is theirs)."""
+        async with self.uow() as uow:
+            cart = await uow.orders.lock_open(buyer_id, now)
+            items = await uow.orders.items(order_id, "en") if cart and cart.order_id == order_id else ()
+            item = next((held for held in items if held.sku_id == sku_id), None)
+            if item is None:
+                return
+            if item.quantity > quantity:
+                taken = await uow.orders.change_quantity(item.line_id, item.quantity, item.quantity - quantity, None)
+            else:
+                quantity = item.quantity
+                taken = await uow.orders.delete_line(item.line_id, item.quantity)
+            if not taken:
+                return
+            await uow.stock.release(sku_id, quantity)
+            await uow.orders.record(order_id, EventKind.WAITLIST_WITHDRAWN, now, f"sku {sku_id} x{quantity}")
+            await uow.commit()

@@ -53,8 +53,11 @@ class StaticRates:
 @dataclass
 class RecordingNotifier:
     sent: list[Notice] = field(default_factory=list)
+    unreachable: set[int] = field(default_factory=set)  # buyers whose notices Telegram refuses (blocked the bot)
 
     async def send(self, notice: Notice) -> bool:
+        if notice.buyer_id in self.unreachable:
+            return False
         self.sent.append(notice)
         return True
 

@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.domain.buyer import Buyer
 from bot.domain.notices import HoldExpired, WaitlistOffer
 from bot.domain.orders import EventKind
 from bot.services.cart import NotEnoughStock, SoldOut
@@ -159,3 +160,46 @@ async def test_units_taken_off_sale_while_held_do_not_come_back_when_the_hold_en
     assert await stock_of(engine, belt) == 1
     bought = await asyncio.gather(*(shop.cart.add(buyer, belt, 1, "en") for buyer in (2, 3)), return_exceptions=True)
     assert sum(1 for result in bought if not isinstance(result, BaseException)) == 1
+
+
+async def test_an_offer_nobody_can_be_told_of_goes_to_the_next_in_line(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")
+    await shop.waitlist.join(2, medium, 1)
+    await shop.waitlist.join(3, medium, 1)
+    shop.notifier.unreachable.add(2)  # blocked the bot after joining; the bot learns it when the offer is refused
+
+    await shop.cart.remove(1, medium, "en")
+    assert await shop.waitlist.offer_restocked(now=shop.clock.now) == 1
+
+    assert (await shop.cart.view(2, "en")).is_empty
+    assert [(line.variant, line.quantity) for line in (await shop.cart.view(3, "en")).lines] == [("M", 1)]
+    assert await stock_of(engine, medium) == 1
+    async with uow_factory() as uow:
+        cart = await uow.orders.find_open(2)
+        assert cart is not None
+        kinds = [event.kind for event in await uow.orders.events(cart.order_id)]
+    assert kinds == [EventKind.WAITLIST_OFFER, EventKind.WAITLIST_WITHDRAWN]
+
+
+async def test_a_commenter_who_never_started_the_bot_is_not_offered_units(
+    uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
+) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")
+    async with uow_factory() as uow:
+        await uow.buyers.add(Buyer(telegram_id=9, language="de", started=False))
+        await uow.commit()
+    await shop.waitlist.join(9, medium, 1)
+    await shop.waitlist.join(3, medium, 1)
+
+    await shop.cart.remove(1, medium, "en")
+    await shop.waitlist.offer_restocked(now=shop.clock.now)
+
+    assert (await shop.cart.view(9, "en")).is_empty
+    assert [line.quantity for line in (await shop.cart.view(3, "en")).lines] == [1]
+    assert await shop.waitlist.leave(9, medium) is False

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
+from aiogram.types import Chat, ChatMemberBanned, ChatMemberMember, ChatMemberUpdated, Update, User
 from aiogram.utils.i18n import I18n
 
 from bot.app import LOCALES
@@ -68,3 +70,37 @@ async def test_notice_to_a_blocking_buyer_marks_them_blocked(chat: ChatHarness) 
 
     assert delivered is False
     assert chat.core.data.buyers[olga.id].blocked
+
+
+def _membership(user_id: int, old: str, new: str) -> Update:
+    user = User(id=user_id, is_bot=False, first_name="Olga", language_code="de")
+    bot = User(id=42, is_bot=True, first_name="Livesell")
+    statuses = {"member": ChatMemberMember, "kicked": ChatMemberBanned}
+
+    def member(status: str) -> ChatMemberMember | ChatMemberBanned:
+        kind = statuses[status]
+        if kind is ChatMemberBanned:
+            return ChatMemberBanned(user=bot, until_date=datetime.fromtimestamp(0, UTC))
+        return ChatMemberMember(user=bot)
+
+    return Update(
+        update_id=9000 + user_id,
+        my_chat_member=ChatMemberUpdated(
+            chat=Chat(id=user_id, type="private"),
+            from_user=user,
+            date=datetime.now(UTC),
+            old_chat_member=member(old),
+            new_chat_member=member(new),
+        ),
+    )
+
+
+async def test_telegram_telling_of_a_block_marks_the_buyer_at_once(chat: ChatHarness) -> None:
+    olga = chat.chats.user(7, "Olga", "de")
+    await chat.say(olga, "/start")
+
+    await chat.dispatcher.feed_update(chat.bot, _membership(olga.id, "member", "kicked"))
+
+    assert chat.core.data.buyers[olga.id].blocked
+    await chat.say(olga, "/start")  # and back, as soon as they write again
+    assert not chat.core.data.buyers[olga.id].blocked
