@@ -25,7 +25,6 @@ __all__ = [
     "EmptyCart",
     "NotAKeywordOrder",
     "NotEnoughStock",
-    "Pricing",
     "ProductNotFound",
     "QuantityLimit",
     "SoldOut",
