@@ -10,13 +10,14 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.cart import CartChanged, CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
-from bot.services.waitlist import WaitlistService
+from bot.services.waitlist import InStock, WaitlistService
 from handlers.callbacks import AddToCartCb, CartCb, VariantCb, WaitlistCb
 from handlers.order_views import (
     CART_REFUSALS,
     Screen,
     added_screen,
     already_added_text,
+    back_in_stock_text,
     cart_changed_text,
     cart_screen,
     empty_cart_text,
@@ -163,6 +164,9 @@ async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlis
         position = await waitlist.join(query.from_user.id, callback_data.sku_id, 1)
     except ProductNotFound:
         await query.answer(product_gone_text(), show_alert=True)
+        return
+    except InStock:
+        await query.answer(back_in_stock_text(), show_alert=True)
         return
     screen = waitlist_joined_screen(callback_data.sku_id, position)
     if query.message is None or query.message.chat.type == "private":

@@ -338,6 +338,10 @@ def product_gone_text() -> str:
     return _("Sorry, this product is no longer available.")
 
 
+def back_in_stock_text() -> str:
+    return _("Good news: it is in stock again. Order it from the product card or by its code.")
+
+
 def waitlist_joined_screen(sku_id: int, position: int) -> Screen:
     text = "🔔 " + _("You are number {position} on the waitlist. I will write when it is reserved for you.").format(
         position=position

@@ -11,6 +11,14 @@ from bot.services.cart import Clock, ProductNotFound, QuantityLimit, leave_check
 from bot.services.pricing import Pricing
 
 
+class InStock(Exception):
+    """The SKU has units the buyer can order now: nothing to wait for."""
+
+    def __init__(self, available: int) -> None:
+        super().__init__(f"{available} in stock")
+        self.available = available
+
+
 class WaitlistService:
     def __init__(
         self,
@@ -29,12 +37,18 @@ class WaitlistService:
         self.clock = clock
 
     async def join(self, buyer_id: int, sku_id: int, quantity: int = 1) -> int:
-        """Queue for `quantity` units (joining again changes the quantity, keeping the place); the position."""
+        """Queue for `quantity` units (joining again changes the quantity, keeping the place); the position.
+
+        Raises InStock when the buyer could order that many now (a stale or forged button)."""
         if not 1 <= quantity <= self.max_quantity:
             raise QuantityLimit(self.max_quantity)
         async with self.uow() as uow:
             if await uow.stock.sku(sku_id) is None:
                 raise ProductNotFound(sku_id)
+            # Waiting entries hold units back from ordinary orders, so only what cannot be ordered now is waited for.
+            available = await uow.stock.available(sku_id, buyer_id)
+            if available >= quantity:
+                raise InStock(available)
             position = await uow.waitlist.join(buyer_id, sku_id, quantity, self.clock())
             await uow.commit()
         return position

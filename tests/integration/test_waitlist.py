@@ -13,6 +13,7 @@ from bot.domain.notices import HoldExpired, WaitlistOffer
 from bot.domain.orders import EventKind
 from bot.services.cart import NotEnoughStock, SoldOut
 from bot.services.catalog import CatalogueService
+from bot.services.waitlist import InStock
 from storage.uow import SqlUnitOfWorkFactory
 from tests.integration.orders_support import CATALOGUE, START, open_shop, stock_of
 
@@ -203,3 +204,16 @@ async def test_a_commenter_who_never_started_the_bot_is_not_offered_units(
     assert (await shop.cart.view(9, "en")).is_empty
     assert [line.quantity for line in (await shop.cart.view(3, "en")).lines] == [1]
     assert await shop.waitlist.leave(9, medium) is False
+
+
+async def test_nobody_waits_for_what_they_could_order_now(uow_factory: SqlUnitOfWorkFactory) -> None:
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]  # 2 on sale
+
+    with pytest.raises(InStock) as in_stock:
+        await shop.waitlist.join(1, medium, 2)  # a stale or forged button
+    assert in_stock.value.available == 2
+
+    await shop.cart.add(2, medium, 1, "en")
+    assert await shop.waitlist.join(3, medium, 2) == 1  # only 1 left: waiting for 2 is fair
+    assert await shop.waitlist.join(4, medium, 1) == 2  # the 1 left is held back for buyer 3

@@ -28,6 +28,7 @@ from bot.services.cart import (
     VariantNeeded,
 )
 from bot.services.catalog import ProductNotFound
+from bot.services.waitlist import InStock
 
 HOLD = timedelta(minutes=15)
 PREFIXES = ("#", "sold", "buy")
@@ -149,6 +150,8 @@ class FakeWaitlistService:
 
     async def join(self, buyer_id: int, sku_id: int, quantity: int) -> int:
         self.shop.sku(sku_id)  # ProductNotFound, as the real one
+        if self.shop.stock[sku_id] >= quantity:
+            raise InStock(self.shop.stock[sku_id])
         queue = self.shop.waitlists.setdefault(sku_id, [])
         if buyer_id not in queue:
             queue.append(buyer_id)

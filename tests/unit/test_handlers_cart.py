@@ -295,3 +295,13 @@ async def test_ships_to_lists_countries_in_the_buyers_alphabetical_order(chat: C
     await chat.say(chat.chats.user(1, language_code="de"), "/start")
     await chat.tap_data(chat.chats.user(1, language_code="de"), ProductCb(product_id=product.id).pack())
     assert "Deutschland, Niederlande, Österreich, Polen" in chat.last_reply(1).text
+
+
+async def test_waitlist_button_for_a_variant_back_in_stock_says_so(chat: ChatHarness) -> None:
+    medium = chat.shop.products["A12"].skus[1].id  # 5 in stock
+
+    await chat.tap_data(chat.chats.user(1), WaitlistCb(action="join", sku_id=medium).pack())
+
+    [alert] = chat.alerts()
+    assert alert.show_alert and "in stock again" in (alert.text or "")
+    assert chat.shop.waitlists.get(medium, []) == []
