@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict, fields
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -215,17 +216,8 @@ class SqlCatalogueRepository:
         )
 
 
-def _buyer_values(buyer: Buyer) -> dict[str, object]:
-    return {
-        "telegram_id": buyer.telegram_id,
-        "language": buyer.language,
-        "country": buyer.country,
-        "currency": buyer.currency,
-        "subscribed": buyer.subscribed,
-        "blocked": buyer.blocked,
-        "name": buyer.name,
-        "started": buyer.started,
-    }
+# A buyer's fields are the buyer table's columns (besides created_at): asdict() one way, this the other.
+BUYER_FIELDS = tuple(field.name for field in fields(Buyer))
 
 
 class SqlBuyerRepository:
@@ -238,28 +230,17 @@ class SqlBuyerRepository:
         row = (await connection.execute(sa.select(buyers).where(buyers.c.telegram_id == telegram_id))).first()
         if row is None:
             return None
-        return Buyer(
-            telegram_id=row.telegram_id,
-            language=row.language,
-            country=row.country,
-            currency=row.currency,
-            subscribed=row.subscribed,
-            blocked=row.blocked,
-            name=row.name,
-            started=row.started,
-        )
+        return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
 
     async def add(self, buyer: Buyer) -> None:
         connection = await self.session.connection()
-        await connection.execute(sa.insert(buyers).values(**_buyer_values(buyer), created_at=utcnow()))
+        await connection.execute(sa.insert(buyers).values(**asdict(buyer), created_at=utcnow()))
 
     async def add_if_missing(self, buyer: Buyer) -> None:
         insert = (postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert)(buyers)
         connection = await self.session.connection()
         await connection.execute(
-            insert.values(**_buyer_values(buyer), created_at=utcnow()).on_conflict_do_nothing(
-                index_elements=["telegram_id"]
-            )
+            insert.values(**asdict(buyer), created_at=utcnow()).on_conflict_do_nothing(index_elements=["telegram_id"])
         )
 
     async def set_language(self, telegram_id: int, language: str) -> None:
