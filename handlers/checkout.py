@@ -6,6 +6,7 @@ The state lives in the FSM storage configured in bot/app.py (database or Redis),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -245,25 +246,29 @@ async def country_tapped(
 async def name_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
-    assert message.from_user is not None and message.text is not None
+    assert message.from_user is not None
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
-    if not valid_name(message.text):
-        screen = await talk.ask(Checkout.name, await state.get_data(), invalid_detail_text("name"))
-    else:
-        screen = await talk.ask(Checkout.address, await state.update_data(name=message.text.strip()))
-    await talk_back(message, screen)
+    await talk_back(message, await take_detail(talk, message, "name", valid_name, Checkout.name, Checkout.address))
 
 
 async def address_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
-    assert message.from_user is not None and message.text is not None
+    assert message.from_user is not None
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
-    if not valid_address(message.text):
-        screen = await talk.ask(Checkout.address, await state.get_data(), invalid_detail_text("address"))
-    else:
-        screen = await talk.ask(Checkout.phone, await state.update_data(address=message.text.strip()))
-    await talk_back(message, screen)
+    await talk_back(
+        message, await take_detail(talk, message, "address", valid_address, Checkout.address, Checkout.phone)
+    )
+
+
+async def take_detail(
+    talk: Conversation, message: Message, field: str, valid: Callable[[str], bool], step: State, following: State
+) -> Screen:
+    """Keep a typed detail and ask the next question, or ask again saying what is wrong, losing nothing entered."""
+    assert message.text is not None
+    if not valid(message.text):
+        return await talk.ask(step, await talk.state.get_data(), invalid_detail_text(field))
+    return await talk.ask(following, await talk.state.update_data({field: message.text.strip()}))
 
 
 async def phone_given(
