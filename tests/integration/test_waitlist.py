@@ -15,15 +15,21 @@ from bot.services.cart import NotEnoughStock, SoldOut
 from bot.services.catalog import CatalogueService
 from bot.services.waitlist import InStock
 from storage.uow import SqlUnitOfWorkFactory
-from tests.integration.orders_support import CATALOGUE, START, open_shop, stock_of
+from tests.integration.orders_support import CATALOGUE, START, Shop, open_shop, stock_of
+
+
+async def medium_sold_out(uow_factory: SqlUnitOfWorkFactory) -> tuple[Shop, int]:
+    """The shop with buyer 1 holding every unit of A12 M (2 of them); the SKU's id."""
+    shop = await open_shop(uow_factory)
+    medium = shop.skus["A12 M"]
+    await shop.cart.add(1, medium, 2, "en")
+    return shop, medium
 
 
 async def test_released_units_go_to_the_waitlist_in_order(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")
+    shop, medium = await medium_sold_out(uow_factory)
     assert await shop.waitlist.join(2, medium, 1) == 1
     assert await shop.waitlist.join(3, medium, 1) == 2
     assert await shop.waitlist.join(4, medium, 1) == 3
@@ -74,9 +80,7 @@ async def test_restocked_units_are_offered_once_even_by_two_instances(
 async def test_units_released_while_others_wait_go_to_the_waitlist_not_to_the_next_order(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")  # every unit there is
+    shop, medium = await medium_sold_out(uow_factory)
     await shop.waitlist.join(2, medium, 1)
 
     await shop.cart.remove(1, medium, "en")  # 2 units back; buyer 2 waits for 1 of them
@@ -95,9 +99,7 @@ async def test_units_released_while_others_wait_go_to_the_waitlist_not_to_the_ne
 async def test_a_waiting_buyer_who_orders_the_sku_leaves_the_waitlist(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")
+    shop, medium = await medium_sold_out(uow_factory)
     await shop.waitlist.join(2, medium, 1)
     await shop.cart.remove(1, medium, "en")
 
@@ -124,9 +126,7 @@ async def test_a_re_import_keeps_units_held_in_carts_off_sale(
 async def test_a_buyer_who_blocked_the_bot_is_skipped_on_the_waitlist(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")  # every unit there is
+    shop, medium = await medium_sold_out(uow_factory)
     await shop.waitlist.join(2, medium, 1)
     await shop.waitlist.join(3, medium, 1)
     async with uow_factory() as uow:
@@ -166,9 +166,7 @@ async def test_units_taken_off_sale_while_held_do_not_come_back_when_the_hold_en
 async def test_an_offer_nobody_can_be_told_of_goes_to_the_next_in_line(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")
+    shop, medium = await medium_sold_out(uow_factory)
     await shop.waitlist.join(2, medium, 1)
     await shop.waitlist.join(3, medium, 1)
     shop.notifier.unreachable.add(2)  # blocked the bot after joining; the bot learns it when the offer is refused
@@ -189,9 +187,7 @@ async def test_an_offer_nobody_can_be_told_of_goes_to_the_next_in_line(
 async def test_a_commenter_who_never_started_the_bot_is_not_offered_units(
     uow_factory: SqlUnitOfWorkFactory, engine: AsyncEngine
 ) -> None:
-    shop = await open_shop(uow_factory)
-    medium = shop.skus["A12 M"]
-    await shop.cart.add(1, medium, 2, "en")
+    shop, medium = await medium_sold_out(uow_factory)
     async with uow_factory() as uow:
         await uow.buyers.add(Buyer(telegram_id=9, language="de", started=False))
         await uow.commit()
