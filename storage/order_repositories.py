@@ -113,6 +113,7 @@ class SqlStockRepository(_Repository):
             variant=row.variant,
             price=Money(row.price_minor, row.currency),
             stock=row.stock,
+            names=dict(row.variant_names),
         )
 
     async def active_codes(self) -> Sequence[str]:
@@ -214,6 +215,7 @@ class SqlOrderRepository(_Repository):
         ]
 
     async def items(self, order_id: int, language: str) -> Sequence[HeldItem]:
+        """The order's lines, with the product's title and the variant's name in `language` where translated."""
         local = sa.func.nullif(translations.c.title, "")
         rows = await self._run(
             sa.select(
@@ -225,6 +227,7 @@ class SqlOrderRepository(_Repository):
                 lines.c.hold_expires_at,
                 skus.c.product_id,
                 skus.c.variant,
+                skus.c.variant_names,
                 products.c.code,
                 products.c.title,
                 products.c.ships_to,
@@ -246,7 +249,7 @@ class SqlOrderRepository(_Repository):
                 product_id=row.product_id,
                 code=row.code,
                 title=row.local_title or row.title,
-                variant=row.variant,
+                variant=row.variant_names.get(language) or row.variant,
                 quantity=row.quantity,
                 price=Money(row.unit_price_minor, row.currency),
                 ships_to=frozenset(row.ships_to.split()),

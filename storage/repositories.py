@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
-from bot.domain.catalog_file import ImportReport, ProductRow
+from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
 from bot.domain.money import Money
 from bot.domain.orders import RESERVING_STATUSES
 from storage.tables import (
@@ -93,6 +93,7 @@ class SqlCatalogueRepository:
                     skus.c.price_minor,
                     skus.c.currency,
                     skus.c.stock,
+                    skus.c.variant_names,
                 )
                 .outerjoin(skus, sa.and_(skus.c.product_id == products.c.id, skus.c.active.is_(True)))
                 .where(which, products.c.active.is_(True))
@@ -121,6 +122,7 @@ class SqlCatalogueRepository:
                     variant=sku.variant,
                     price=Money(sku.price_minor, sku.currency),
                     stock=sku.stock,
+                    names=dict(sku.variant_names),
                 )
                 for sku in rows
                 if sku.sku_id is not None
@@ -129,52 +131,77 @@ class SqlCatalogueRepository:
         )
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
-        """Update by (code, variant); what left the file is retired (hidden), never deleted."""
+        """Update by (code, variant); what left the file is retired (hidden), never deleted. Only what differs from
+        the file is written, and the report names it."""
         now = utcnow()
         existing = {p.code: p for p in (await self.session.exec(select(ProductTable))).all()}
         existing_skus: dict[tuple[int, str], SkuTable] = {
             (s.product_id, s.variant): s for s in (await self.session.exec(select(SkuTable))).all()
         }
-        created = updated = 0
+        stored_texts: dict[int, dict[str, tuple[str, str]]] = {}
+        for text in (await self.session.exec(select(ProductTranslationTable))).all():
+            stored_texts.setdefault(text.product_id, {})[text.language] = (text.title, text.description)
+        unsold = await self._unsold()
+        created: list[SkuChange] = []
+        updated: list[SkuChange] = []
+        restored: list[SkuChange] = []
+        unchanged = 0
         kept_skus: set[int] = set()
         for row in rows:
             product = existing.get(row.code) or ProductTable(code=row.code, title=row.title)
-            product.title = row.title
-            product.description = row.description
-            product.image_url = row.image_url
-            product.ships_to = " ".join(sorted(row.ships_to))
-            product.active = True
-            product.updated_at = now
-            self.session.add(product)
-            await self.session.flush()
-            assert product.id is not None
-            await self.session.exec(
-                sa.delete(ProductTranslationTable).where(  # type: ignore[call-overload]
-                    col(ProductTranslationTable.product_id) == product.id
-                )
+            listed_before = product.active and product.id is not None
+            texts_before = stored_texts.get(product.id, {}) if product.id is not None else {}
+            # What the product showed before this import, for the report.
+            shown_before = (
+                product.title,
+                product.description,
+                product.image_url,
+                frozenset(product.ships_to.split()),
+                texts_before,
             )
-            for language, (title, description) in row.translations.items():
-                self.session.add(
-                    ProductTranslationTable(
-                        product_id=product.id, language=language, title=title, description=description
-                    )
-                )
+            shown = (row.title, row.description, row.image_url, row.ships_to, row.translations)
+            if shown != shown_before or not listed_before:
+                product.title = row.title
+                product.description = row.description
+                product.image_url = row.image_url
+                product.ships_to = " ".join(sorted(row.ships_to))
+                product.active = True
+                product.updated_at = now
+                self.session.add(product)
+                await self.session.flush()
+            assert product.id is not None
+            if texts_before != row.translations:
+                await self._replace_texts(product.id, row.translations)
             for position, sku_row in enumerate(row.skus):
                 sku = existing_skus.get((product.id, sku_row.variant))
                 if sku is None:
                     sku = SkuTable(
-                        product_id=product.id,
-                        variant=sku_row.variant,
-                        price_minor=0,
-                        currency=sku_row.price.currency,
+                        product_id=product.id, variant=sku_row.variant, price_minor=0, currency=sku_row.price.currency
                     )
-                    created += 1
+                    created.append(SkuChange(row.code, sku_row.variant))
+                elif not (sku.active and listed_before):
+                    restored.append(SkuChange(row.code, sku_row.variant))
                 else:
-                    updated += 1
+                    assert sku.id is not None
+                    before = listing(
+                        *shown_before,
+                        Money(sku.price_minor, sku.currency),
+                        unsold.get(sku.id, sku.stock),
+                        sku.position,
+                        sku.variant_names,
+                    )
+                    after = listing(*shown, sku_row.price, sku_row.stock, position, sku_row.names)
+                    fields = changed_fields(before, after)
+                    if not fields:
+                        unchanged += 1
+                        kept_skus.add(sku.id)
+                        continue
+                    updated.append(SkuChange(row.code, sku_row.variant, fields))
                 sku.price_minor = sku_row.price.amount_minor
                 sku.currency = sku_row.price.currency
                 sku.stock = sku_row.stock
                 sku.position = position
+                sku.variant_names = dict(sku_row.names)
                 sku.active = True
                 sku.updated_at = now
                 self.session.add(sku)
@@ -183,18 +210,51 @@ class SqlCatalogueRepository:
                 kept_skus.add(sku.id)
                 await self._subtract_reserved(sku.id, sku_row.stock)
         listed = {row.code for row in rows}
-        retired = 0
         for code, product in existing.items():
             if code not in listed and product.active:
                 product.active = False
                 self.session.add(product)
+        codes = {product.id: code for code, product in existing.items()}
+        retired: list[SkuChange] = []
         for sku in existing_skus.values():
             if sku.id not in kept_skus and sku.active:
                 sku.active = False
                 self.session.add(sku)
-                retired += 1
+                retired.append(SkuChange(codes[sku.product_id], sku.variant))
         await self.session.flush()
-        return ImportReport(products=len(rows), created=created, updated=updated, retired=retired)
+        return ImportReport(
+            products=len(rows),
+            created=tuple(created),
+            updated=tuple(updated),
+            unchanged=unchanged,
+            retired=tuple(retired),
+            restored=tuple(restored),
+        )
+
+    async def _replace_texts(self, product_id: int, texts: dict[str, tuple[str, str]]) -> None:
+        await self.session.exec(
+            sa.delete(ProductTranslationTable).where(  # type: ignore[call-overload]
+                col(ProductTranslationTable.product_id) == product_id
+            )
+        )
+        for language, (title, description) in texts.items():
+            self.session.add(
+                ProductTranslationTable(product_id=product_id, language=language, title=title, description=description)
+            )
+
+    async def _unsold(self) -> dict[int, int]:
+        """Units not yet sold by SKU, as a file counts them: on sale, plus held by carts and unpaid orders, less
+        what those holds owe (see `_subtract_reserved`). Only SKUs with units held are listed; for the rest it is
+        `sku.stock`."""
+        connection = await self.session.connection()
+        held = await connection.execute(
+            sa.select(skus.c.id, skus.c.stock + sa.func.sum(lines.c.quantity) - skus.c.owed)
+            .join(lines, lines.c.sku_id == skus.c.id)
+            .join(orders, orders.c.id == lines.c.order_id)
+            .where(orders.c.status.in_(RESERVING))
+            .group_by(skus.c.id, skus.c.stock, skus.c.owed)
+        )
+        return {sku_id: int(units) for sku_id, units in held}
 
     async def _subtract_reserved(self, sku_id: int, in_file: int) -> None:
         """The file counts units not yet sold; `sku.stock` is what is left to reserve, so carts and unpaid orders

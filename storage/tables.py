@@ -66,6 +66,11 @@ class SkuTable(SQLModel, table=True):
     owed: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     position: int = Field(default=0)
     active: bool = Field(default=True)
+    # The variant's name by language ({"de": "Elfenbein"}): read with the SKU by every statement that reads the
+    # SKU, so a cart line or a keyword order is named in the buyer's language without another query.
+    variant_names: dict[str, str] = Field(
+        default_factory=dict, sa_type=sa.JSON, sa_column_kwargs={"server_default": "{}"}
+    )
     updated_at: datetime = _timestamp()
 
 

@@ -16,10 +16,15 @@ class Sku:
     variant: str
     price: Money
     stock: int
+    # The variant's name by language, where the catalogue translates it.
+    names: dict[str, str] = field(default_factory=dict)
 
     @property
     def sold_out(self) -> bool:
         return self.stock <= 0
+
+    def variant_in(self, language: str) -> str:
+        return self.names.get(language) or self.variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,18 @@ class Product:
     def description_in(self, language: str) -> str:
         translated = self.translations.get(language)
         return translated[1] if translated and translated[1] else self.description
+
+    def sku_named(self, name: str, language: str) -> Sku | None:
+        """The SKU a typed variant name picks: its own name first, then its name in `language`, then in any
+        language (the catalogue file keeps names unique within a language, not across languages)."""
+        wanted = name.casefold()
+        ranked = sorted(
+            (rank, position)
+            for position, sku in enumerate(self.skus)
+            for rank, names in enumerate(([sku.variant], [sku.names.get(language, "")], sku.names.values()))
+            if any(candidate.casefold() == wanted for candidate in names)
+        )
+        return self.skus[ranked[0][1]] if ranked else None
 
     @property
     def total_stock(self) -> int:

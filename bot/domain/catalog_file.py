@@ -1,7 +1,8 @@
 """The catalogue CSV contract: parse and check a whole file, reporting every bad row by line number.
 
 Header: code,variant,title,description,price,currency,stock,ships_to,image_url, plus optional
-title.<lang> and description.<lang> columns. One row per SKU; rows sharing `code` are one product's variants.
+title.<lang>, description.<lang> and variant.<lang> columns. One row per SKU; rows sharing `code` are one product's
+variants. A variant's translated name is given on its own row and falls back to `variant` where empty.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import re
 from dataclasses import dataclass, field
 
 from babel import Locale, UnknownLocaleError
-from babel.core import get_global
 
 from bot.domain.catalog import EVERYWHERE
+from bot.domain.countries import is_country
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency
 
 REQUIRED_COLUMNS = (
@@ -28,7 +29,7 @@ REQUIRED_COLUMNS = (
     "ships_to",
     "image_url",
 )
-TRANSLATED_COLUMNS = ("title", "description")
+TRANSLATED_COLUMNS = ("title", "description", "variant")
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 VARIANT_PATTERN = re.compile(r"^[^\s,][^,]{0,31}$")
 MAX_STOCK = 1_000_000
@@ -49,6 +50,8 @@ class SkuRow:
     variant: str
     price: Money
     stock: int
+    # The variant's name by language, where the file translates it.
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -66,13 +69,69 @@ class ProductRow:
 
 
 @dataclass(frozen=True, slots=True)
+class SkuChange:
+    """One SKU an import touched; `fields` names what changed (`price`, `stock`, `title.de`, `variant.fr`...)."""
+
+    code: str
+    variant: str
+    fields: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} {self.variant}".strip()
+
+
+@dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import changed, counted in SKUs; retired SKUs left the file and are hidden, never deleted."""
+    """What an import changed, by SKU. Retired SKUs left the file and are hidden, never deleted; restored ones came
+    back to it. A product's own fields (title, texts, image, ships_to) count as a change of each of its SKUs."""
 
     products: int
-    created: int
-    updated: int
-    retired: int
+    created: tuple[SkuChange, ...] = ()
+    updated: tuple[SkuChange, ...] = ()
+    unchanged: int = 0
+    retired: tuple[SkuChange, ...] = ()
+    restored: tuple[SkuChange, ...] = ()
+
+    @property
+    def changed_nothing(self) -> bool:
+        return not (self.created or self.updated or self.retired or self.restored)
+
+
+def listing(
+    title: str,
+    description: str,
+    image_url: str,
+    ships_to: frozenset[str],
+    translations: dict[str, tuple[str, str]],
+    price: Money,
+    stock: int,
+    position: int,
+    names: dict[str, str],
+) -> dict[str, object]:
+    """What a SKU shows, by the field names an import report uses: the same for the file's row and the stored one.
+    `stock` counts units not yet sold, as the file does."""
+    fields: dict[str, object] = {
+        "title": title,
+        "description": description,
+        "image_url": image_url,
+        "ships_to": " ".join(sorted(ships_to)),
+        "price": price,
+        "stock": stock,
+        "order": position,
+    }
+    for language, (local_title, local_description) in sorted(translations.items()):
+        fields[f"title.{language}"] = local_title
+        fields[f"description.{language}"] = local_description
+    for language, name in sorted(names.items()):
+        fields[f"variant.{language}"] = name
+    return {name: value for name, value in fields.items() if value != ""}
+
+
+def changed_fields(before: dict[str, object], after: dict[str, object]) -> tuple[str, ...]:
+    """The names whose values differ, in `after`'s order, then those only `before` had."""
+    names = list(after) + [name for name in before if name not in after]
+    return tuple(name for name in names if before.get(name) != after.get(name))
 
 
 class CatalogueFileError(Exception):
@@ -83,22 +142,13 @@ class CatalogueFileError(Exception):
         self.problems = problems
 
 
-def _territories() -> frozenset[str]:
-    # Babel's territory list also holds UN regions ("001", "150") and "ZZ"; keep real alpha-2 codes.
-    names = get_global("territory_currencies")
-    return frozenset(code for code in names if len(code) == 2 and code.isalpha() and code != "ZZ")
-
-
-COUNTRIES = _territories()
-
-
 def parse_ships_to(text: str) -> frozenset[str]:
     parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
     if not parts:
         raise ValueError("ships_to is empty (use * for everywhere)")
     if parts == [EVERYWHERE]:
         return frozenset({EVERYWHERE})
-    bad = [part for part in parts if part.upper() not in COUNTRIES]
+    bad = [part for part in parts if not is_country(part)]
     if bad:
         raise ValueError(f"ships_to has unknown country codes: {', '.join(bad)}")
     return frozenset(part.upper() for part in parts)
@@ -226,9 +276,20 @@ def _parse_row(
         problems.append(FileProblem(line, str(exc)))
 
     texts: dict[str, dict[str, str]] = {}
+    names: dict[str, str] = {}
     for index, (kind, language) in translations.items():
-        if row[index].strip():
-            texts.setdefault(language, {})[kind] = row[index].strip()
+        text = row[index].strip()
+        if not text:
+            continue
+        if kind == "variant":
+            names[language] = text
+        else:
+            texts.setdefault(language, {})[kind] = text
+    if names and not variant:
+        problems.append(FileProblem(line, f"variant.{min(names)} names a variant, but the row has none"))
+    for language, name in sorted(names.items()):
+        if not VARIANT_PATTERN.match(name):
+            problems.append(FileProblem(line, f"variant.{language} {name!r} must be at most 32 characters, no commas"))
 
     product = products.get(code)
     if product is None:
@@ -263,7 +324,23 @@ def _parse_row(
             problems.append(
                 FileProblem(line, f"{code} mixes rows with and without a variant (see line {product.line})")
             )
+    problems.extend(_name_clashes(line, code, variant, names, product.skus))
     if problems or price is None:
         return problems
-    product.skus.append(SkuRow(line=line, variant=variant, price=price, stock=stock))
+    product.skus.append(SkuRow(line=line, variant=variant, price=price, stock=stock, names=names))
+    return problems
+
+
+def _name_clashes(line: int, code: str, variant: str, names: dict[str, str], skus: list[SkuRow]) -> list[FileProblem]:
+    """A typed variant name must pick one SKU: a translated name may not be another variant's name."""
+    problems = []
+    for language, name in sorted(names.items()):
+        for other in skus:
+            if name.casefold() in (other.variant.casefold(), other.names.get(language, "").casefold()):
+                problems.append(
+                    FileProblem(line, f"variant.{language} {name!r} of {code} {variant} is also line {other.line}'s")
+                )
+    for other in skus:
+        if any(variant.casefold() == name.casefold() for name in other.names.values()):
+            problems.append(FileProblem(line, f"variant {variant!r} of {code} is also a name of line {other.line}'s"))
     return problems

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.cart import Cart
-from bot.domain.catalog_file import COUNTRIES
+from bot.domain.countries import is_country
 from bot.domain.money import Money
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,30}$")
@@ -31,7 +31,7 @@ class UnknownCountry(ValueError):
 
 def check_country(country: str) -> str:
     code = country.strip().upper()
-    if code not in COUNTRIES:
+    if not is_country(code):
         raise UnknownCountry(country)
     return code
 
@@ -44,7 +44,7 @@ class ShippingDetails:
     phone: str
 
     def __post_init__(self) -> None:
-        if self.country.strip().upper() not in COUNTRIES:
+        if not is_country(self.country):
             raise InvalidDetails("country")
         if not 1 <= len(self.name.strip()) <= 200:
             raise InvalidDetails("name")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -110,6 +110,11 @@ class SkuRef:
     variant: str
     price: Money
     stock: int
+    # The variant's name by language, where the catalogue translates it.
+    names: dict[str, str] = field(default_factory=dict)
+
+    def variant_in(self, language: str) -> str:
+        return self.names.get(language) or self.variant
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,7 +139,7 @@ class CartService:
             product = await uow.catalogue.get_by_code(order.code)
             if product is None:
                 raise UnknownCode(order.code, closest_codes(order.code, await uow.stock.active_codes()))
-            sku_id, quantity = self._pick(product, order.variant, order.quantity)
+            sku_id, quantity = self._pick(product, order.variant, order.quantity, language)
             if not 1 <= quantity <= self.max_quantity:
                 raise QuantityLimit(self.max_quantity)
             added = await self._add(uow, buyer_id, sku_id, quantity, language, rates)
@@ -147,24 +147,24 @@ class CartService:
         return added
 
     @staticmethod
-    def _refuse(sku: SkuRef, available: int) -> NoReturn:
+    def _refuse(sku: SkuRef, available: int, language: str) -> NoReturn:
         if available <= 0:
-            raise SoldOut(sku.sku_id, sku.variant, sku.code)
+            raise SoldOut(sku.sku_id, sku.variant_in(language), sku.code)
         raise NotEnoughStock(available)
 
     @staticmethod
-    def _pick(product: Product, variant: str | None, quantity: int) -> tuple[int, int]:
-        """The SKU and quantity a keyword order names; raises VariantNeeded or UnknownVariant."""
-        variants = [sku.variant for sku in product.skus]
-        by_name = {sku.variant.casefold(): sku for sku in product.skus}
-        if variant is None and product.has_variants and str(quantity).casefold() in by_name:
+    def _pick(product: Product, variant: str | None, quantity: int, language: str) -> tuple[int, int]:
+        """The SKU and quantity a keyword order names, by the variant's own name or its translation (`A12 Elfenbein`
+        for a German buyer); raises VariantNeeded or UnknownVariant, naming the variants in `language`."""
+        variants = [sku.variant_in(language) for sku in product.skus]
+        if variant is None and product.has_variants and product.sku_named(str(quantity), language):
             # "A12 42" names shoe size 42 rather than 42 pairs, when 42 is one of the product's variants.
             variant, quantity = str(quantity), 1
         if variant is None:
             if len(product.skus) != 1:
                 raise VariantNeeded(product.code, variants)
             return product.skus[0].id, quantity
-        found = by_name.get(variant.casefold())
+        found = product.sku_named(variant, language)
         if found is None:
             raise UnknownVariant(product.code, variant, variants)
         return found.id, quantity
@@ -179,7 +179,7 @@ class CartService:
         if sku.stock < quantity:
             # Most of a flash sale's crowd arrives after the last unit: refuse them before writing anything. Only a
             # refusal is decided here; what is sold is decided by the reservation below.
-            self._refuse(sku, sku.stock)
+            self._refuse(sku, sku.stock, language)
         # The chat layer registers buyers; one who was not (a button on a forwarded card) is not refused.
         await uow.buyers.add_if_missing(Buyer(telegram_id=buyer_id, language=language))
         cart = await uow.orders.open_cart(buyer_id, self.pricing.shop_currency, now)
@@ -194,7 +194,7 @@ class CartService:
         # A buyer who was waiting for this SKU has it now; rolled back with the rest if the reservation fails.
         await uow.waitlist.leave(buyer_id, sku_id)
         if not await uow.stock.reserve(sku_id, quantity, buyer_id):
-            self._refuse(sku, await uow.stock.available(sku_id, buyer_id))
+            self._refuse(sku, await uow.stock.available(sku_id, buyer_id), language)
         if total is None:
             raise QuantityLimit(self.max_quantity)
         line = next(line for line in view.lines if line.sku_id == sku_id)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
-from bot.domain.catalog_file import CatalogueFileError
+from bot.domain.catalog_file import CatalogueFileError, SkuChange
 from bot.services.catalog import CatalogueService, ProductNotFound
 from storage.engine import make_sessionmaker
 from storage.tables import BuyerTable, OrderLineTable, OrderTable, ProductTable, SkuTable
@@ -35,7 +35,7 @@ async def _skus(engine: AsyncEngine) -> dict[tuple[str, str], SkuTable]:
 
 async def test_import_then_read_back_a_translated_product(service: CatalogueService) -> None:
     report = await service.import_file(FIRST)
-    assert (report.products, report.created, report.updated, report.retired) == (3, 4, 0, 0)
+    assert (report.products, len(report.created), report.updated, report.retired) == (3, 4, (), ())
     product = await service.product_by_code("a12")
     assert [(sku.variant, sku.price.amount_minor, sku.stock) for sku in product.skus] == [
         ("S", 1990, 3),
@@ -72,7 +72,11 @@ async def test_reimport_updates_price_stock_and_texts_by_code_and_variant(
         .replace("Seidentuch", "Seidenschal")
         .replace("真丝方巾", "")
     )
-    assert (report.created, report.updated, report.retired) == (0, 4, 0)
+    assert (report.created, report.retired, report.unchanged) == ((), (), 2)
+    assert report.updated == (
+        SkuChange("A12", "S", ("description", "price", "stock", "title.de", "title.zh")),
+        SkuChange("A12", "M", ("description", "title.de", "title.zh")),
+    )
     assert {key: sku.id for key, sku in (await _skus(engine)).items()} == ids_before
     scarf = await service.product_by_code("A12")
     assert (scarf.skus[0].price.amount_minor, scarf.skus[0].stock, scarf.description) == (1750, 9, "Mulberry silk")
@@ -99,7 +103,8 @@ async def test_reimport_retires_missing_sku_and_keeps_its_order_line(
     without_m_and_b07 = "\n".join(line for line in FIRST.splitlines() if not line.startswith(("A12,M", "B07")))
     report = await service.import_file(without_m_and_b07)
 
-    assert (report.products, report.created, report.updated, report.retired) == (2, 0, 2, 2)
+    assert (report.products, report.created, report.updated, report.unchanged) == (2, (), (), 2)
+    assert sorted(change.label for change in report.retired) == ["A12 M", "B07"]
     assert [sku.variant for sku in (await service.product_by_code("A12")).skus] == ["S"]
     with pytest.raises(ProductNotFound):
         await service.product_by_code("B07")
@@ -118,7 +123,8 @@ async def test_a_retired_sku_listed_again_comes_back_with_its_old_id(
     ids_before = {key: sku.id for key, sku in (await _skus(engine)).items()}
     await service.import_file("\n".join(line for line in FIRST.splitlines() if not line.startswith("B07")))
     report = await service.import_file(FIRST)
-    assert (report.created, report.updated) == (0, 4)
+    assert (report.created, report.updated, report.unchanged) == ((), (), 3)
+    assert report.restored == (SkuChange("B07", ""),)
     assert {key: (sku.id, sku.active) for key, sku in (await _skus(engine)).items()} == {
         key: (sku_id, True) for key, sku_id in ids_before.items()
     }
@@ -146,3 +152,58 @@ async def test_a_bad_file_changes_nothing(service: CatalogueService, engine: Asy
     assert {key: (sku.price_minor, sku.stock, sku.active) for key, sku in (await _skus(engine)).items()} == before
     async with make_sessionmaker(engine)() as session:
         assert (await session.exec(select(sa.func.count()).select_from(ProductTable))).one() == 3
+
+
+async def test_an_unchanged_reimport_reports_nothing_changed(service: CatalogueService) -> None:
+    await service.import_file(FIRST)
+    report = await service.import_file(FIRST)
+    assert report.changed_nothing
+    assert (report.products, report.unchanged) == (3, 4)
+
+
+async def test_a_reimport_names_only_the_sku_whose_price_changed(service: CatalogueService) -> None:
+    await service.import_file(FIRST)
+    report = await service.import_file(
+        FIRST.replace("B07,,Linen shirt,Washed linen,59.90", "B07,,Linen shirt,Washed linen,54.90")
+    )
+    assert report.updated == (SkuChange("B07", "", ("price",)),)
+    assert (report.created, report.retired, report.restored, report.unchanged) == ((), (), (), 3)
+
+
+async def test_units_held_in_a_cart_do_not_make_an_unchanged_stock_look_changed(
+    service: CatalogueService, engine: AsyncEngine
+) -> None:
+    await service.import_file(FIRST)
+    small = (await _skus(engine))[("A12", "S")]
+    assert small.id is not None
+    async with make_sessionmaker(engine)() as session:
+        session.add(BuyerTable(telegram_id=5_000_000_002, language="de"))
+        cart = OrderTable(buyer_id=5_000_000_002, status="cart", currency="EUR")
+        session.add(cart)
+        await session.flush()
+        assert cart.id is not None
+        session.add(
+            OrderLineTable(order_id=cart.id, sku_id=small.id, quantity=2, unit_price_minor=1990, currency="EUR")
+        )
+        await session.exec(sa.update(SkuTable).where(SkuTable.id == small.id).values(stock=1))  # type: ignore[call-overload]
+        await session.commit()
+
+    assert (await service.import_file(FIRST)).changed_nothing
+    fewer = await service.import_file(
+        FIRST.replace("A12,S,Silk scarf,Pure silk,19.90,EUR,3", "A12,S,Silk scarf,Pure silk,19.90,EUR,2")
+    )
+    assert fewer.updated == (SkuChange("A12", "S", ("stock",)),)
+    assert (await service.product_by_code("A12")).skus[0].stock == 0
+
+
+async def test_variant_names_are_stored_by_language_and_reported_when_they_change(service: CatalogueService) -> None:
+    header = "code,variant,title,description,price,currency,stock,ships_to,image_url,variant.de,variant.zh"
+    first = f"{header}\nA12,Ivory,Silk scarf,,39.00,EUR,5,*,,Elfenbein,象牙白\nA12,Navy,,,39.00,EUR,4,,,,\n"
+    await service.import_file(first)
+    scarf = await service.product_by_code("A12")
+    assert [(sku.variant_in("de"), sku.variant_in("zh"), sku.variant_in("fr")) for sku in scarf.skus] == [
+        ("Elfenbein", "象牙白", "Ivory"),
+        ("Navy", "Navy", "Navy"),
+    ]
+    report = await service.import_file(first.replace(",,,,\n", ",,,Marineblau,\n"))
+    assert report.updated == (SkuChange("A12", "Navy", ("variant.de",)),)

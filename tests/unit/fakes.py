@@ -10,7 +10,7 @@ from typing import Self
 
 from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
-from bot.domain.catalog_file import ImportReport, ProductRow
+from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
 from bot.domain.money import Money
 from bot.ports import BuyerRepository, CatalogueRepository
 
@@ -55,27 +55,46 @@ class FakeCatalogueRepository:
         return next((product for product in self._active() if product.code == code.upper()), None)
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
-        """Update by (code, variant); what left the file is retired (hidden), as the SQL repository does."""
-        created = updated = retired = 0
+        """Update by (code, variant); what left the file is retired (hidden), as the SQL repository does. No unit is
+        ever held here, so a SKU's stock is what the file said."""
+        created: list[SkuChange] = []
+        updated: list[SkuChange] = []
+        restored: list[SkuChange] = []
+        retired: list[SkuChange] = []
+        unchanged = 0
         listed = {row.code for row in rows}
         for code, product in self.data.products.items():
             if code not in listed and code not in self.data.retired_products:
                 self.data.retired_products.add(code)
-                retired += len(product.skus)
+                retired += [SkuChange(code, sku.variant) for sku in product.skus]
         for row in rows:
             old = self.data.products.get(row.code)
+            was_listed = old is not None and row.code not in self.data.retired_products
             product_id = old.id if old else self.data.new_id()
-            old_skus = {sku.variant: sku for sku in (old.skus if old else ())}
+            old_skus = {sku.variant: (position, sku) for position, sku in enumerate(old.skus if old else ())}
             skus = []
-            for sku_row in row.skus:
-                previous = old_skus.pop(sku_row.variant, None)
-                if previous is None:
-                    created += 1
+            for position, sku_row in enumerate(row.skus):
+                change = SkuChange(row.code, sku_row.variant)
+                before = old_skus.pop(sku_row.variant, None)
+                if before is None:
+                    created.append(change)
+                elif not was_listed:
+                    restored.append(change)
                 else:
-                    updated += 1
-                sku_id = previous.id if previous else self.data.new_id()
-                skus.append(Sku(sku_id, product_id, sku_row.variant, sku_row.price, sku_row.stock))
-            retired += len(old_skus) if row.code not in self.data.retired_products else 0
+                    assert old is not None
+                    was, sku = before
+                    fields = changed_fields(
+                        listing(*_shown(old), sku.price, sku.stock, was, sku.names),
+                        listing(*_shown(row), sku_row.price, sku_row.stock, position, sku_row.names),
+                    )
+                    if fields:
+                        updated.append(SkuChange(row.code, sku_row.variant, fields))
+                    else:
+                        unchanged += 1
+                sku_id = before[1].id if before else self.data.new_id()
+                skus.append(Sku(sku_id, product_id, sku_row.variant, sku_row.price, sku_row.stock, dict(sku_row.names)))
+            if was_listed:
+                retired += [SkuChange(row.code, sku.variant) for _, sku in old_skus.values()]
             self.data.retired_products.discard(row.code)
             self.data.products[row.code] = Product(
                 id=product_id,
@@ -87,7 +106,18 @@ class FakeCatalogueRepository:
                 skus=tuple(skus),
                 translations=dict(row.translations),
             )
-        return ImportReport(products=len(rows), created=created, updated=updated, retired=retired)
+        return ImportReport(
+            products=len(rows),
+            created=tuple(created),
+            updated=tuple(updated),
+            unchanged=unchanged,
+            retired=tuple(retired),
+            restored=tuple(restored),
+        )
+
+
+def _shown(product: Product | ProductRow) -> tuple[str, str, str, frozenset[str], dict[str, tuple[str, str]]]:
+    return product.title, product.description, product.image_url, product.ships_to, product.translations
 
 
 class FakeBuyerRepository:

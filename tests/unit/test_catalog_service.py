@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.catalog_file import CatalogueFileError
+from bot.domain.catalog_file import CatalogueFileError, SkuChange
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from tests.unit.fakes import FakeShop
 
@@ -97,7 +97,7 @@ async def test_import_makes_relative_images_absolute_against_the_files_folder() 
         ]
     )
     report = await CatalogueService(shop).import_file(text, image_base="/data/catalogue")
-    assert (report.products, report.created, report.updated, report.retired) == (4, 4, 0, 0)
+    assert (report.products, len(report.created), report.updated, report.retired) == (4, 4, (), ())
     images = {code: product.image_url for code, product in shop.data.products.items()}
     assert images == {
         "A12": "/data/catalogue/images/A12.png",
@@ -115,7 +115,10 @@ async def test_reimport_updates_by_code_and_variant_and_retires_what_left_the_fi
         f"{HEADER}\nA12,S,Silk scarf,,19.90,EUR,3,*,,\nA12,M,,,19.90,EUR,3,,,\nB07,,Shirt,,9.00,EUR,1,*,,"
     )
     report = await service.import_file(f"{HEADER}\nA12,S,Silk scarf,,17.00,EUR,9,*,,\nA12,L,,,17.00,EUR,2,,,")
-    assert (report.products, report.created, report.updated, report.retired) == (1, 1, 1, 2)
+    assert report.products == 1
+    assert [change.label for change in report.created] == ["A12 L"]
+    assert report.updated == (SkuChange("A12", "S", ("price", "stock")),)
+    assert sorted(change.label for change in report.retired) == ["A12 M", "B07"]
     scarf = await service.product_by_code("A12")
     assert [(sku.variant, sku.price.amount_minor, sku.stock) for sku in scarf.skus] == [("S", 1700, 9), ("L", 1700, 2)]
     with pytest.raises(ProductNotFound):
