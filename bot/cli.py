@@ -7,13 +7,17 @@ import logging
 import sys
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.domain.catalog_file import ImportReport
 
 app = typer.Typer(help="livesell: a chat bot for cross-border live commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -107,14 +111,43 @@ def catalog_import(
         for problem in exc.problems:
             errors.print(f"  {file}:{problem.line}: {problem.reason}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    table = Table(title=f"imported {file.name}")
-    for name in ("products", "created", "updated", "retired"):
-        table.add_column(name, justify="right")
-    table.add_row(*(str(getattr(report, name)) for name in ("products", "created", "updated", "retired")))
+    _print_report(report, file.name)
+
+
+def _print_report(report: ImportReport, name: str) -> None:
+    """Counts in SKUs, then each SKU that changed and how: a merchant checks a re-import at a glance."""
+    counts = {
+        "products": report.products,
+        "created": len(report.created),
+        "updated": len(report.updated),
+        "unchanged": report.unchanged,
+        "retired": len(report.retired),
+        "restored": len(report.restored),
+    }
+    table = Table(title=f"imported {name}")
+    for column in counts:
+        table.add_column(column, justify="right")
+    table.add_row(*(str(count) for count in counts.values()))
     console.print(table)
+    if report.changed_nothing:
+        console.print("nothing changed")
+        return
+    changes = Table(show_header=True, box=None)
+    changes.add_column("SKU")
+    changes.add_column("change")
+    changes.add_column("fields")
+    for kind, style, items in (
+        ("created", "green", report.created),
+        ("updated", "yellow", report.updated),
+        ("restored", "cyan", report.restored),
+        ("retired", "red", report.retired),
+    ):
+        for change in items:
+            changes.add_row(escape(change.label), f"[{style}]{kind}[/{style}]", escape(", ".join(change.fields)))
+    console.print(changes)
 
 
-async def _import(settings: Settings, text: str, base: Path) -> object:
+async def _import(settings: Settings, text: str, base: Path) -> ImportReport:
     from bot.services.catalog import CatalogueService
     from storage.engine import make_engine, make_sessionmaker
     from storage.migrate import upgrade

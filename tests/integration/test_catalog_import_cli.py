@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.domain.buyer import Buyer
 from bot.services.catalog import CatalogueService
 from storage.uow import SqlUnitOfWorkFactory
+from tests.integration.orders_support import make_shop
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# A merchant's own file: word, hyphenated, lowercase and digit-first codes, non-Latin titles, long descriptions.
+MERCHANT_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "merchant_catalog.csv"
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url"
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
@@ -111,3 +115,65 @@ async def test_a_file_that_is_not_utf8_is_refused(database_url: str, tmp_path: P
     status, _out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(path))
     assert status == 2
     assert "not UTF-8 text" in err
+
+
+async def test_a_second_import_of_the_same_file_says_nothing_changed_and_a_new_price_names_its_sku(
+    database_url: str, tmp_path: Path
+) -> None:
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        f"{HEADER}\nA12,Ivory,Silk scarf,,39.00,EUR,3,*,\nA12,Navy,,,39.00,EUR,4,,\n", encoding="utf-8"
+    )
+    first, out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(catalogue))
+    assert first == 0, err
+    assert "A12 Ivory" in out and "created" in out
+
+    again, out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(catalogue))
+    assert again == 0, err
+    assert "nothing changed" in out
+    assert "A12 Ivory" not in out
+
+    catalogue.write_text(catalogue.read_text(encoding="utf-8").replace("A12,Navy,,,39.00", "A12,Navy,,,35.00"))
+    cheaper, out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(catalogue))
+    assert cheaper == 0, err
+    changed = [line.split() for line in out.splitlines() if line.strip().startswith("A12")]
+    assert changed == [["A12", "Navy", "updated", "price"]]
+
+
+async def test_a_merchants_own_catalogue_imports_and_takes_orders_by_its_codes_and_translated_variants(
+    database_url: str, uow_factory: SqlUnitOfWorkFactory, tmp_path: Path
+) -> None:
+    status, out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(MERCHANT_CATALOGUE))
+    assert status == 0, err
+    assert "imported merchant_catalog.csv" in out
+
+    service = CatalogueService(uow_factory, page_size=50)
+    assert [item.code for item in (await service.page(0, "en")).items] == [
+        "2024-CAL",
+        "DRESS-RED",
+        "JACKET-RAIN",
+        "MUG",
+        "SCARF-SILK",
+    ]
+    scarf = await service.product_by_code("scarf-silk")
+    assert scarf.title_in("ru") == "Шёлковый шарф"
+    assert [sku.variant_in("zh") for sku in scarf.skus] == ["象牙白", "藏青"]
+    assert [sku.variant_in("it") for sku in scarf.skus] == ["Ivory", "Navy"]
+    dress = await service.product_by_code("DRESS-RED")
+    assert len(dress.description_in("ru").encode("utf-16-le")) // 2 > 1024
+    assert dress.ships_to == {"RU", "DE", "FR", "PL"}
+
+    shop = make_shop(uow_factory)
+    async with uow_factory() as unit:
+        await unit.buyers.add(Buyer(telegram_id=7, language="de"))
+        await unit.commit()
+    added = await shop.cart.add_by_keyword(7, "#scarf-silk Elfenbein x2", "de")
+    assert (added.line.code, added.line.variant, added.quantity_added) == ("SCARF-SILK", "Elfenbein", 2)
+    added = await shop.cart.add_by_keyword(7, "#2024-cal", "de")
+    assert (added.line.code, added.line.variant) == ("2024-CAL", "")
+    cart = await shop.cart.view(7, "ru")
+    assert [(line.code, line.variant) for line in cart.lines] == [("SCARF-SILK", "Слоновая кость"), ("2024-CAL", "")]
+
+    again, out, err = await _livesell(database_url, tmp_path, "catalog", "import", str(MERCHANT_CATALOGUE))
+    assert again == 0, err
+    assert "nothing changed" in out
