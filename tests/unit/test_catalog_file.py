@@ -131,6 +131,8 @@ def test_ships_to_takes_alpha_2_codes_or_a_star(ships_to: str, countries: set[st
         ("DEU", "ships_to has unknown country codes: DEU"),
         ("150", "ships_to has unknown country codes: 150"),
         ("ZZ", "ships_to has unknown country codes: ZZ"),
+        ("EU", "ships_to has unknown country codes: EU"),
+        ("DE EA UN QO", "ships_to has unknown country codes: EA, UN, QO"),
         ("* DE", "ships_to has unknown country codes: *"),
         ("", "ships_to is empty (use * for everywhere)"),
     ],
@@ -263,3 +265,48 @@ def test_an_unterminated_quote_is_reported_not_raised() -> None:
     found = problems(csv_text(GOOD, 'B07,,"Linen shirt,,1.00,EUR,3,*,'))
     assert found
     assert all(problem.startswith("line ") for problem in found)
+
+
+VARIANT_HEADER = HEADER + ",variant.de,variant.zh"
+
+
+def test_variant_columns_name_each_sku_in_each_language() -> None:
+    (scarf,) = parse_catalogue(
+        csv_text(
+            "A12,Ivory,Silk scarf,,39.00,EUR,3,*,,Elfenbein,象牙白",
+            "A12,Navy,,,39.00,EUR,4,,,,藏青",
+            "A12,Rose,,,39.00,EUR,1,,,,",
+            header=VARIANT_HEADER,
+        )
+    )
+    assert [(sku.variant, sku.names) for sku in scarf.skus] == [
+        ("Ivory", {"de": "Elfenbein", "zh": "象牙白"}),
+        ("Navy", {"zh": "藏青"}),
+        ("Rose", {}),
+    ]
+    assert scarf.translations == {}
+
+
+def test_a_variant_translation_needs_a_variant() -> None:
+    assert problems(csv_text("C03,,Gold hoops,,29.50,EUR,5,*,,Gold,", header=VARIANT_HEADER)) == [
+        "line 2: variant.de names a variant, but the row has none"
+    ]
+
+
+def test_a_variant_translation_must_be_short_and_plain() -> None:
+    assert problems(csv_text(f"A12,Ivory,Silk scarf,,39.00,EUR,3,*,,{'E' * 33},", header=VARIANT_HEADER)) == [
+        f"line 2: variant.de {'E' * 33!r} must be at most 32 characters, no commas"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("second_row", "reason"),
+    [
+        ("A12,Navy,,,39.00,EUR,4,,,elfenbein,", "variant.de 'elfenbein' of A12 Navy is also line 2's"),
+        ("A12,Navy,,,39.00,EUR,4,,,Ivory,", "variant.de 'Ivory' of A12 Navy is also line 2's"),
+        ("A12,Elfenbein,,,39.00,EUR,4,,,,", "variant 'Elfenbein' of A12 is also a name of line 2's"),
+    ],
+)
+def test_a_translated_variant_name_must_pick_one_sku(second_row: str, reason: str) -> None:
+    first = "A12,Ivory,Silk scarf,,39.00,EUR,3,*,,Elfenbein,"
+    assert problems(csv_text(first, second_row, header=VARIANT_HEADER)) == [f"line 3: {reason}"]
