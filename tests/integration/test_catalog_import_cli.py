@@ -98,6 +98,10 @@ async def test_the_demo_catalogue_imports_with_translations_and_images(
     for product in products:
         assert set(product.translations) == {"de", "fr", "es", "it", "pt", "ru", "zh"}, product.code
         assert all(title and description for title, description in product.translations.values()), product.code
+        for sku in product.skus:
+            # Sizes read the same everywhere; every other variant (a colour, a shade) is named in each language.
+            if sku.variant not in ("", "S", "M", "L"):
+                assert set(sku.names) == set(product.translations), f"{product.code} {sku.variant}"
     images = [Path(product.image_url) for product in products if product.image_url]
     assert len(products) // 2 < len(images) < len(products)
     assert all(image.is_absolute() and image.is_file() for image in images)
