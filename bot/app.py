@@ -37,7 +37,7 @@ from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
-from handlers.views import command_descriptions
+from handlers.views.start import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.uow import SqlUnitOfWorkFactory

@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.countries import is_country
+from bot.domain.countries import COUNTRIES
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
         for name, countries in value.items():
             if name == "*":
                 raise ValueError('"*" cannot name a zone')
-            bad = [country for country in countries if not is_country(country)]
+            bad = [country for country in countries if country.upper() not in COUNTRIES]
             if bad:
                 raise ValueError(f"zone {name} has unknown country codes: {', '.join(bad)}")
         return {name: [country.upper() for country in countries] for name, countries in value.items()}
@@ -203,7 +203,7 @@ class Settings(BaseSettings):
         """The fee table in shop currency; ValueError (naming SHIPPING_FEES) when an entry is unusable."""
         fees: dict[str, Money] = {}
         for key, amount in self.shipping_fees.items():
-            if key != "*" and key not in self.shipping_zones and not is_country(key):
+            if key != "*" and key not in self.shipping_zones and key not in COUNTRIES:
                 raise ValueError(f"SHIPPING_FEES: {key!r} is neither a country code, a zone in SHIPPING_ZONES nor '*'")
             try:
                 fees[key] = Money.from_major(amount, self.shop_currency)

@@ -21,21 +21,6 @@ class InvalidDetails(ValueError):
         self.field = field
 
 
-class UnknownCountry(ValueError):
-    """Not an ISO 3166 alpha-2 country code."""
-
-    def __init__(self, country: str) -> None:
-        super().__init__(country)
-        self.country = country
-
-
-def check_country(country: str) -> str:
-    code = country.strip().upper()
-    if not is_country(code):
-        raise UnknownCountry(country)
-    return code
-
-
 @dataclass(frozen=True, slots=True)
 class ShippingDetails:
     country: str

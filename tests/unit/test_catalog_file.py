@@ -133,6 +133,7 @@ def test_ships_to_takes_alpha_2_codes_or_a_star(ships_to: str, countries: set[st
         ("ZZ", "ships_to has unknown country codes: ZZ"),
         ("EU", "ships_to has unknown country codes: EU"),
         ("DE EA UN QO", "ships_to has unknown country codes: EA, UN, QO"),
+        ("de UN", "ships_to has unknown country codes: UN"),
         ("* DE", "ships_to has unknown country codes: *"),
         ("", "ships_to is empty (use * for everywhere)"),
     ],
