@@ -23,7 +23,7 @@ def product_order_buttons(product: Product, locale: str, page: int) -> list[list
     """One button per variant: add to cart, or join the waitlist when it is sold out."""
     rows = []
     for sku in product.skus:
-        name = sku.variant or _("Add to cart")
+        name = sku.variant_in(locale) or _("Add to cart")
         if sku.sold_out:
             text = f"🔔 {name} · " + _("Join the waitlist") if sku.variant else "🔔 " + _("Join the waitlist")
             data = WaitlistCb(action="join", sku_id=sku.id).pack()

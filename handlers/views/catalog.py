@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,8 @@ class ProductCardView:
     text: str
     keyboard: InlineKeyboardMarkup
     image: str
+    # The card's first line (title and code): the photo's caption when the whole card is too long for one.
+    headline: str = ""
 
 
 def product_card_view(product: Product, locale: str, back_page: int = 0) -> ProductCardView:
@@ -64,7 +67,7 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         lines += ["", description]
     lines.append("")
     for sku in product.skus:
-        name = html.escape(sku.variant) if sku.variant else _("Price")
+        name = html.escape(sku.variant_in(locale)) if sku.variant else _("Price")
         price = sku.price.format(locale)
         stock = _("sold out") if sku.sold_out else _("{count} in stock").format(count=sku.stock)
         lines.append(f"• {name}: {price} — {stock}")
@@ -74,7 +77,7 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         names = country_names(product.ships_to, locale)
         lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(", ".join(names))))
     keyboard = variants_keyboard(product, locale, back_page, back=back_to_catalogue_button(back_page))
-    return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url)
+    return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url, headline=lines[0])
 
 
 def back_to_catalogue_button(page: int = 0) -> InlineKeyboardButton:
@@ -90,13 +93,33 @@ def card_after_add_keyboard(product_id: int, page: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(inline_keyboard=[[more], [back_to_catalogue_button(page)]])
 
 
+def shown_length(text: str) -> int:
+    """The length Telegram limits, of an HTML text: after its tags and entities are parsed, in UTF-16 code units
+    (an emoji or a rare CJK character counts two)."""
+    plain = html.unescape(_TAG.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+_TAG = re.compile(r"<[^<>]*>")
+
+
 async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> None:
-    """A photo with the card as caption when the product has one, the card as text otherwise."""
-    if view.image and len(view.text) <= CAPTION_LIMIT:
-        if view.image.startswith(("http://", "https://")):
-            await bot.send_photo(chat_id, view.image, caption=view.text, reply_markup=view.keyboard)
-            return
-        if Path(view.image).is_file():
-            await bot.send_photo(chat_id, FSInputFile(view.image), caption=view.text, reply_markup=view.keyboard)
-            return
+    """A photo with the card as caption when the product has one and the card fits a caption; a card too long for
+    one follows its photo as a text message, which carries the keyboard (and is redrawn in place like a card
+    without a photo). No photo: the card as text."""
+    photo = _photo(view.image)
+    if photo is not None and shown_length(view.text) <= CAPTION_LIMIT:
+        await bot.send_photo(chat_id, photo, caption=view.text, reply_markup=view.keyboard)
+        return
+    if photo is not None:
+        await bot.send_photo(chat_id, photo, caption=view.headline or None)
     await bot.send_message(chat_id, view.text, reply_markup=view.keyboard)
+
+
+def _photo(image: str) -> str | FSInputFile | None:
+    """What Telegram can show of a product's image: a URL as it is, a file the bot uploads, or nothing."""
+    if image.startswith(("http://", "https://")):
+        return image
+    if image and Path(image).is_file():
+        return FSInputFile(image)
+    return None

@@ -3,13 +3,14 @@
 Like aiogram's own MockedBot: handlers run for real through a Dispatcher; what they asked Telegram to do is in
 `session.requests`. As Telegram does, private chats of users in `session.unreachable` answer 403 (a person who never
 started the bot or blocked it); text that is not valid HTML gets 400 "can't parse entities", an alert over 200
-characters "MESSAGE_TOO_LONG", and an edit that would leave a message as it is "message is not modified". Every request
+characters "MESSAGE_TOO_LONG", a photo caption over 1,024 "message caption is too long", and an edit that would leave a message as it is "message is not modified". Every request
 yields to the event loop, so updates fed together (`asyncio.gather`) interleave like a double tap does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import re
 from collections.abc import AsyncGenerator
@@ -45,6 +46,13 @@ HTML_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "span",
 HTML_TAGS |= {"blockquote", "tg-emoji"}
 HTML_TOKEN = re.compile(r"<(/?)([a-z-]*)(?:\s[^<>]*)?>|&(?:lt|gt|amp|quot|#\d+|#x[0-9a-f]+);|[<&]", re.IGNORECASE)
 ALERT_LIMIT = 200
+CAPTION_LIMIT = 1024
+
+
+def telegram_length(text: str) -> int:
+    """How Telegram measures an HTML text against its limits: entities parsed, in UTF-16 code units."""
+    plain = html.unescape(re.sub(r"<[^<>]*>", "", text))
+    return len(plain.encode("utf-16-le")) // 2
 
 
 def html_problem(text: str) -> str | None:
@@ -117,6 +125,8 @@ class RecordingSession(BaseSession):
     def check_text(bot: Bot, method: TelegramMethod[Any]) -> None:
         if isinstance(method, AnswerCallbackQuery) and len(method.text or "") > ALERT_LIMIT:
             raise TelegramBadRequest(method=method, message="Bad Request: MESSAGE_TOO_LONG")
+        if isinstance(method, SendPhoto) and telegram_length(method.caption or "") > CAPTION_LIMIT:
+            raise TelegramBadRequest(method=method, message="Bad Request: message caption is too long")
         text = getattr(method, "text", None) or getattr(method, "caption", None)
         parse_mode = getattr(method, "parse_mode", None)
         if isinstance(parse_mode, Default):
