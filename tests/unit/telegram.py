@@ -3,8 +3,9 @@
 Like aiogram's own MockedBot: handlers run for real through a Dispatcher; what they asked Telegram to do is in
 `session.requests`. As Telegram does, private chats of users in `session.unreachable` answer 403 (a person who never
 started the bot or blocked it); text that is not valid HTML gets 400 "can't parse entities", an alert over 200
-characters "MESSAGE_TOO_LONG", a photo caption over 1,024 "message caption is too long", and an edit that would leave a message as it is "message is not modified". Every request
-yields to the event loop, so updates fed together (`asyncio.gather`) interleave like a double tap does.
+characters "MESSAGE_TOO_LONG", a photo caption over 1,024 (UTF-16 units, once parsed) "message caption is too long",
+and an edit that would leave a message as it is "message is not modified". Every request yields to the event loop,
+so updates fed together (`asyncio.gather`) interleave like a double tap does.
 """
 
 from __future__ import annotations
