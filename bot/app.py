@@ -33,6 +33,7 @@ from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
+from bot.services.currency import CurrencyService
 from bot.services.holds import HoldService
 from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
@@ -323,6 +324,7 @@ def build(settings: Settings) -> Application:
         cart=cart,
         waitlist=waitlist,
         pricing=pricing,
+        currencies=CurrencyService(buyers, pricing),
         checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
         orders=OrderService(uow, pricing),
         shop_currency=settings.shop_currency,

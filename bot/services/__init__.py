@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.services.cart import CartService
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
+    from bot.services.currency import CurrencyService
     from bot.services.orders import OrderService
     from bot.services.pricing import Pricing
     from bot.services.waitlist import WaitlistService
@@ -30,6 +31,7 @@ class HandlerServices:
     cart: CartService
     waitlist: WaitlistService
     pricing: Pricing
+    currencies: CurrencyService
     checkout: CheckoutService
     orders: OrderService
     shop_currency: str

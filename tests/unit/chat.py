@@ -19,6 +19,7 @@ from bot.domain.fx import Rates
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
+from bot.services.currency import CurrencyService
 from bot.services.pricing import Pricing
 from tests.unit.fake_services import (
     FakeCartService,
@@ -119,6 +120,7 @@ def make_chat(
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
         pricing=pricing,
+        currencies=CurrencyService(buyers, pricing),
         shop_currency="EUR",
         max_quantity=10,
         keyword_prefixes=("#", "sold", "buy"),
