@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-import html
-
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
-from bot.services.catalog import CatalogueService, ProductNotFound
+from bot.services.catalog import CatalogueService
 from handlers.keyword import CLAIM_PREFIX
 from handlers.views.cart import cart_screen
-from handlers.views.start import claim_gone_text, claimed_heading, help_text
+from handlers.views.start import claim_gone_text, claimed_heading, help_text, welcome_text
 
 
 def make_router() -> Router:
@@ -48,30 +45,11 @@ async def start(message: Message, buyers: BuyerService) -> None:
     user = message.from_user
     assert user is not None
     await buyers.register(user.id, user.language_code, user.full_name)
-    await message.answer(
-        _("Hello, {name}! Welcome to our live shop.").format(name=html.escape(user.first_name))
-        + "\n\n"
-        + _("Browse the catalogue with /catalog. Choose your language with /language. /help lists everything.")
-    )
+    await message.answer(welcome_text(user.first_name))
 
 
 async def show_help(message: Message, buyers: BuyerService, catalogue: CatalogueService, locale: str) -> None:
     assert message.from_user is not None
     roles = buyers.roles_of(message.from_user.id)
-    example = await example_order(catalogue, locale)
+    example = await catalogue.example_order(locale)
     await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, example))
-
-
-async def example_order(catalogue: CatalogueService, locale: str) -> str | None:
-    """A keyword order this shop would take ("A12 Navy x2"): the first product on sale; None when nothing is."""
-    page = await catalogue.page(0, locale)
-    first = next((item for item in page.items if item.total_stock > 0), None)
-    if first is None:
-        return None
-    try:
-        product = await catalogue.product(first.id)
-    except ProductNotFound:  # retired meanwhile
-        return None
-    sku = next((sku for sku in product.skus if not sku.sold_out), product.skus[0])
-    quantity = 2 if sku.stock >= 2 else 1
-    return f"{product.code} {sku.variant} x{quantity}" if product.has_variants else f"{product.code} x{quantity}"

@@ -25,6 +25,14 @@ def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def welcome_text(first_name: str) -> str:
+    return (
+        _("Hello, {name}! Welcome to our live shop.").format(name=html.escape(first_name))
+        + "\n\n"
+        + _("Browse the catalogue with /catalog. Choose your language with /language. /help lists everything.")
+    )
+
+
 def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> str:
     """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
     lines = [
