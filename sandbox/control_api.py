@@ -12,6 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
+from sandbox.languages import ShopLanguages, language_options
 from sandbox.params import ApiError, json_response
 from sandbox.rate_limits import RateLimits
 from sandbox.world import Persona, Sandbox
@@ -23,12 +24,14 @@ API = "/sandbox/api"
 class ControlApi:
     """Drives the sandbox's world as its people would, and shows it to tests and the chat page."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Sandbox, shop_languages: ShopLanguages | None = None) -> None:
         self.sandbox = sandbox
+        self.shop_languages = shop_languages
 
     def register(self, app: web.Application) -> None:
         app.router.add_get(f"{API}/status", self._status)
         app.router.add_put(f"{API}/rate_limits", self._set_rate_limits)
+        app.router.add_get(f"{API}/languages", self._languages)
         app.router.add_get(f"{API}/personas", self._list_personas)
         app.router.add_post(f"{API}/personas", self._create_persona)
         app.router.add_get(f"{API}/personas/{{id}}", self._get_persona)
@@ -100,6 +103,12 @@ class ControlApi:
 
         return await self._control(action)
 
+    async def _languages(self, request: web.Request) -> web.Response:
+        async def action() -> Any:
+            return language_options(self.shop_languages)
+
+        return await self._control(action)
+
     async def _list_personas(self, request: web.Request) -> web.Response:
         async def action() -> Any:
             return [persona.describe() for persona in self.sandbox.personas.values()]
@@ -156,6 +165,7 @@ class ControlApi:
                 data=body.get("callback_data"),
                 text=body.get("button"),
                 forge=bool(body.get("forge", False)),
+                position=(int(body["row"]), int(body["column"])) if "row" in body or "column" in body else None,
             )
             return {
                 "callback_query_id": query.id,

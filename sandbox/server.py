@@ -22,10 +22,11 @@ from aiohttp import web
 
 from sandbox.bot_api import BotApi
 from sandbox.control_api import ControlApi
+from sandbox.languages import ShopLanguages
 from sandbox.rate_limits import RateLimits
 from sandbox.world import DEFAULT_TOKEN, Sandbox
 
-__all__ = ["DEFAULT_TOKEN", "RateLimits", "Sandbox", "SandboxServer", "serve_in_thread"]
+__all__ = ["DEFAULT_TOKEN", "RateLimits", "Sandbox", "SandboxServer", "ShopLanguages", "serve_in_thread"]
 
 MAX_UPLOAD = 50 * 1024 * 1024
 
@@ -33,11 +34,17 @@ MAX_UPLOAD = 50 * 1024 * 1024
 class SandboxServer:
     """The sandbox over HTTP: the Bot API under /bot<token>/, the control API under /sandbox/api/, the chat page."""
 
-    def __init__(self, sandbox: Sandbox | None = None, default_group: str = "Live stream comments") -> None:
+    def __init__(
+        self,
+        sandbox: Sandbox | None = None,
+        default_group: str = "Live stream comments",
+        shop_languages: ShopLanguages | None = None,
+    ) -> None:
+        """`shop_languages`, when known, lets the chat page say which persona languages the bot speaks."""
         self.sandbox = sandbox or Sandbox()
         self._default_group = default_group
         self._bot_api = BotApi(self.sandbox)
-        self._control_api = ControlApi(self.sandbox)
+        self._control_api = ControlApi(self.sandbox, shop_languages)
         self._runner: web.AppRunner | None = None
         self.host = "127.0.0.1"
         self.port = 0
@@ -77,9 +84,14 @@ class SandboxServer:
 
 
 @contextlib.contextmanager
-def serve_in_thread(sandbox: Sandbox | None = None, host: str = "127.0.0.1", port: int = 0) -> Iterator[SandboxServer]:
+def serve_in_thread(
+    sandbox: Sandbox | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    shop_languages: ShopLanguages | None = None,
+) -> Iterator[SandboxServer]:
     """Run a SandboxServer on its own event loop in a thread, for tests and benchmarks that run the bot elsewhere."""
-    server = SandboxServer(sandbox)
+    server = SandboxServer(sandbox, shop_languages=shop_languages)
     loop = asyncio.new_event_loop()
     started = threading.Event()
     failure: list[BaseException] = []

@@ -112,6 +112,13 @@ class StoredMessage:
         for row in (self.reply_markup or {}).get("inline_keyboard", []):
             yield from row
 
+    def button_at(self, row: int, column: int) -> dict[str, Any] | None:
+        keyboard = (self.reply_markup or {}).get("inline_keyboard", [])
+        if 0 <= row < len(keyboard) and 0 <= column < len(keyboard[row]):
+            button: dict[str, Any] = keyboard[row][column]
+            return button
+        return None
+
 
 @dataclass(slots=True)
 class CallbackQuery:
@@ -488,8 +495,11 @@ class Sandbox:
         data: str | None,
         text: str | None,
         forge: bool = False,
+        position: tuple[int, int] | None = None,
     ) -> CallbackQuery:
-        """A persona taps an inline button (found by its text or callback_data), or forges any callback data."""
+        """A persona taps an inline button, found by its (row, column) `position` (counted from 0), its text or its
+        callback_data, or forges any callback data. Only a position tells apart buttons that share a label, as the
+        `+`, `-` and bin buttons of every cart row do."""
         chat = self.chats.get(chat_id)
         if chat is None or (chat.type == "private" and chat.id != persona.id):
             raise bad_request("chat not found")
@@ -502,18 +512,22 @@ class Sandbox:
         if message is None or message.deleted or not message.from_bot:
             raise bad_request("message not found")
         if not forge:
-            button = next(
-                (
-                    b
-                    for b in message.buttons()
-                    if (text is not None and b.get("text") == text)
-                    or (data is not None and b.get("callback_data") == data)
-                ),
-                None,
-            )
+            if position is not None:
+                button = message.button_at(*position)
+            else:
+                button = next(
+                    (
+                        b
+                        for b in message.buttons()
+                        if (text is not None and b.get("text") == text)
+                        or (data is not None and b.get("callback_data") == data)
+                    ),
+                    None,
+                )
             if button is None:
                 labels = [b.get("text") for b in message.buttons()]
-                raise bad_request(f"no button {text or data!r} on message {message_id}; it has {labels}")
+                wanted = f"at row {position[0]}, column {position[1]}" if position is not None else repr(text or data)
+                raise bad_request(f"no button {wanted} on message {message_id}; it has {labels}")
             if "callback_data" not in button:
                 raise bad_request(f"button {button.get('text')!r} is not a callback button")
             data = button["callback_data"]
