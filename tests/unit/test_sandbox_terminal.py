@@ -154,3 +154,19 @@ async def test_a_deep_link_button_to_the_bot_sends_start_with_its_payload(client
 )
 def test_start_links_are_recognised_only_for_this_bot(url: str, payload: str | None) -> None:
     assert start_link_payload(url, BOT) == payload
+
+
+async def test_a_language_the_shop_does_not_speak_may_be_chosen_and_is_called_so(client: SandboxClient) -> None:
+    out = io.StringIO()
+    chat = TerminalChat(client.base_url, ["en", "de", "pt"], out=out, default_language="en")
+    for line in ("Yui", "ja", "jp"):
+        chat.lines.put_nowait(line)
+    yui = await chat._make_persona(client)
+    assert (yui.language_code, yui.country) == ("ja", "JP")
+    assert "The shop speaks: en, de, pt" in out.getvalue()
+    assert "(the shop does not speak ja: it answers in en)" in out.getvalue()
+
+    for line in ("Bia", "pt-br", "BR"):
+        chat.lines.put_nowait(line)
+    await chat._make_persona(client)
+    assert "does not speak pt-br" not in out.getvalue()
