@@ -312,11 +312,21 @@ class SandboxPersona:
         self.cursor = int(raw.pop("seq"))
         return ChatMessage(raw)
 
-    async def press(self, message: ChatMessage, button: str | None = None, callback_data: str | None = None) -> str:
-        """Tap the button with this text (or callback_data) under `message`; returns the callback query id."""
-        body = {"chat_id": message.chat_id, "message_id": message.message_id, "button": button}
+    async def press(
+        self,
+        message: ChatMessage,
+        button: str | None = None,
+        callback_data: str | None = None,
+        *,
+        at: tuple[int, int] | None = None,
+    ) -> str:
+        """Tap the button with this text (or callback_data), or the one `at` (row, column) counted from 0, under
+        `message`; returns the callback query id. Buttons that share a label (a cart's `+` on every row) need `at`."""
+        body: dict[str, Any] = {"chat_id": message.chat_id, "message_id": message.message_id, "button": button}
         if callback_data is not None:
             body["callback_data"] = callback_data
+        if at is not None:
+            body["row"], body["column"] = at
         return await self._press(body)
 
     async def forge_callback(self, data: str, message: ChatMessage | None = None) -> str:

@@ -8,16 +8,14 @@ import logging
 import signal
 import sys
 from pathlib import Path
-from typing import TextIO
 
 from pydantic import SecretStr
 
 from bot.app import TranslationsMissing, build
 from bot.config import Settings
 from bot.services.catalog import CatalogueService
-from sandbox.client import ChatMessage, Event, SandboxClient, SandboxPersona
-from sandbox.markup import EntityError, check_entities
-from sandbox.server import DEFAULT_TOKEN, RateLimits, Sandbox, SandboxServer
+from sandbox.server import DEFAULT_TOKEN, RateLimits, Sandbox, SandboxServer, ShopLanguages
+from sandbox.terminal import TerminalChat
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -41,7 +39,11 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
     try:
         # With Telegram's limits the sandbox answers 429 with retry_after as Telegram would, to rehearse a busy stream.
         limits = RateLimits.telegram() if telegram_limits else None
-        server = await SandboxServer(Sandbox(token=DEFAULT_TOKEN, rate_limits=limits)).start("127.0.0.1", port)
+        # The chat page tells which persona languages the shop speaks and which fall back to its default.
+        shop_languages = ShopLanguages(tuple(settings.supported_languages), settings.default_language)
+        server = await SandboxServer(
+            Sandbox(token=DEFAULT_TOKEN, rate_limits=limits), shop_languages=shop_languages
+        ).start("127.0.0.1", port)
     except OSError as exc:
         raise SystemExit(f"livesell demo: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port") from None
     try:
@@ -68,7 +70,9 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
         print(f"livesell demo: open {server.url}/ to chat with the bot as any number of personas.", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
         if terminal_chat and sys.stdin.isatty():
-            chat = asyncio.create_task(TerminalChat(server.url, settings.supported_languages).run())
+            chat = asyncio.create_task(
+                TerminalChat(server.url, settings.supported_languages, default_language=settings.default_language).run()
+            )
             chat.add_done_callback(_chat_ended)
         await asyncio.wait([asyncio.create_task(stop.wait()), polling], return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -96,135 +100,3 @@ def _chat_ended(task: asyncio.Task[None]) -> None:
     if task.exception() is not None:
         log.error("the terminal chat failed", exc_info=task.exception())
     print("(you left the terminal chat; the demo keeps serving until Ctrl+C)", flush=True)
-
-
-class TerminalChat:
-    """One persona chatting from the terminal: bot messages as text, inline keyboards as numbered buttons."""
-
-    HELP = "Type a message, /press N to tap button N, /block or /unblock the bot, /quit to leave."
-
-    def __init__(self, base_url: str, languages: list[str], out: TextIO = sys.stdout) -> None:
-        self.base_url = base_url
-        self.languages = languages
-        self.out = out
-        self.lines: asyncio.Queue[str | None] = asyncio.Queue()
-        self.buttons: list[tuple[ChatMessage, str]] = []
-
-    def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
-
-    async def ask(self, prompt: str, default: str) -> str:
-        print(f"{prompt} [{default}]: ", end="", file=self.out, flush=True)
-        line = await self.lines.get()
-        if line is None:
-            raise EOFError
-        return line.strip() or default
-
-    async def run(self) -> None:
-        loop = asyncio.get_running_loop()
-        loop.add_reader(sys.stdin.fileno(), self._read_line)
-        try:
-            async with SandboxClient(self.base_url) as client:
-                persona = await self._make_persona(client)
-                self.say(f"You are {persona.first_name} ({persona.language_code}, {persona.country}). {self.HELP}")
-                watcher = asyncio.create_task(self._watch(client, persona))
-                try:
-                    await persona.send("/start")
-                    await self._converse(persona)
-                finally:
-                    watcher.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await watcher
-        except EOFError:
-            pass
-        finally:
-            loop.remove_reader(sys.stdin.fileno())
-
-    def _read_line(self) -> None:
-        line = sys.stdin.readline()
-        self.lines.put_nowait(line.rstrip("\n") if line else None)
-
-    async def _make_persona(self, client: SandboxClient) -> SandboxPersona:
-        self.say("Chat with the bot as a buyer. Languages: " + ", ".join(self.languages))
-        name = await self.ask("Your first name", "Alex")
-        language = await self.ask("Your Telegram language", self.languages[0])
-        country = await self.ask("Your country (two letters)", "DE")
-        return await client.persona(first_name=name, language_code=language, country=country.upper())
-
-    async def _converse(self, persona: SandboxPersona) -> None:
-        while (line := await self.lines.get()) is not None:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                if line in ("/quit", "/exit"):
-                    return
-                if line == "/block":
-                    await persona.block()
-                    self.say("(you blocked the bot)")
-                elif line == "/unblock":
-                    await persona.unblock()
-                    self.say("(you unblocked the bot)")
-                elif line.startswith("/press"):
-                    await self._press(persona, line.removeprefix("/press").strip())
-                else:
-                    await persona.send(line)
-            except Exception as exc:  # a refused request must not end the chat
-                self.say(f"(sandbox: {exc})")
-
-    async def _press(self, persona: SandboxPersona, number: str) -> None:
-        if not number.isdigit() or not 1 <= int(number) <= len(self.buttons):
-            self.say(f"(press a button from 1 to {len(self.buttons)})" if self.buttons else "(no buttons to press)")
-            return
-        message, text = self.buttons[int(number) - 1]
-        await persona.press(message, text)
-
-    async def _watch(self, client: SandboxClient, persona: SandboxPersona) -> None:
-        seen = client.seq
-        while True:
-            event = await client.wait_for_event(lambda e: self._concerns(e, persona), after=seen, timeout=3600)
-            seen = event.seq
-            if text := self.render(event):
-                self.say(text)
-
-    @staticmethod
-    def _concerns(event: Event, persona: SandboxPersona) -> bool:
-        if event.type == "callback_answer":
-            return bool(event.payload["answer"]["persona_id"] == persona.id)
-        message = event.message
-        return event.type in ("message", "edit") and message is not None and message.chat_id == persona.id
-
-    def render(self, event: Event) -> str:
-        if event.type == "callback_answer":
-            answer = event.payload["answer"]
-            if not answer["text"]:
-                return ""
-            return f"  ({'alert' if answer['show_alert'] else 'toast'}) {answer['text']}"
-        message = event.message
-        assert message is not None
-        if not message.from_bot:
-            return ""
-        lines = ["bot (edited):" if event.type == "edit" else "bot:"]
-        if message.photo_url:
-            lines.append(f"  [photo] {self._absolute(message.photo_url)}")
-        if message.document:
-            lines.append(f"  [document] {message.document['file_name']}: {self._absolute(message.document['url'])}")
-        body = message.body
-        with contextlib.suppress(EntityError):
-            body = check_entities(body, message.parse_mode)
-        lines += [f"  {line}" for line in body.splitlines()]
-        if message.keyboard:
-            self.buttons = []
-            for row in message.keyboard:
-                labels = []
-                for button in row:
-                    if "url" in button:
-                        labels.append(f"[{button['text']}: {button['url']}]")
-                    else:
-                        self.buttons.append((message, button["text"]))
-                        labels.append(f"[{len(self.buttons)}] {button['text']}")
-                lines.append("  " + "   ".join(labels))
-        return "\n".join(lines)
-
-    def _absolute(self, url: str) -> str:
-        return self.base_url + url if url.startswith("/") else url

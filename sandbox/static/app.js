@@ -2,6 +2,7 @@
 "use strict";
 
 const API = "/sandbox/api";
+const TELEGRAM_HOSTS = ["t.me", "www.t.me", "telegram.me", "www.telegram.me"];
 const state = {
   bot: null,
   personas: new Map(), // id -> persona
@@ -32,7 +33,61 @@ function showAlert(text) {
   document.getElementById("alert-dialog").showModal();
 }
 
+// -- deep links to the bot ----------------------------------------------------------------------------------
+
+// A link to this bot, https://t.me/<bot>?start=<payload> or tg://resolve?domain=<bot>&start=<payload>: null for any
+// other link, else {start} (null when the link has no start parameter).
+function botLink(href) {
+  if (!state.bot || !href) return null;
+  let url;
+  try {
+    url = new URL(href);
+  } catch {
+    return null;
+  }
+  let username;
+  if ((url.protocol === "https:" || url.protocol === "http:") && TELEGRAM_HOSTS.includes(url.hostname)) {
+    username = url.pathname.split("/")[1] || "";
+  } else if (url.protocol === "tg:" && (url.hostname || url.pathname.replace(/^\/+/, "")) === "resolve") {
+    username = url.searchParams.get("domain") || "";
+  } else {
+    return null;
+  }
+  if (username.toLowerCase() !== state.bot.username.toLowerCase()) return null;
+  return { start: url.searchParams.get("start") };
+}
+
 // -- sidebar ------------------------------------------------------------------------------------------------
+
+// The persona language picker: every Telegram language, and (when the sandbox knows the shop's languages) which of
+// them the shop speaks. A persona may still pick one it does not speak, as real users do.
+async function drawLanguagePicker() {
+  const { shop, languages } = await api("GET", "/languages");
+  const select = document.querySelector("#new-persona [name=language_code]");
+  const option = (language, note) => {
+    const node = element("option", "", `${language.name} (${language.code})${note}`);
+    node.value = language.code;
+    node.defaultSelected = shop ? language.code === shop.default : language.code === "en";
+    return node;
+  };
+  if (!shop) {
+    select.replaceChildren(...languages.map((language) => option(language, "")));
+    return;
+  }
+  const spoken = element("optgroup");
+  spoken.label = "The shop speaks";
+  const other = element("optgroup");
+  other.label = `The shop does not speak (it answers in ${shop.default_name})`;
+  for (const language of languages) {
+    if (!language.shop_language) {
+      other.append(option(language, ""));
+    } else {
+      const answered = language.shop_language === language.code ? "" : ` · answered in ${language.shop_language}`;
+      spoken.append(option(language, answered));
+    }
+  }
+  select.replaceChildren(spoken, other);
+}
 
 function personaLabel(persona) {
   const country = persona.country ? ` · ${persona.country}` : "";
@@ -78,6 +133,13 @@ class Pane {
     this.toasts = this.root.querySelector(".toasts");
     this.sender = this.root.querySelector(".sender");
     this.input = this.root.querySelector(".text");
+    this.list.addEventListener("click", (event) => {
+      const link = event.target.closest("a[href]");
+      const target = link && botLink(link.href);
+      if (!target) return;
+      event.preventDefault();
+      this.followBotLink(target);
+    });
     this.root.querySelector(".close").addEventListener("click", () => this.close());
     this.root.querySelector(".block-toggle").addEventListener("click", () => this.toggleBlock());
     this.root.querySelector(".composer").addEventListener("submit", (event) => {
@@ -140,17 +202,34 @@ class Pane {
     }
   }
 
-  async press(message, button) {
+  // Tap the button at (row, column): labels repeat (every cart row has its +, - and bin), positions do not.
+  async press(message, row, column) {
     const persona = this.persona;
     if (!persona) return;
     try {
       await api("POST", `/personas/${persona.id}/press`, {
         chat_id: this.chatId,
         message_id: message.message_id,
-        callback_data: button.callback_data,
+        row,
+        column,
       });
     } catch (error) {
       this.note(`Button not pressed: ${error.message}`);
+    }
+  }
+
+  // As Telegram does: a link to the bot opens this persona's private chat with it, and a start payload is sent as
+  // "/start <payload>".
+  async followBotLink(target) {
+    const persona = this.persona;
+    if (!persona) return;
+    const pane = await openPane(persona.id);
+    if (target.start === null) return;
+    const text = target.start ? `/start ${target.start}` : "/start";
+    try {
+      await api("POST", `/personas/${persona.id}/messages`, { text });
+    } catch (error) {
+      pane.note(`Not sent: ${error.message}`);
     }
   }
 
@@ -251,9 +330,9 @@ class Pane {
 
   drawKeyboard(message, keyboard) {
     const grid = element("div", "keyboard");
-    for (const row of keyboard) {
+    for (const [rowIndex, row] of keyboard.entries()) {
       const line = element("div", "keyboard-row");
-      for (const button of row) {
+      for (const [column, button] of row.entries()) {
         if (button.url) {
           const link = element("a", "button url-button", button.text);
           link.href = button.url;
@@ -265,7 +344,7 @@ class Pane {
           const press = element("button", "button", button.text);
           press.type = "button";
           press.disabled = button.callback_data === undefined;
-          press.addEventListener("click", () => this.press(message, button));
+          press.addEventListener("click", () => this.press(message, rowIndex, column));
           line.append(press);
         }
       }
@@ -330,6 +409,7 @@ function listen() {
 
 async function start() {
   listen();
+  await drawLanguagePicker();
   for (const persona of await api("GET", "/personas")) state.personas.set(persona.id, persona);
   for (const group of await api("GET", "/groups")) state.groups.set(group.id, group);
   drawSidebar();

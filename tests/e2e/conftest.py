@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.client import SandboxClient
-from sandbox.server import SandboxServer, serve_in_thread
-from tests.e2e.harness import BotProcess, bot_environment, compile_translations, livesell
+from sandbox.server import SandboxServer, ShopLanguages, serve_in_thread
+from tests.e2e.harness import LANGUAGES, BotProcess, bot_environment, compile_translations, livesell
 from tests.e2e.pictures import png
 
 HERE = Path(__file__).resolve().parent
@@ -24,7 +24,8 @@ START_TIMEOUT = 60.0
 
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxServer]:
-    with serve_in_thread() as server:
+    # The bot's languages, as `livesell demo` tells them to the sandbox: the chat page marks the others.
+    with serve_in_thread(shop_languages=ShopLanguages(tuple(LANGUAGES.split()), "en")) as server:
         yield server
 
 

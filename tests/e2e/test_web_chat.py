@@ -27,18 +27,98 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-async def page(bot_process: BotProcess, sandbox_server: SandboxServer) -> AsyncIterator[Any]:
+async def browser(bot_process: BotProcess) -> AsyncIterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt-get install -y chromium)")
     playwright_api = pytest.importorskip("playwright.async_api", reason="browser tests need playwright")
     async with playwright_api.async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 860})
-            await page.goto(sandbox_server.url + "/")
-            yield page
+            yield browser
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def page(browser: Any, sandbox_server: SandboxServer) -> Any:
+    page = await browser.new_page(viewport={"width": 1280, "height": 860})
+    await page.goto(sandbox_server.url + "/")
+    return page
+
+
+async def test_the_page_loads_without_console_errors_or_missing_files(
+    browser: Any, sandbox_server: SandboxServer
+) -> None:
+    from playwright.async_api import expect
+
+    page = await browser.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.on("requestfailed", lambda request: problems.append(f"failed: {request.url}"))
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status}: {response.url}") if response.status >= 400 else None,
+    )
+    await page.goto(sandbox_server.url + "/", wait_until="networkidle")
+    await expect(page.locator("#bot-name")).to_have_text("bot: @livesell_sandbox_bot")
+    await expect(page.locator("#new-persona optgroup")).to_have_count(2)
+    icon = await page.evaluate("fetch(document.querySelector('link[rel=icon]').href).then((r) => r.status)")
+    assert (icon, problems) == (200, [])
+
+
+async def test_language_picker_says_which_languages_the_shop_speaks(page: Any) -> None:
+    from playwright.async_api import expect
+
+    spoken = page.locator("#new-persona optgroup", has_text="English (en)")
+    await expect(spoken).to_have_attribute("label", "The shop speaks")
+    assert await spoken.locator("option").evaluate_all("options => options.map((o) => o.value)") == [
+        "en",
+        "de",
+        "fr",
+        "es",
+        "zh-hans",
+    ]
+    await expect(spoken.locator("option[value=zh-hans]")).to_have_text("简体中文 (zh-hans) · answered in zh")
+    others = page.locator("#new-persona optgroup", has_text="日本語 (ja)")
+    await expect(others).to_have_attribute("label", "The shop does not speak (it answers in English)")
+    await expect(others.locator("option[value=it]")).to_have_text("Italiano (it)")
+    await expect(page.locator("#new-persona [name=language_code]")).to_have_value("en")
+
+    # A persona may still have a language the shop does not speak, as real Telegram users do.
+    await page.fill("#new-persona [name=first_name]", "Yui")
+    await page.select_option("#new-persona [name=language_code]", "ja")
+    await page.click("#new-persona button[type=submit]")
+    await expect(page.locator(".pane .pane-subtitle")).to_have_text("Telegram language ja")
+    await expect(page.locator("#new-persona [name=language_code]")).to_have_value("en")
+
+
+async def test_a_deep_link_in_the_group_opens_the_private_chat_with_its_start_payload(page: Any) -> None:
+    from playwright.async_api import expect
+
+    await page.fill("#new-persona [name=first_name]", "Wren")
+    await page.click("#new-persona button[type=submit]")
+    private = page.locator(".pane", has=page.locator(".pane-title", has_text="Wren"))
+    await private.locator(".close").click()
+    await page.fill("#new-group [name=title]", "Sunday drop")
+    await page.click("#new-group button[type=submit]")
+    group = page.locator(".pane", has_text="Sunday drop")
+    await group.locator(".sender").select_option(label="as Wren")
+    await group.locator(".composer .text").fill("/catalog")
+    await group.locator(".composer .text").press("Enter")
+    link = group.locator(".message.incoming a[href^='https://t.me/livesell_sandbox_bot?start=']")
+    await expect(link).to_have_count(1)
+
+    await link.click()
+
+    await expect(private.locator(".message.outgoing .body")).to_have_text(["/start shop"])
+    await expect(private.locator(".message.incoming").first).to_contain_text("Wren")
+    assert len(page.context.pages) == 1  # no browser tab opened for t.me
+    found = "([href, bot]) => { state.bot = {...state.bot, username: bot}; return botLink(href); }"
+    tg = "tg://resolve?domain=livesell_sandbox_bot&start=claim-5"
+    assert await page.evaluate(found, [tg, "livesell_sandbox_bot"]) == {"start": "claim-5"}
+    assert await page.evaluate(found, ["https://t.me/livesell_sandbox_bot", "livesell_sandbox_bot"]) == {"start": None}
+    assert await page.evaluate(found, ["https://t.me/other_bot?start=x", "livesell_sandbox_bot"]) is None
 
 
 async def test_spanish_buyer_browses_the_catalogue_in_the_web_chat(page: Any, tmp_path: Path) -> None:

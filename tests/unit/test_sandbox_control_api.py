@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 
 from sandbox.client import SandboxClient, SandboxError
-from sandbox.server import DEFAULT_TOKEN, Sandbox, SandboxServer
+from sandbox.server import DEFAULT_TOKEN, Sandbox, SandboxServer, ShopLanguages
 
 
 @pytest.fixture
@@ -132,6 +132,23 @@ async def test_buttons_are_pressed_by_text_or_data_and_url_buttons_cannot_be(
     assert [u["callback_query"]["data"] for u in body["result"] if "callback_query" in u] == ["size:M", "size:M"]
 
 
+async def test_buttons_that_share_a_label_are_pressed_by_their_position(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    uma = await client.persona("Uma")
+    await uma.send("/start")
+    rows = [[{"text": "-", "callback_data": f"dec:{n}"}, {"text": "+", "callback_data": f"inc:{n}"}] for n in (1, 2)]
+    cart = {"chat_id": uma.id, "text": "Your cart", "reply_markup": {"inline_keyboard": rows}}
+    await call(http, server, "sendMessage", json=cart)
+    message = await uma.wait_for_reply()
+    await uma.press(message, at=(1, 1))
+    await uma.press(message, at=(0, 0))
+    with pytest.raises(SandboxError, match="no button at row 2, column 0"):
+        await uma.press(message, at=(2, 0))
+    _, body = await call(http, server, "getUpdates", json={})
+    assert [u["callback_query"]["data"] for u in body["result"] if "callback_query" in u] == ["inc:2", "dec:1"]
+
+
 async def test_event_stream_reports_messages_edits_and_deletions_in_order(
     server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
 ) -> None:
@@ -159,9 +176,31 @@ async def test_chat_page_and_its_assets_are_served_locally(server: SandboxServer
         page = await response.text()
     assert response.status == 200 and "<title>livesell sandbox</title>" in page
     assert "http://" not in page and "https://" not in page  # no CDN: everything comes from the sandbox
-    for asset in ("app.js", "render.js", "style.css"):
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in page
+    for asset in ("app.js", "render.js", "style.css", "favicon.svg"):
         async with http.get(f"{server.url}/static/{asset}") as response:
             assert response.status == 200
+
+
+async def test_language_choices_say_which_languages_the_shop_speaks() -> None:
+    shop = ShopLanguages(("en", "de", "pt", "ca"), "en")
+    server = await SandboxServer(Sandbox(), shop_languages=shop).start()
+    try:
+        async with SandboxClient(server.url) as client:
+            choices = await client.request("GET", "/languages")
+    finally:
+        await server.stop()
+    assert choices["shop"] == {"supported": ["en", "de", "pt", "ca"], "default": "en", "default_name": "English"}
+    answered_in = {language["code"]: language["shop_language"] for language in choices["languages"]}
+    assert (answered_in["de"], answered_in["pt-br"], answered_in["ca"]) == ("de", "pt", "ca")
+    assert answered_in["fr"] is None and answered_in["ja"] is None  # offered all the same: real users have them
+
+
+async def test_language_choices_mark_nothing_when_the_shop_is_unknown(client: SandboxClient) -> None:
+    choices = await client.request("GET", "/languages")
+    assert choices["shop"] is None
+    assert "ja" in [language["code"] for language in choices["languages"]]
+    assert all("shop_language" not in language for language in choices["languages"])
 
 
 async def test_rate_limits_can_be_switched_on_at_run_time(
