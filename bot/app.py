@@ -178,7 +178,7 @@ def build_core(settings: Settings) -> Core:
 
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """The core on a database migrated to the latest schema (for the CLI and the demo's catalogue); closed after."""
+    """The core on a database migrated to the latest schema (the CLI, the bench); closed after."""
     await upgrade(settings.database_url)
     core = build_core(settings)
     try:
@@ -338,7 +338,7 @@ def build(settings: Settings) -> Application:
 
 @asynccontextmanager
 async def open_application(settings: Settings) -> AsyncIterator[Application]:
-    """Migrate the database, build the application, and close it after: how the bot and the demo start."""
+    """Migrate the database, build the application, and close it after: how `livesell run` starts."""
     await upgrade(settings.database_url)
     application = build(settings)
     try:

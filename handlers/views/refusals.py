@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -12,10 +12,14 @@ from aiogram.utils.i18n import ngettext
 from bot.services.cart import NotEnoughStock, QuantityLimit, SoldOut, UnknownCode, UnknownVariant, VariantNeeded
 from bot.services.catalog import ProductNotFound
 from handlers.callbacks import WaitlistCb
-from handlers.views.common import Screen, codes, item_label
+from handlers.views.common import Screen, item_label
 
 # What CartService.add and add_by_keyword may refuse with; each has a message in `refusal_screen`.
 CART_REFUSALS = (SoldOut, NotEnoughStock, QuantityLimit, UnknownCode, VariantNeeded, UnknownVariant, ProductNotFound)
+
+
+def codes(values: Iterable[str]) -> str:
+    return ", ".join(html.escape(value) for value in values)
 
 
 def refusal_screen(error: Exception) -> Screen:
