@@ -11,7 +11,8 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 
 # ISO 3166-1 alpha-2 countries only: CLDR's territories also hold groupings a parcel cannot go to (EU, EZ, UN, QO).
-COUNTRIES = frozenset(str(country.alpha_2) for country in pycountry.countries)
+# Kosovo has no ISO code yet, but carriers, payment providers (Stripe) and the CLDR all use the user-assigned XK.
+COUNTRIES = frozenset(str(country.alpha_2) for country in pycountry.countries) | {"XK"}
 # What people type for a country that is neither its ISO code nor its name in the CLDR.
 COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UAE": "AE"}
 

@@ -15,11 +15,16 @@ from bot.domain.countries import (
 )
 
 
-@pytest.mark.parametrize("grouping", ["EU", "EA", "EZ", "UN", "QO", "ZZ", "001", "150", "XK"])
+@pytest.mark.parametrize("grouping", ["EU", "EA", "EZ", "UN", "QO", "ZZ", "001", "150"])
 def test_regions_and_groupings_are_not_countries(grouping: str) -> None:
     assert grouping not in COUNTRIES
     with pytest.raises(UnknownCountry):
         check_country(grouping)
+
+
+def test_kosovo_is_a_destination_under_its_user_assigned_code() -> None:
+    assert check_country("xk") == "XK"
+    assert country_code_from("Kosovo", "en") == "XK"
 
 
 def test_every_country_is_an_upper_case_alpha_2_code() -> None:
