@@ -9,17 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.services.catalog import CatalogueService
 from storage.uow import SqlUnitOfWorkFactory
+from tests.environment import without_settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url"
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 
 async def _livesell(database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env = without_settings(os.environ)
     env.update(DATABASE_URL=database_url, COLUMNS="60")
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -9,15 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, SettingsError, load_settings
-
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
-
-
-@pytest.fixture(autouse=True)
-def _no_settings_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SETTING_NAMES & set(os.environ):
-        monkeypatch.delenv(name)
+from bot.config import SettingsError, load_settings
+from tests.environment import without_settings
 
 
 def test_defaults_describe_an_offline_euro_shop() -> None:
@@ -85,7 +78,7 @@ def test_settings_are_read_from_a_dotenv_file_in_the_working_directory(tmp_path:
 
 
 def _livesell(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env = without_settings(os.environ)
     env.update(settings, COLUMNS="40")  # a narrow terminal must not split the line
     return subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args],
