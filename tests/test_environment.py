@@ -8,9 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import AliasChoices, AliasPath, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.config import Settings, load_settings
-from tests.environment import is_setting, without_settings
+from tests.environment import is_setting, setting_variables, without_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHELL = {
@@ -59,3 +61,17 @@ def test_every_field_of_the_settings_is_a_variable_to_clear_and_the_test_databas
         "PATH": "/bin",
         "TEST_REDIS_URL": "redis://y",
     }
+
+
+class PrefixedSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SHOP_", env_nested_delimiter="__")
+
+    currency: str = "EUR"
+    token: str = Field(default="", validation_alias=AliasChoices("BOT_TOKEN", AliasPath("SECRETS", "token")))
+
+
+def test_the_variables_follow_the_prefix_the_aliases_and_nesting_of_a_settings_model() -> None:
+    assert setting_variables(PrefixedSettings) >= {"SHOP_currency", "BOT_TOKEN", "SECRETS"}
+    assert is_setting("SHOP_CURRENCY", PrefixedSettings) and is_setting("bot_token", PrefixedSettings)
+    assert is_setting("SHOP_CURRENCY__CODE", PrefixedSettings)
+    assert not is_setting("CURRENCY", PrefixedSettings)
