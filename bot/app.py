@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,10 @@ HOLD_SWEEP_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
+# The aiogram release whose internals `filter_inline` and `PinnedResponseModels` rely on, checked against its source.
+# requirements.lock pins it; tests/unit/test_aiogram_pin.py fails as soon as the lock or the installed aiogram is
+# another, and the bot skips both speed-ups (slower, still right) rather than trust internals nobody has re-checked.
+AIOGRAM_CHECKED = "3.31.0"
 
 
 class WaitOutFloodControl(BaseRequestMiddleware):
@@ -205,7 +210,8 @@ class Application:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         bot.session.middleware(WaitOutFloodControl())
-        bot.session.middleware(PinnedResponseModels())
+        if aiogram_internals_checked("PinnedResponseModels"):
+            bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
         return bot
 
@@ -266,6 +272,22 @@ def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     return DatabaseStorage(make_sessionmaker(engine))
 
 
+def aiogram_internals_checked(speed_up: str) -> bool:
+    """Whether the installed aiogram is the release `speed_up` was checked against; if not, say so in the log."""
+    installed = version("aiogram")
+    if installed == AIOGRAM_CHECKED:
+        return True
+    log.warning(
+        "%s skipped: it relies on internals of aiogram %s, and aiogram %s is installed. The bot works, more slowly. "
+        "Re-check it against the new release (tests/unit/test_perf_wiring.py, make bench), then set AIOGRAM_CHECKED "
+        "in bot/app.py.",
+        speed_up,
+        AIOGRAM_CHECKED,
+        installed,
+    )
+    return False
+
+
 def filter_inline(router: Router) -> None:
     """Run the router tree's synchronous filters (every `F.…`) in the event loop instead of a worker thread.
 
@@ -296,7 +318,8 @@ def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices)
     dispatcher = Dispatcher(storage=storage, **services.by_name())
     for router in get_routers():
         dispatcher.include_router(router)
-    filter_inline(dispatcher)
+    if aiogram_internals_checked("filter_inline"):
+        filter_inline(dispatcher)
     BuyerLocaleMiddleware(i18n, services.buyers).setup(dispatcher)
     return dispatcher
 

@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandbox.server import DEFAULT_TOKEN
+from tests.environment import without_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = "en de es zh fr"
-SETTINGS_NAMES = {"BOT_TOKEN", "TELEGRAM_API_URL", "DATABASE_URL", "REDIS_URL", "MERCHANT_IDS", "OPS_IDS"}
 
 
 @dataclass
@@ -37,7 +37,7 @@ def compile_translations() -> None:
 
 
 def bot_environment(server_url: str, database_url: str) -> dict[str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_NAMES}
+    env = without_settings(os.environ)
     env.update(
         BOT_TOKEN=DEFAULT_TOKEN,
         TELEGRAM_API_URL=server_url,

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pytest
 
 from sandbox.client import ChatMessage, Event, SandboxClient, SandboxPersona
+from tests.shown import country, language, price
 
 # The shop's own words, as its translators wrote them (locales/*/LC_MESSAGES/messages.po).
 ENGLISH_GREETING = "Hello, {name}! Welcome to our live shop."
@@ -16,7 +17,7 @@ GERMAN = {
     "page": "Katalog, Seite {page} von {pages}. Tippen Sie auf ein Produkt, um es anzusehen.",
     "next": "Weiter ▶",
     "back": "◀ Zurück zum Katalog",
-    "chosen": "Erledigt: Ab jetzt spreche ich Deutsch mit Ihnen.",
+    "chosen": "Erledigt: Ab jetzt spreche ich {language} mit Ihnen.",
     "no_product": "Dieses Produkt ist leider nicht mehr verfügbar.",
     "no_page": "Diese Seite gibt es nicht mehr. Senden Sie /catalog, um neu zu beginnen.",
     "invalid": "Diese Schaltfläche ist nicht mehr gültig. Senden Sie /catalog, um neu zu beginnen.",
@@ -55,7 +56,7 @@ async def test_german_buyer_is_greeted_and_shown_the_catalogue_in_german(sandbox
     assert card.caption is not None and card.caption.startswith("<b>Seidenschal</b>  <code>A10</code>")
     assert "Reine Seide, 90 x 90 cm." in card.caption
     # Stock is shared by the whole session's orders, so only its wording is checked.
-    assert re.search(r"• Preis: 19,90\xa0€ — \d+ auf Lager", card.caption)
+    assert re.search(rf"• Preis: {re.escape(price('19.90', locale='de'))} — \d+ auf Lager", card.caption)
     assert "Versand weltweit." in card.caption
     assert GERMAN["back"] in card.buttons
 
@@ -71,9 +72,9 @@ async def test_german_card_of_a_product_with_variants_lists_each_with_its_stock(
     await jonas.press(page, "B20 · Wollmütze")
     card = await jonas.wait_for_reply()
     assert card.photo_url is None and card.text is not None
-    assert re.search(r"• Grey: 12,50\xa0€ — \d+ auf Lager", card.text)
-    assert "• Navy: 12,50\xa0€ — ausverkauft" in card.text
-    assert "Versand nach: Deutschland, Frankreich" in card.text
+    assert re.search(rf"• Grey: {re.escape(price('12.50', locale='de'))} — \d+ auf Lager", card.text)
+    assert f"• Navy: {price('12.50', locale='de')} — ausverkauft" in card.text
+    assert f"Versand nach: {country('DE', 'de')}, {country('FR', 'de')}" in card.text
 
 
 @pytest.mark.parametrize("language_code", ["zh-hans", "zh"])
@@ -92,7 +93,7 @@ async def test_chinese_buyer_is_greeted_and_shown_the_catalogue_in_chinese(
     await li.press(page, "A10 · 真丝围巾")
     card = await li.wait_for_reply()
     assert card.caption is not None and card.caption.startswith("<b>真丝围巾</b>")
-    assert "€19.90" in card.caption and "全球配送。" in card.caption
+    assert price("19.90", locale="zh") in card.caption and "全球配送。" in card.caption
 
 
 async def test_chosen_language_is_remembered_across_messages(sandbox: SandboxClient) -> None:
@@ -103,10 +104,10 @@ async def test_chosen_language_is_remembered_across_messages(sandbox: SandboxCli
 
     await max_.send("/language")
     choice = await max_.wait_for_reply()
-    assert "Deutsch" in choice.buttons and "中文" in choice.buttons
-    await max_.press(choice, "Deutsch")
+    assert language("de") in choice.buttons and language("zh") in choice.buttons
+    await max_.press(choice, language("de"))
     chosen = await max_.wait_for_edit(choice)
-    assert chosen.body == GERMAN["chosen"]
+    assert chosen.body == GERMAN["chosen"].format(language=language("de"))
 
     assert (await start(max_)).body.startswith(GERMAN["greeting"].format(name="Max"))
     page = await open_catalogue(max_)

@@ -12,7 +12,8 @@ from pathlib import Path
 import aiohttp
 
 from sandbox.client import SandboxClient
-from tests.e2e.harness import ROOT, SETTINGS_NAMES, compile_translations, livesell
+from tests.e2e.harness import ROOT, compile_translations, livesell
+from tests.environment import without_settings
 
 
 def free_port() -> int:
@@ -24,7 +25,7 @@ def free_port() -> int:
 async def test_demo_serves_the_bot_and_the_chat_page_and_stops_on_sigterm(tmp_path: Path) -> None:
     compile_translations()
     port = free_port()
-    env = {name: value for name, value in os.environ.items() if name not in SETTINGS_NAMES}
+    env = without_settings(os.environ)
     env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
     demo = await asyncio.create_subprocess_exec(
         *livesell("demo", "--port", str(port)),

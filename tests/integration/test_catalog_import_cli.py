@@ -9,21 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.domain.buyer import Buyer
 from bot.services.catalog import CatalogueService
 from storage.uow import SqlUnitOfWorkFactory
+from tests.environment import without_settings
 from tests.integration.orders_support import make_shop
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 # A merchant's own file: word, hyphenated, lowercase and digit-first codes, non-Latin titles, long descriptions.
 MERCHANT_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "merchant_catalog.csv"
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url"
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 
 
 async def _livesell(database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env = without_settings(os.environ)
     env.update(DATABASE_URL=database_url, COLUMNS="60")
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -8,16 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from bot.config import Settings, SettingsError, load_settings
-
-SETTING_NAMES = {name.upper() for name in Settings.model_fields}
-
-
-@pytest.fixture(autouse=True)
-def _no_settings_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in SETTING_NAMES & set(os.environ):
-        monkeypatch.delenv(name)
+from tests.environment import without_settings
 
 
 def test_defaults_describe_an_offline_euro_shop() -> None:
@@ -52,21 +46,25 @@ def test_list_settings_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch)
         ("DEFAULT_LANGUAGE", "ja", "not in SUPPORTED_LANGUAGES"),
         ("MERCHANT_IDS", "12 abc", "'abc'"),
         ("OPS_IDS", "boss", "'boss'"),
-        ("CATALOG_PAGE_SIZE", "0", "greater than or equal to 1"),
-        ("CATALOG_PAGE_SIZE", "many", "valid integer"),
-        ("SANDBOX_PORT", "70000", "less than or equal to 65535"),
+        ("CATALOG_PAGE_SIZE", "0", None),
+        ("CATALOG_PAGE_SIZE", "many", None),
+        ("SANDBOX_PORT", "70000", None),
         ("LOG_LEVEL", "LOUD", "not a logging level"),
     ],
 )
 def test_each_bad_setting_gives_one_line_naming_it(
-    monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, reason: str | None
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(SettingsError) as caught:
         load_settings()
     message = str(caught.value)
+    if reason is None:  # a bound or type pydantic checks: its own explanation, in its words of the day
+        with pytest.raises(ValidationError) as pydantic:
+            Settings(**{name.lower(): value})
+        reason = str(pydantic.value.errors()[0]["msg"])
     assert "\n" not in message
-    assert name in message
+    assert message.startswith(name)
     assert reason in message
 
 
@@ -85,7 +83,7 @@ def test_settings_are_read_from_a_dotenv_file_in_the_working_directory(tmp_path:
 
 
 def _livesell(tmp_path: Path, *args: str, **settings: str) -> subprocess.CompletedProcess[str]:
-    env = {name: value for name, value in os.environ.items() if name not in SETTING_NAMES}
+    env = without_settings(os.environ)
     env.update(settings, COLUMNS="40")  # a narrow terminal must not split the line
     return subprocess.run(
         [sys.executable, "-c", "from bot.cli import main; main()", *args],

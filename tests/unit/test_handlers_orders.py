@@ -13,6 +13,7 @@ from bot.app import LOCALES
 from bot.domain.notices import HoldEndingSoon, HoldExpired, WaitlistOffer
 from handlers.notifier import TelegramNotifier
 from handlers.views.start import command_descriptions
+from tests.shown import price
 from tests.unit.chat import ChatHarness, make_chat
 from tests.unit.telegram import buttons, make_bot
 
@@ -31,7 +32,7 @@ async def test_orders_lists_each_order_with_its_status_and_total(chat: ChatHarne
         [summary] = await chat.say(anna, text)
     await chat.tap(anna, summary.reply_markup, "Confirm")
     [reply] = await chat.say(anna, "/orders")
-    assert "#1 · awaiting payment · €49.70 · 2 items" in reply.text
+    assert f"#1 · awaiting payment · {price('49.70')} · 2 items" in reply.text
 
 
 async def test_orders_say_what_they_count(chat: ChatHarness) -> None:

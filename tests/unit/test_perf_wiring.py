@@ -1,4 +1,8 @@
-"""Wiring that keeps a busy bot fast: synchronous filters run in the event loop, response models are built once."""
+"""Wiring that keeps a busy bot fast: synchronous filters run in the event loop, response models are built once.
+
+Both rely on aiogram internals. These tests call them directly, whatever aiogram is installed, so after a lock change
+they show whether those internals still behave (the bot itself applies them only on `AIOGRAM_CHECKED`).
+"""
 
 from __future__ import annotations
 
