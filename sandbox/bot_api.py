@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.markup import EntityError, check_entities
+from sandbox.markup import EntityError, check_entities, utf16_length
 from sandbox.params import ApiError, Handler, Params, bad_request, json_response
 from sandbox.world import Chat, Sandbox, StoredFile, StoredMessage
 
@@ -232,7 +232,8 @@ class BotApi:
             raise bad_request(f"can't parse entities: {exc}") from None
         if required and not plain.strip():
             raise bad_request("message text is empty")
-        if len(plain) > limit:
+        # Telegram counts UTF-16 code units, so an emoji or a rare CJK character takes two.
+        if utf16_length(plain) > limit:
             raise bad_request("message is too long" if name == "text" else "message caption is too long")
         return text, parse_mode
 

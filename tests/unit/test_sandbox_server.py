@@ -298,3 +298,15 @@ async def test_commands_are_kept_per_language(bot: Bot) -> None:
 async def _private_chat(bot: Bot) -> int:
     # Any chat the bot may write to; the sandbox's default group will do.
     return -1001000000001
+
+
+async def test_caption_limit_counts_utf16_units_as_telegram_does(bot: Bot, client: SandboxClient) -> None:
+    mei = await client.persona("Mei", language_code="zh")
+    await mei.send("/start")
+    # 512 emoji are 512 characters but 1,024 UTF-16 units: the most a caption holds. One more is refused.
+    fits = await bot.send_photo(mei.id, "https://example.com/mug.jpg", caption="🎁" * 512)
+    assert fits.caption == "🎁" * 512
+    with pytest.raises(TelegramBadRequest):
+        await bot.send_photo(mei.id, "https://example.com/mug.jpg", caption="🎁" * 512 + "a")
+    with pytest.raises(TelegramBadRequest):
+        await bot.send_message(mei.id, "🎁" * 2048 + "a")
