@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.config import Settings
+from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
@@ -37,7 +38,7 @@ from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
-from handlers.views import command_descriptions
+from handlers.views.start import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.uow import SqlUnitOfWorkFactory
@@ -106,6 +107,9 @@ class TranslationsMissing(RuntimeError):
 
 class BuyerLocaleMiddleware(I18nMiddleware):
     """Speak the buyer's remembered language, else their app's, else the shop's default; expose it as `locale`."""
+
+    # What handlers may ask for by name besides `HandlerServices` and aiogram's own.
+    PROVIDES = ("locale", "i18n", "buyer")
 
     def __init__(self, i18n: I18n, buyers: BuyerService) -> None:
         super().__init__(i18n)
@@ -244,13 +248,13 @@ def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return run
 
 
-def make_dispatcher(storage: BaseStorage, i18n: I18n, buyers: BuyerService, **dependencies: Any) -> Dispatcher:
-    """The routers, the language middleware, and what handlers receive by name (services and a few settings)."""
-    dispatcher = Dispatcher(storage=storage, buyers=buyers, **dependencies)
+def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices) -> Dispatcher:
+    """The routers, the language middleware, and what handlers receive by name (`HandlerServices`)."""
+    dispatcher = Dispatcher(storage=storage, **services.by_name())
     for router in get_routers():
         dispatcher.include_router(router)
     filter_inline(dispatcher)
-    BuyerLocaleMiddleware(i18n, buyers).setup(dispatcher)
+    BuyerLocaleMiddleware(i18n, services.buyers).setup(dispatcher)
     return dispatcher
 
 
@@ -280,10 +284,8 @@ def build(settings: Settings) -> Application:
         uow, pricing, notifier, hold_minutes=settings.hold_minutes, max_quantity=settings.max_quantity
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
-    dispatcher = make_dispatcher(
-        make_fsm_storage(settings, engine),
-        i18n,
-        buyers,
+    services = HandlerServices(
+        buyers=buyers,
         catalogue=catalogue,
         cart=cart,
         waitlist=waitlist,
@@ -295,6 +297,7 @@ def build(settings: Settings) -> Application:
         keyword_prefixes=tuple(settings.keyword_prefixes),
         keyword_group_ids=frozenset(settings.keyword_group_ids),
     )
+    dispatcher = make_dispatcher(make_fsm_storage(settings, engine), i18n, services)
     return Application(
         settings=settings,
         engine=engine,

@@ -12,7 +12,7 @@ from babel import Locale, UnknownLocaleError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain.catalog_file import COUNTRIES
+from bot.domain.countries import COUNTRIES
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 

@@ -12,29 +12,27 @@ from bot.services.cart import CartChanged, CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.waitlist import InStock, WaitlistService
 from handlers.callbacks import AddToCartCb, CartCb, VariantCb, WaitlistCb
-from handlers.order_views import (
-    CART_REFUSALS,
-    Screen,
+from handlers.views.cart import (
     added_screen,
     already_added_text,
-    back_in_stock_text,
     cart_changed_text,
     cart_screen,
     empty_cart_text,
     line_gone_text,
-    not_on_waitlist_text,
-    plain,
-    product_gone_text,
     quantity_keyboard,
-    refusal_screen,
-    variant_gone_text,
     variants_keyboard,
+)
+from handlers.views.catalog import back_to_catalogue_button, card_after_add_keyboard
+from handlers.views.common import Screen, edit_message, plain
+from handlers.views.refusals import CART_REFUSALS, product_gone_text, refusal_screen, variant_gone_text
+from handlers.views.waitlist import (
+    back_in_stock_text,
+    not_on_waitlist_text,
     waitlist_joined_from_group_text,
     waitlist_joined_screen,
     waitlist_left_text,
     written_privately_text,
 )
-from handlers.views import back_to_catalogue_button, card_after_add_keyboard, edit_message
 
 
 def make_router() -> Router:

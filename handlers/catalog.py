@@ -9,7 +9,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from handlers.callbacks import CataloguePageCb, ProductCb
-from handlers.views import catalogue_page_view, edit_message, product_card_view, send_product_card
+from handlers.views.catalog import catalogue_page_view, product_card_view, send_product_card
+from handlers.views.common import edit_message
 
 
 def make_router() -> Router:

@@ -16,33 +16,30 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.domain.checkout import InvalidDetails, ShippingDetails, UnknownCountry
+from bot.domain.checkout import InvalidDetails, ShippingDetails
+from bot.domain.countries import UnknownCountry, country_code_from, likely_country
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
 from handlers.callbacks import CartCb, CheckoutCb
 from handlers.keyword import LooksLikeKeywordOrder
-from handlers.order_views import (
-    Screen,
+from handlers.views.cart import cart_changed_text, empty_cart_text
+from handlers.views.checkout import (
     ask_address_screen,
     ask_country_screen,
     ask_name_screen,
     ask_phone_screen,
     awaiting_payment_text,
     cannot_ship_text,
-    cart_changed_text,
     checkout_cancelled_text,
-    country_code_from,
-    empty_cart_text,
     invalid_detail_text,
-    likely_country,
     nothing_to_cancel_text,
     summary_screen,
     unknown_country_text,
     valid_address,
     valid_name,
 )
-from handlers.views import edit_message
+from handlers.views.common import Screen, edit_message
 
 
 class Checkout(StatesGroup):

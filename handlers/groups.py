@@ -12,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
 from handlers.callbacks import WaitlistCb
-from handlers.order_views import private_chat_alert, private_chat_text
+from handlers.views.groups import private_chat_alert, private_chat_text
 
 BUYER_COMMANDS = ("start", "help", "language", "catalog", "cart", "checkout", "orders", "currency")
 GROUP_CHAT_TYPES = {"group", "supergroup"}

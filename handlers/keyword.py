@@ -18,13 +18,8 @@ from aiogram.utils.deep_linking import create_start_link
 
 from bot.domain.keyword import parse_keyword_order
 from bot.services.cart import CartService, NotAKeywordOrder, UnknownCode
-from handlers.order_views import (
-    CART_REFUSALS,
-    added_screen,
-    group_claim_text,
-    group_confirmation,
-    refusal_screen,
-)
+from handlers.views.cart import added_screen, group_claim_text, group_confirmation
+from handlers.views.refusals import CART_REFUSALS, refusal_screen
 
 CLAIM_PREFIX = "claim-"
 

@@ -10,7 +10,8 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.services.buyers import BuyerService, UnsupportedLanguage
 from handlers.callbacks import LanguageCb
-from handlers.views import edit_message, language_keyboard, language_name
+from handlers.views.common import edit_message
+from handlers.views.start import language_keyboard, language_name
 
 
 def make_router() -> Router:

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.domain.notices import Notice
 from handlers.errors import is_blocked_by_user
-from handlers.order_views import notice_screen
+from handlers.views.notices import notice_screen
 
 
 class TelegramNotifier:

@@ -11,8 +11,8 @@ from bot.services.buyers import BuyerService
 from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
 from handlers.callbacks import CurrencyCb
-from handlers.order_views import currency_screen, currency_set_text, orders_text, unknown_currency_text
-from handlers.views import edit_message
+from handlers.views.common import edit_message
+from handlers.views.orders import currency_screen, currency_set_text, orders_text, unknown_currency_text
 
 
 def make_router() -> Router:

@@ -15,8 +15,8 @@ from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from handlers.keyword import CLAIM_PREFIX
-from handlers.order_views import cart_screen, claim_gone_text, claimed_heading
-from handlers.views import help_text
+from handlers.views.cart import cart_screen
+from handlers.views.start import claim_gone_text, claimed_heading, help_text
 
 
 def make_router() -> Router:

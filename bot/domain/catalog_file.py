@@ -12,9 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from babel import Locale, UnknownLocaleError
-from babel.core import get_global
 
 from bot.domain.catalog import EVERYWHERE
+from bot.domain.countries import COUNTRIES
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency
 
 REQUIRED_COLUMNS = (
@@ -81,15 +81,6 @@ class CatalogueFileError(Exception):
     def __init__(self, problems: list[FileProblem]) -> None:
         super().__init__("\n".join(str(problem) for problem in problems))
         self.problems = problems
-
-
-def _territories() -> frozenset[str]:
-    # Babel's territory list also holds UN regions ("001", "150") and "ZZ"; keep real alpha-2 codes.
-    names = get_global("territory_currencies")
-    return frozenset(code for code in names if len(code) == 2 and code.isalpha() and code != "ZZ")
-
-
-COUNTRIES = _territories()
 
 
 def parse_ships_to(text: str) -> frozenset[str]:

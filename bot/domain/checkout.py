@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.cart import Cart
-from bot.domain.catalog_file import COUNTRIES
+from bot.domain.countries import is_country
 from bot.domain.money import Money
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,30}$")
@@ -21,21 +21,6 @@ class InvalidDetails(ValueError):
         self.field = field
 
 
-class UnknownCountry(ValueError):
-    """Not an ISO 3166 alpha-2 country code."""
-
-    def __init__(self, country: str) -> None:
-        super().__init__(country)
-        self.country = country
-
-
-def check_country(country: str) -> str:
-    code = country.strip().upper()
-    if code not in COUNTRIES:
-        raise UnknownCountry(country)
-    return code
-
-
 @dataclass(frozen=True, slots=True)
 class ShippingDetails:
     country: str
@@ -44,7 +29,7 @@ class ShippingDetails:
     phone: str
 
     def __post_init__(self) -> None:
-        if self.country.strip().upper() not in COUNTRIES:
+        if not is_country(self.country):
             raise InvalidDetails("country")
         if not 1 <= len(self.name.strip()) <= 200:
             raise InvalidDetails("name")

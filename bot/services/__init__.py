@@ -1,1 +1,46 @@
-"""Use cases: each opens one unit of work, applies the domain's rules and returns plain data."""
+"""Use cases: each opens one unit of work, applies the domain's rules and returns plain data.
+
+`HandlerServices` is the one typed list of what handlers may ask for by name (aiogram's dependency injection):
+bot/app.py builds it once and hands its fields to the Dispatcher; tests/unit/test_handler_parameters.py fails when a
+handler asks for a name that nothing provides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.services.buyers import BuyerService
+    from bot.services.cart import CartService
+    from bot.services.catalog import CatalogueService
+    from bot.services.checkout import CheckoutService
+    from bot.services.orders import OrderService
+    from bot.services.pricing import Pricing
+    from bot.services.waitlist import WaitlistService
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandlerServices:
+    """The services handlers receive, and the few settings they read, each under the parameter name a handler uses."""
+
+    buyers: BuyerService
+    catalogue: CatalogueService
+    cart: CartService
+    waitlist: WaitlistService
+    pricing: Pricing
+    checkout: CheckoutService
+    orders: OrderService
+    shop_currency: str
+    max_quantity: int
+    keyword_prefixes: Sequence[str]
+    keyword_group_ids: Collection[int]
+
+    @classmethod
+    def names(cls) -> frozenset[str]:
+        return frozenset(field.name for field in fields(cls))
+
+    def by_name(self) -> dict[str, object]:
+        """Keyword dependencies for the Dispatcher."""
+        return {field.name: getattr(self, field.name) for field in fields(self)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.buyer import Buyer, Role
-from bot.domain.checkout import check_country
+from bot.domain.countries import check_country
 from bot.domain.language import pick_language
 from bot.domain.money import check_currency
 from bot.ports import UnitOfWorkFactory

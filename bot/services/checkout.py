@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from bot.domain.cart import Cart, CartLine, HeldItem
-from bot.domain.checkout import CheckoutSummary, ShippingDetails, check_country
+from bot.domain.checkout import CheckoutSummary, ShippingDetails
+from bot.domain.countries import check_country
 from bot.domain.fx import Rates
 from bot.domain.orders import OrderStatus, PlacedOrder, check_transition
 from bot.domain.shipping import ShippingTable

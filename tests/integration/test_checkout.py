@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.checkout import ShippingDetails, UnknownCountry
+from bot.domain.checkout import ShippingDetails
+from bot.domain.countries import UnknownCountry
 from bot.domain.fx import Rates
 from bot.domain.money import Money
 from bot.domain.orders import EventKind, OrderStatus

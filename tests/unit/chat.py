@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
+from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
 from bot.services.pricing import Pricing
@@ -109,19 +110,19 @@ def make_chat(
     core = core or FakeShop()
     buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en")
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
-    dispatcher = make_dispatcher(
-        storage or MemoryStorage(),
-        i18n,
-        buyers,
-        catalogue=CatalogueService(core, pricing=Pricing(StaticRates(), "EUR")),
+    pricing = Pricing(StaticRates(), "EUR")
+    services = HandlerServices(
+        buyers=buyers,
+        catalogue=CatalogueService(core, pricing=pricing),
         cart=FakeCartService(shop),
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
-        pricing=Pricing(StaticRates(), "EUR"),
+        pricing=pricing,
         shop_currency="EUR",
         max_quantity=10,
         keyword_prefixes=("#", "sold", "buy"),
         keyword_group_ids=group_ids,
     )
+    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers)

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from bot.domain.cart import AddedToCart, Cart, CartLine
 from bot.domain.catalog import Product, Sku
-from bot.domain.checkout import CheckoutSummary, ShippingDetails, check_country
+from bot.domain.checkout import CheckoutSummary, ShippingDetails
+from bot.domain.countries import check_country
 from bot.domain.keyword import closest_codes, parse_keyword_order
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder

@@ -131,6 +131,8 @@ def test_ships_to_takes_alpha_2_codes_or_a_star(ships_to: str, countries: set[st
         ("DEU", "ships_to has unknown country codes: DEU"),
         ("150", "ships_to has unknown country codes: 150"),
         ("ZZ", "ships_to has unknown country codes: ZZ"),
+        ("EU", "ships_to has unknown country codes: EU"),
+        ("de UN", "ships_to has unknown country codes: UN"),
         ("* DE", "ships_to has unknown country codes: *"),
         ("", "ships_to is empty (use * for everywhere)"),
     ],

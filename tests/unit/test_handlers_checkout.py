@@ -236,7 +236,7 @@ def test_the_exchange_rate_is_written_the_buyers_way() -> None:
 
     from bot.app import LOCALES
     from bot.domain.money import Money
-    from handlers.order_views import summary_screen
+    from handlers.views.checkout import summary_screen
 
     details = {"country": "US", "name": "Anna", "address": ADDRESS, "phone": "+1 555 0100"}
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")

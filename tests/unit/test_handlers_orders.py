@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 from bot.app import LOCALES
 from bot.domain.notices import HoldEndingSoon, HoldExpired, WaitlistOffer
 from handlers.notifier import TelegramNotifier
-from handlers.views import command_descriptions
+from handlers.views.start import command_descriptions
 from tests.unit.chat import ChatHarness, make_chat
 from tests.unit.telegram import buttons, make_bot
 

@@ -11,6 +11,7 @@ from aiogram.methods import SendMessage
 
 from bot.app import HOLD_SWEEP_SECONDS, Application, build, sweep_holds
 from bot.config import load_settings
+from bot.services import HandlerServices
 from tests.unit.chat import make_chat
 
 
@@ -25,7 +26,7 @@ async def application(tmp_path: Path) -> AsyncIterator[Application]:
 
 
 async def test_handlers_receive_the_order_services_by_name(application: Application) -> None:
-    for name in ("buyers", "catalogue", "cart", "waitlist", "checkout", "orders", "pricing"):
+    for name in HandlerServices.names():
         assert application.dispatcher[name] is not None
     assert application.dispatcher["keyword_prefixes"] == ("#", "sold", "buy")
     assert application.dispatcher["keyword_group_ids"] == frozenset()

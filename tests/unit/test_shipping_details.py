@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.domain.checkout import InvalidDetails, ShippingDetails, UnknownCountry, check_country
+from bot.domain.checkout import InvalidDetails, ShippingDetails
+from bot.domain.countries import UnknownCountry, check_country
 
 
 def test_details_are_tidied() -> None:

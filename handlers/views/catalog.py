@@ -1,92 +1,26 @@
-"""Texts and keyboards: everything a buyer sees is drawn here, from the plain data services return."""
+"""The catalogue pages and the product card."""
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
-from babel import Locale
 
-from bot.domain.catalog import CataloguePage, Product
-from handlers.callbacks import CataloguePageCb, LanguageCb, ProductCb, VariantCb
-from handlers.order_views import country_names, variants_keyboard
+from bot.domain.catalog import CataloguePage
+from bot.domain.countries import country_names
+from handlers.callbacks import CataloguePageCb, ProductCb, VariantCb
+from handlers.views.cart import variants_keyboard
+
+if TYPE_CHECKING:
+    from bot.domain.catalog import Product
 
 CAPTION_LIMIT = 1024
-
-
-def same_keyboard(shown: InlineKeyboardMarkup | None, drawn: InlineKeyboardMarkup | None) -> bool:
-    """Received objects carry the Bot they came with, so `==` never holds; Telegram refuses an edit that changes
-    nothing, so compare contents."""
-    return (shown.model_dump() if shown else None) == (drawn.model_dump() if drawn else None)
-
-
-async def edit_message(message: Message, keyboard: InlineKeyboardMarkup | None, text: str | None = None) -> bool:
-    """Redraw a message the bot sent: its keyboard, and its text unless `text` is None. False when it already showed
-    that: a double tap or a stale button asks for what another tap drew, and Telegram refuses such an edit with
-    "message is not modified", which is no error here. Handlers may treat False as "another tap did it already"."""
-    # Known without asking only for plain text: `message.text` comes without the HTML tags a drawn text has.
-    if same_keyboard(message.reply_markup, keyboard) and (text is None or text == message.text):
-        return False
-    try:
-        if text is None:
-            await message.edit_reply_markup(reply_markup=keyboard)
-        else:
-            await message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as refused:
-        if "message is not modified" not in refused.message:
-            raise
-        return False
-    return True
-
-
-def language_name(code: str) -> str:
-    name = Locale.parse(code).get_display_name(code) or code
-    return name[:1].upper() + name[1:]
-
-
-def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
-    builder = InlineKeyboardBuilder()
-    for code in languages:
-        builder.button(text=language_name(code), callback_data=LanguageCb(code=code))
-    builder.adjust(2)
-    return builder.as_markup()
-
-
-def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> str:
-    """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
-    lines = [
-        _("What I can do:"),
-        "/catalog - " + _("browse the catalogue"),
-        "/cart - " + _("your cart and reservations"),
-        "/checkout - " + _("order what is in your cart"),
-        "/orders - " + _("your orders and their status"),
-        "/currency - " + _("choose the currency for prices"),
-        "/language - " + _("choose your language"),
-        "/cancel - " + _("stop the checkout"),
-        "/help - " + _("this list"),
-    ]
-    if example:
-        lines += [
-            "",
-            _("During a live stream, send a product code to order at once, e.g. {example}.").format(
-                example=html.escape(example)
-            ),
-        ]
-    if is_merchant:
-        lines += [
-            "",
-            _("You are a merchant of this shop."),
-            "livesell catalog import FILE.csv - " + _("update the catalogue"),
-        ]
-    if is_ops:
-        lines += ["", _("You are on the operations team of this shop.")]
-    return "\n".join(lines)
 
 
 def catalogue_page_view(page: CataloguePage) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -166,15 +100,3 @@ async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> No
             await bot.send_photo(chat_id, FSInputFile(view.image), caption=view.text, reply_markup=view.keyboard)
             return
     await bot.send_message(chat_id, view.text, reply_markup=view.keyboard)
-
-
-def command_descriptions() -> dict[str, str]:
-    return {
-        "catalog": _("browse the catalogue"),
-        "cart": _("your cart and reservations"),
-        "checkout": _("order what is in your cart"),
-        "orders": _("your orders and their status"),
-        "currency": _("choose the currency for prices"),
-        "language": _("choose your language"),
-        "help": _("what I can do"),
-    }

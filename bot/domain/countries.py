@@ -1,0 +1,82 @@
+"""Countries: which codes are countries (ISO 3166-1, from pycountry), how a buyer names one, and how it reads in
+the buyer's language (Babel's CLDR names)."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable
+
+import pycountry
+from babel import Locale, UnknownLocaleError
+from babel.core import get_global
+
+# ISO 3166-1 alpha-2 countries only: CLDR's territories also hold groupings a parcel cannot go to (EU, EZ, UN, QO).
+COUNTRIES = frozenset(str(country.alpha_2) for country in pycountry.countries)
+# What people type for a country that is neither its ISO code nor its name in the CLDR.
+COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UAE": "AE"}
+
+
+class UnknownCountry(ValueError):
+    """Not an ISO 3166-1 alpha-2 country code."""
+
+    def __init__(self, country: str) -> None:
+        super().__init__(country)
+        self.country = country
+
+
+def is_country(code: str) -> bool:
+    return code.strip().upper() in COUNTRIES
+
+
+def check_country(country: str) -> str:
+    """`country` as an upper-case ISO 3166-1 alpha-2 code; raises UnknownCountry for anything else."""
+    code = country.strip().upper()
+    if code not in COUNTRIES:
+        raise UnknownCountry(country)
+    return code
+
+
+def country_name(code: str, locale: str) -> str:
+    """The country's name in the buyer's language; the code itself when the CLDR has no name for it."""
+    return str(Locale.parse(locale).territories.get(code.upper(), code.upper()))
+
+
+def collation_key(text: str) -> str:
+    """Sorts and matches names as people read them: "Österreich" after "Niederlande", "osterreich" finds it."""
+    letters = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in letters if not unicodedata.combining(c))
+
+
+def country_names(codes: Iterable[str], locale: str) -> list[str]:
+    """Country names in the buyer's language, in their alphabetical order."""
+    return sorted((country_name(code, locale) for code in codes), key=collation_key)
+
+
+def country_code_from(text: str, locale: str) -> str | None:
+    """A country the buyer typed, as an ISO code, a common alias (UK, USA) or a name in their language or English;
+    None if it names no country (a region or grouping such as EU or UN included)."""
+    typed = text.strip()
+    if not typed:
+        return None
+    if typed.upper() in COUNTRY_ALIASES:
+        return COUNTRY_ALIASES[typed.upper()]
+    if typed.upper() in COUNTRIES:
+        return typed.upper()
+    wanted = collation_key(typed)
+    for language in dict.fromkeys((locale, "en")):
+        for code, name in Locale.parse(language).territories.items():
+            if code in COUNTRIES and collation_key(str(name)) == wanted:
+                return str(code)
+    return None
+
+
+def likely_country(language_code: str | None) -> str | None:
+    """The country a Telegram app language most likely means ("pt-br" -> BR, "de" -> DE), for a one-tap answer."""
+    if not language_code:
+        return None
+    try:
+        locale = Locale.parse(language_code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return None
+    territory = str(locale.territory or str(get_global("likely_subtags").get(locale.language, "")).split("_")[-1])
+    return territory if territory in COUNTRIES else None

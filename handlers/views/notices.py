@@ -1,0 +1,44 @@
+"""Notices the core sends on its own (hold ending, hold expired, waitlist offer) as messages."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
+
+from bot.domain.notices import HoldEndingSoon, HoldExpired, Notice, WaitlistOffer
+from handlers.views.cart import cart_buttons, cart_screen
+from handlers.views.common import Screen, item_label, line_text, minutes_left
+
+
+def notice_screen(notice: Notice, locale: str) -> Screen:
+    """A notice from the core (hold reminder, expiry, waitlist offer) as a message in the buyer's language."""
+    match notice:
+        case HoldEndingSoon():
+            minutes = minutes_left(notice.expires_at) or 0
+            heading = "⏳ " + ngettext(
+                "These items stay reserved for {minutes} more minute:",
+                "These items stay reserved for {minutes} more minutes:",
+                minutes,
+            ).format(minutes=minutes)
+            ending = [line_text(line, locale) for line in notice.ending_lines]
+            heading = "\n".join([heading, *ending, _("Check out now to keep them.")])
+            return cart_screen(notice.cart, locale, heading=heading)
+        case HoldExpired():
+            rows = ["⌛ " + _("Your reservation ended, so these items went back on sale:")]
+            rows += [line_text(line, locale) for line in notice.lines]
+            rows += ["", _("Send the product code again to order them, if they are still available.")]
+            return Screen("\n".join(rows), InlineKeyboardMarkup(inline_keyboard=[cart_buttons(checkout=False)]))
+        case WaitlistOffer():
+            minutes = minutes_left(notice.expires_at) or 0
+            label = html.escape(item_label(notice.line.code, notice.line.variant, notice.line.quantity))
+            text = "🎉 " + ngettext(
+                "Good news: {item} {title} is back, and I put it in your cart. It is reserved for you for "
+                "{minutes} minute.",
+                "Good news: {item} {title} is back, and I put it in your cart. It is reserved for you for "
+                "{minutes} minutes.",
+                minutes,
+            ).format(item=f"<b>{label}</b>", title=html.escape(notice.line.title), minutes=minutes)
+            return Screen(text, InlineKeyboardMarkup(inline_keyboard=[cart_buttons()]))

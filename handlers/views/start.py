@@ -1,0 +1,76 @@
+"""/start, /help, /language and the command menu: what the bot says it can do, in the buyer's language."""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.types import InlineKeyboardMarkup
+from aiogram.utils.i18n import gettext as _
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from babel import Locale
+
+from handlers.callbacks import LanguageCb
+
+
+def language_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
+    builder = InlineKeyboardBuilder()
+    for code in languages:
+        builder.button(text=language_name(code), callback_data=LanguageCb(code=code))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> str:
+    """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
+    lines = [
+        _("What I can do:"),
+        "/catalog - " + _("browse the catalogue"),
+        "/cart - " + _("your cart and reservations"),
+        "/checkout - " + _("order what is in your cart"),
+        "/orders - " + _("your orders and their status"),
+        "/currency - " + _("choose the currency for prices"),
+        "/language - " + _("choose your language"),
+        "/cancel - " + _("stop the checkout"),
+        "/help - " + _("this list"),
+    ]
+    if example:
+        lines += [
+            "",
+            _("During a live stream, send a product code to order at once, e.g. {example}.").format(
+                example=html.escape(example)
+            ),
+        ]
+    if is_merchant:
+        lines += [
+            "",
+            _("You are a merchant of this shop."),
+            "livesell catalog import FILE.csv - " + _("update the catalogue"),
+        ]
+    if is_ops:
+        lines += ["", _("You are on the operations team of this shop.")]
+    return "\n".join(lines)
+
+
+def command_descriptions() -> dict[str, str]:
+    return {
+        "catalog": _("browse the catalogue"),
+        "cart": _("your cart and reservations"),
+        "checkout": _("order what is in your cart"),
+        "orders": _("your orders and their status"),
+        "currency": _("choose the currency for prices"),
+        "language": _("choose your language"),
+        "help": _("what I can do"),
+    }
+
+
+def claimed_heading(name: str) -> str:
+    return "👋 " + _("Hello, {name}! Here is what you ordered in the live chat.").format(name=html.escape(name))
+
+
+def claim_gone_text() -> str:
+    return _("Sorry, that reservation has ended. Send the product code again or browse the /catalog.")
