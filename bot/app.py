@@ -33,6 +33,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.holds import HoldService
+from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
@@ -278,7 +279,6 @@ def build(settings: Settings) -> Application:
         pricing,
         hold_minutes=settings.hold_minutes,
         max_quantity=settings.max_quantity,
-        keyword_prefixes=settings.keyword_prefixes,
     )
     waitlist = WaitlistService(
         uow, pricing, notifier, hold_minutes=settings.hold_minutes, max_quantity=settings.max_quantity
@@ -288,13 +288,13 @@ def build(settings: Settings) -> Application:
         buyers=buyers,
         catalogue=catalogue,
         cart=cart,
+        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes),
         waitlist=waitlist,
         pricing=pricing,
         checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
         orders=OrderService(uow, pricing),
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
-        keyword_prefixes=tuple(settings.keyword_prefixes),
         keyword_group_ids=frozenset(settings.keyword_group_ids),
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, engine), i18n, services)

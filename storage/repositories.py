@@ -141,7 +141,9 @@ class SqlCatalogueRepository:
         found: dict[int, IndexedProduct] = {}
         for row in rows:
             product = found.get(row.id) or IndexedProduct(row.id, row.code, ())
-            found[row.id] = IndexedProduct(row.id, row.code, (*product.variants, IndexedVariant(row.sku_id, row.variant)))
+            found[row.id] = IndexedProduct(
+                row.id, row.code, (*product.variants, IndexedVariant(row.sku_id, row.variant))
+            )
         return list(found.values())
 
     async def sku_in_stock(self) -> SkuRef | None:

@@ -113,6 +113,7 @@ class Suggestion:
     code: str
     product_id: int
     sku_id: int | None
+    variant: str = ""
 
 
 class KeywordRefusal(LookupError):
@@ -173,8 +174,9 @@ class KeywordOrder:
         if not 1 <= self.quantity <= maximum:
             raise BadQuantity(self.code, self.variant, self.quantity, maximum)
         if self.product is None:
-            offers = [Suggestion(p.code, p.product_id, _sku_id(p.pick(self.variant))) for p in self.suggestions]
-            raise UnknownCode(self.code, offers, self.quantity)
+            raise UnknownCode(
+                self.code, [_suggestion(product, self.variant) for product in self.suggestions], self.quantity
+            )
         chosen = self.product.pick(self.variant)
         if chosen is not None:
             return chosen.sku_id, self.quantity
@@ -183,8 +185,11 @@ class KeywordOrder:
         raise UnknownVariant(self.product, self.variant, self.quantity)
 
 
-def _sku_id(variant: IndexedVariant | None) -> int | None:
-    return None if variant is None else variant.sku_id
+def _suggestion(product: IndexedProduct, typed_variant: str | None) -> Suggestion:
+    picked = product.pick(typed_variant)
+    if picked is None:
+        return Suggestion(product.code, product.product_id, None)
+    return Suggestion(product.code, product.product_id, picked.sku_id, picked.name)
 
 
 def _strip_prefix(text: str, prefixes: Sequence[str]) -> tuple[str, str | None]:
@@ -260,9 +265,7 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
     return KeywordOrder(first.upper(), None, variant, quantity, suggestions)
 
 
-def read_keyword_order(
-    text: str, index: CodeIndex, prefixes: Sequence[str], private: bool
-) -> KeywordOrder | None:
+def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:
     """The order a message asks for, or None when it is not about ordering (see the module's rules)."""
     normalised = " ".join(text.split())
     if index.get(normalised.split(" ")[0]) is not None:

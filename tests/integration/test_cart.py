@@ -187,7 +187,9 @@ async def test_a_keyword_order_for_an_sku_retired_since_the_codes_were_loaded_is
     shop = await open_shop(uow_factory)
     order = await shop.keywords.read("B7", private=True)
     assert order is not None
-    await CatalogueService(uow_factory).import_file(CATALOGUE.replace("B7,,Leather belt,Brown,25.00,EUR,5,DE FR,,Ledergürtel\n", ""))
+    await CatalogueService(uow_factory).import_file(
+        CATALOGUE.replace("B7,,Leather belt,Brown,25.00,EUR,5,DE FR,,Ledergürtel\n", "")
+    )
     with pytest.raises(ProductNotFound):
         await shop.cart.add_by_keyword(1, order, "en")
 

@@ -98,6 +98,8 @@ async def test_an_import_in_the_same_process_is_seen_at_the_next_check_too(uow_f
 
 
 async def test_the_example_order_is_a_product_with_variants_in_stock(uow_factory: SqlUnitOfWorkFactory) -> None:
-    await CatalogueService(uow_factory).import_file(FIRST.replace("A12,Ivory,Scarf,,39.00,EUR,3", "A12,Ivory,Scarf,,39.00,EUR,0"))
+    await CatalogueService(uow_factory).import_file(
+        FIRST.replace("A12,Ivory,Scarf,,39.00,EUR,3", "A12,Ivory,Scarf,,39.00,EUR,0")
+    )
     example = await KeywordService(uow_factory).example()
     assert example is not None and str(example) == "A12 Rose x2"

@@ -99,7 +99,9 @@ def test_ordinary_talk_is_not_an_order(text: str, private: bool) -> None:
     assert order_in(text, private) is None
 
 
-@pytest.mark.parametrize("text", ["mug is nice", "mug", "ok", "sold", "Ok", "a12 is lovely", "dress-red looks great on you"])
+@pytest.mark.parametrize(
+    "text", ["mug is nice", "mug", "ok", "sold", "Ok", "a12 is lovely", "dress-red looks great on you"]
+)
 def test_in_a_group_a_code_followed_by_talk_or_a_plain_word_alone_is_talk(text: str) -> None:
     assert order_in(text, private=False) is None
 
@@ -170,7 +172,7 @@ def test_a_mistyped_code_in_private_suggests_the_code_with_the_variant_it_names(
         chosen("DRES-RED M x2")
     dress = SHOP.get("DRESS-RED")
     assert dress is not None
-    assert unknown.value.suggestions == [Suggestion("DRESS-RED", dress.product_id, dress.variants[1].sku_id)]
+    assert unknown.value.suggestions == [Suggestion("DRESS-RED", dress.product_id, dress.variants[1].sku_id, "M")]
     assert unknown.value.quantity == 2
 
 
