@@ -97,8 +97,6 @@ class StockRepository(Protocol):
         """An SKU on sale (it and its product active), or None."""
         ...
 
-    async def active_codes(self) -> Sequence[str]: ...
-
 
 class OrderRepository(Protocol):
     async def open_cart(self, buyer_id: int, currency: str, now: datetime) -> OpenOrder:
