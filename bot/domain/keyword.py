@@ -172,7 +172,9 @@ class KeywordOrder:
         """The SKU and quantity to add; raises the KeywordRefusal that says what is wrong, quantity first."""
         maximum = min(max_quantity, MAX_KEYWORD_QUANTITY)
         if not 1 <= self.quantity <= maximum:
-            raise BadQuantity(self.code, self.variant, self.quantity, maximum)
+            picked = self.product.pick(self.variant) if self.product else None
+            variant = picked.name if picked else self.variant  # as the catalogue spells it, when it is one
+            raise BadQuantity(self.code, variant or None, self.quantity, maximum)
         if self.product is None:
             raise UnknownCode(
                 self.code, [_suggestion(product, self.variant) for product in self.suggestions], self.quantity
