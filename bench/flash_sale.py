@@ -44,14 +44,11 @@ from aiogram.types import TelegramObject
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bot.app import build
+from bot.app import build, open_core
 from bot.config import load_settings
-from bot.services.catalog import CatalogueService
 from sandbox.client import SandboxClient, SandboxPersona
 from sandbox.server import DEFAULT_TOKEN, SandboxServer, serve_in_thread
-from storage.engine import make_engine, make_sessionmaker
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
+from storage.engine import make_engine
 
 UNITS = 500
 SOLO_ORDERS = 20
@@ -159,12 +156,9 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def prepare_shop(database_url: str) -> None:
-    await upgrade(database_url)
-    engine = make_engine(database_url)
-    try:
-        await CatalogueService(SqlUnitOfWorkFactory(make_sessionmaker(engine))).import_file(CATALOGUE)
-    finally:
-        await engine.dispose()
+    settings = load_settings(database_url=database_url, supported_languages=["en"], default_language="en")
+    async with open_core(settings) as core:
+        await core.catalogue.import_file(CATALOGUE)
 
 
 async def held_and_left(database_url: str) -> tuple[set[int], int, int]:

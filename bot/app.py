@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
+from bot.services.currency import CurrencyService
 from bot.services.holds import HoldService
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
@@ -42,6 +44,7 @@ from handlers.notifier import TelegramNotifier
 from handlers.views.start import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
+from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -141,16 +144,58 @@ class BuyerLocaleMiddleware(I18nMiddleware):
 
 
 @dataclass
-class Application:
-    settings: Settings
+class Core:
+    """The database and the services that need no chat, built once per process by every entry point (the bot, the
+    demo, the CLI) through `build_core`."""
+
     engine: AsyncEngine
-    dispatcher: Dispatcher
-    i18n: I18n
+    uow: SqlUnitOfWorkFactory
+    rates_source: FileRatesSource | HttpRatesSource
+    pricing: Pricing
     buyers: BuyerService
     catalogue: CatalogueService
+
+    async def close(self) -> None:
+        if isinstance(self.rates_source, HttpRatesSource):
+            await self.rates_source.close()
+        await self.engine.dispose()
+
+
+def build_core(settings: Settings) -> Core:
+    engine = make_engine(settings.database_url)
+    uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
+    rates_source = make_rates_source(settings.fx_rates_file, settings.fx_rates_url)
+    pricing = Pricing(rates_source=rates_source, shop_currency=settings.shop_currency)
+    buyers = BuyerService(
+        uow,
+        supported_languages=settings.supported_languages,
+        default_language=settings.default_language,
+        merchant_ids=settings.merchant_ids,
+        ops_ids=settings.ops_ids,
+    )
+    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
+    return Core(engine=engine, uow=uow, rates_source=rates_source, pricing=pricing, buyers=buyers, catalogue=catalogue)
+
+
+@asynccontextmanager
+async def open_core(settings: Settings) -> AsyncIterator[Core]:
+    """The core on a database migrated to the latest schema (the CLI, the bench); closed after."""
+    await upgrade(settings.database_url)
+    core = build_core(settings)
+    try:
+        yield core
+    finally:
+        await core.close()
+
+
+@dataclass
+class Application:
+    settings: Settings
+    core: Core
+    dispatcher: Dispatcher
+    i18n: I18n
     holds: HoldService
     notifier: TelegramNotifier
-    rates_source: FileRatesSource | HttpRatesSource
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too."""
@@ -200,10 +245,8 @@ class Application:
             await bot.set_my_commands(commands, language_code=code)
 
     async def close(self) -> None:
-        if isinstance(self.rates_source, HttpRatesSource):
-            await self.rates_source.close()
         await self.dispatcher.storage.close()
-        await self.engine.dispose()
+        await self.core.close()
 
 
 def load_i18n(settings: Settings) -> I18n:
@@ -260,20 +303,11 @@ def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices)
 
 
 def build(settings: Settings) -> Application:
-    engine = make_engine(settings.database_url)
-    uow = SqlUnitOfWorkFactory(make_sessionmaker(engine))
-    buyers = BuyerService(
-        uow,
-        supported_languages=settings.supported_languages,
-        default_language=settings.default_language,
-        merchant_ids=settings.merchant_ids,
-        ops_ids=settings.ops_ids,
-    )
+    """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
+    core = build_core(settings)
+    uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
-    rates_source = make_rates_source(settings.fx_rates_file, settings.fx_rates_url)
-    pricing = Pricing(rates_source=rates_source, shop_currency=settings.shop_currency)
-    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
     cart = CartService(
         uow,
         pricing,
@@ -286,29 +320,31 @@ def build(settings: Settings) -> Application:
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     services = HandlerServices(
         buyers=buyers,
-        catalogue=catalogue,
+        catalogue=core.catalogue,
         cart=cart,
         keywords=KeywordService(uow, prefixes=settings.keyword_prefixes),
         waitlist=waitlist,
         pricing=pricing,
+        currencies=CurrencyService(buyers, pricing),
         checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
         orders=OrderService(uow, pricing),
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),
     )
-    dispatcher = make_dispatcher(make_fsm_storage(settings, engine), i18n, services)
-    return Application(
-        settings=settings,
-        engine=engine,
-        dispatcher=dispatcher,
-        i18n=i18n,
-        buyers=buyers,
-        catalogue=catalogue,
-        holds=holds,
-        notifier=notifier,
-        rates_source=rates_source,
-    )
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
+    return Application(settings=settings, core=core, dispatcher=dispatcher, i18n=i18n, holds=holds, notifier=notifier)
+
+
+@asynccontextmanager
+async def open_application(settings: Settings) -> AsyncIterator[Application]:
+    """Migrate the database, build the application, and close it after: how `livesell run` starts."""
+    await upgrade(settings.database_url)
+    application = build(settings)
+    try:
+        yield application
+    finally:
+        await application.close()
 
 
 async def sweep_holds(holds: HoldService) -> None:

@@ -115,18 +115,10 @@ def catalog_import(
 
 
 async def _import(settings: Settings, text: str, base: Path) -> object:
-    from bot.services.catalog import CatalogueService
-    from storage.engine import make_engine, make_sessionmaker
-    from storage.migrate import upgrade
-    from storage.uow import SqlUnitOfWorkFactory
+    from bot.app import open_core
 
-    await upgrade(settings.database_url)
-    engine = make_engine(settings.database_url)
-    try:
-        service = CatalogueService(SqlUnitOfWorkFactory(make_sessionmaker(engine)))
-        return await service.import_file(text, image_base=str(base))
-    finally:
-        await engine.dispose()
+    async with open_core(settings) as core:
+        return await core.catalogue.import_file(text, image_base=str(base))
 
 
 @app.command()

@@ -4,25 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from bot.app import build
+from bot.app import open_application
 from bot.config import Settings
-from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
 
 
 async def run_bot(settings: Settings) -> None:
-    await upgrade(settings.database_url)
-    application = build(settings)
-    bot = application.make_bot()
-    scheduler = application.make_scheduler()
-    try:
-        await application.set_commands(bot)
-        await bot.delete_webhook(drop_pending_updates=False)
-        scheduler.start()
-        log.info("polling %s", settings.telegram_api_url)
-        await application.poll(bot)
-    finally:
-        if scheduler.running:
-            scheduler.shutdown(wait=False)
-        await application.close()
+    async with open_application(settings) as application:
+        bot = application.make_bot()
+        scheduler = application.make_scheduler()
+        try:
+            await application.set_commands(bot)
+            await bot.delete_webhook(drop_pending_updates=False)
+            scheduler.start()
+            log.info("polling %s", settings.telegram_api_url)
+            await application.poll(bot)
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
-from aiogram.utils.i18n import gettext as _
 
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
 from handlers.callbacks import CataloguePageCb, ProductCb
-from handlers.views.catalog import catalogue_page_view, product_card_view, send_product_card
+from handlers.views.catalog import catalogue_page_view, page_gone_text, product_card_view, send_product_card
 from handlers.views.common import edit_message
+from handlers.views.refusals import product_gone_text
 
 
 def make_router() -> Router:
@@ -33,7 +33,7 @@ async def turn_page(
     try:
         page = await catalogue.page(callback_data.page, locale, strict=True)
     except PageNotFound:
-        await query.answer(_("That page no longer exists. Send /catalog to start again."), show_alert=True)
+        await query.answer(page_gone_text(), show_alert=True)
         return
     await query.answer()
     text, keyboard = catalogue_page_view(page)
@@ -50,7 +50,7 @@ async def show_product(
     try:
         product = await catalogue.product(callback_data.product_id, query.from_user.id)
     except ProductNotFound:
-        await query.answer(_("Sorry, this product is no longer available."), show_alert=True)
+        await query.answer(product_gone_text(), show_alert=True)
         return
     await query.answer()
     view = product_card_view(product, locale, back_page=max(callback_data.page, 0))

@@ -16,8 +16,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, User
 
-from bot.domain.checkout import InvalidDetails, ShippingDetails
-from bot.domain.countries import UnknownCountry, country_code_from, likely_country
+from bot.domain.checkout import InvalidDetails, ShippingDetails, valid_address, valid_name
+from bot.domain.countries import UnknownCountry, country_code_from, one_tap_countries
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
@@ -36,8 +36,6 @@ from handlers.views.checkout import (
     nothing_to_cancel_text,
     summary_screen,
     unknown_country_text,
-    valid_address,
-    valid_name,
 )
 from handlers.views.common import Screen, edit_message
 
@@ -122,7 +120,7 @@ class Conversation:
 
     def countries(self, data: dict[str, Any]) -> list[str]:
         """One-tap answers: the country given before, and the one the buyer's app language suggests."""
-        return [code for code in dict.fromkeys([data.get("country"), likely_country(self.user.language_code)]) if code]
+        return one_tap_countries(data.get("country"), self.user.language_code)
 
     async def ask(self, step: State, data: dict[str, Any], problem: str = "") -> Screen:
         """Go to `step` and ask its question (after `problem`, when an answer was refused); confirm shows a summary."""

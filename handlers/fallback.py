@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
+
+from handlers.views.fallback import button_gone_text, not_understood_text
 
 
 def make_router() -> Router:
@@ -15,8 +16,8 @@ def make_router() -> Router:
 
 
 async def unknown_button(query: CallbackQuery) -> None:
-    await query.answer(_("This button is no longer valid. Send /catalog to start again."), show_alert=True)
+    await query.answer(button_gone_text(), show_alert=True)
 
 
 async def unknown_message(message: Message) -> None:
-    await message.answer(_("Sorry, I did not understand that. /help lists what I can do."))
+    await message.answer(not_understood_text())

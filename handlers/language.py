@@ -6,12 +6,16 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
 from bot.services.buyers import BuyerService, UnsupportedLanguage
 from handlers.callbacks import LanguageCb
 from handlers.views.common import edit_message
-from handlers.views.start import language_keyboard, language_name
+from handlers.views.start import (
+    choose_language_text,
+    language_chosen_text,
+    language_keyboard,
+    language_unavailable_text,
+)
 
 
 def make_router() -> Router:
@@ -22,17 +26,17 @@ def make_router() -> Router:
 
 
 async def ask_language(message: Message, buyers: BuyerService) -> None:
-    await message.answer(_("Choose your language:"), reply_markup=language_keyboard(buyers.supported_languages))
+    await message.answer(choose_language_text(), reply_markup=language_keyboard(buyers.supported_languages))
 
 
 async def choose_language(query: CallbackQuery, callback_data: LanguageCb, buyers: BuyerService, i18n: I18n) -> None:
     try:
         language = await buyers.choose_language(query.from_user.id, callback_data.code, query.from_user.full_name)
     except UnsupportedLanguage:
-        await query.answer(_("Sorry, this language is not available."), show_alert=True)
+        await query.answer(language_unavailable_text(), show_alert=True)
         return
     with i18n.use_locale(language):
-        text = _("Done: I will speak {language} with you.").format(language=language_name(language))
+        text = language_chosen_text(language)
         await query.answer()
         if query.message is not None and not isinstance(query.message, InaccessibleMessage):
             await edit_message(query.message, None, text)

@@ -18,34 +18,26 @@ from bot.services.catalog import CatalogueService
 from sandbox.client import ChatMessage, Event, SandboxClient, SandboxPersona
 from sandbox.markup import EntityError, check_entities
 from sandbox.server import DEFAULT_TOKEN, RateLimits, Sandbox, SandboxServer
-from storage.engine import make_engine, make_sessionmaker
 from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 DEMO_CATALOGUE = Path(__file__).resolve().parent.parent / "examples" / "catalog.csv"
 
 
-async def import_demo_catalogue(settings: Settings, path: Path = DEMO_CATALOGUE) -> None:
+async def import_demo_catalogue(catalogue: CatalogueService, language: str, path: Path = DEMO_CATALOGUE) -> None:
     """Fill an empty catalogue from the example file, so a first demo has something to browse."""
-    engine = make_engine(settings.database_url)
-    try:
-        service = CatalogueService(SqlUnitOfWorkFactory(make_sessionmaker(engine)))
-        if (await service.page(0, settings.default_language)).total:
-            return
-        if not path.is_file():
-            log.warning("no demo catalogue at %s: the catalogue stays empty", path)
-            return
-        report = await service.import_file(path.read_text(encoding="utf-8"), image_base=str(path.parent))
-        log.info("imported the demo catalogue: %s products", report.products)
-    finally:
-        await engine.dispose()
+    if (await catalogue.page(0, language)).total:
+        return
+    if not path.is_file():
+        log.warning("no demo catalogue at %s: the catalogue stays empty", path)
+        return
+    report = await catalogue.import_file(path.read_text(encoding="utf-8"), image_base=str(path.parent))
+    log.info("imported the demo catalogue: %s products", report.products)
 
 
 async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_limits: bool = False) -> None:
     """Serve until SIGINT or SIGTERM, with or without a terminal; the terminal chat is an extra, not the lifetime."""
     await upgrade(settings.database_url)
-    await import_demo_catalogue(settings)
     try:
         # With Telegram's limits the sandbox answers 429 with retry_after as Telegram would, to rehearse a busy stream.
         limits = RateLimits.telegram() if telegram_limits else None
@@ -68,6 +60,7 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
     polling: asyncio.Task[None] | None = None
     chat: asyncio.Task[None] | None = None
     try:
+        await import_demo_catalogue(application.core.catalogue, settings.default_language)
         await application.set_commands(bot)
         await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()

@@ -11,6 +11,17 @@ from bot.domain.countries import is_country
 from bot.domain.money import Money
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,30}$")
+NAME_LIMIT = 200
+ADDRESS_MINIMUM = 5
+ADDRESS_LIMIT = 500
+
+
+def valid_name(text: str) -> bool:
+    return 1 <= len(text.strip()) <= NAME_LIMIT
+
+
+def valid_address(text: str) -> bool:
+    return ADDRESS_MINIMUM <= len(text.strip()) <= ADDRESS_LIMIT
 
 
 class InvalidDetails(ValueError):
@@ -31,9 +42,9 @@ class ShippingDetails:
     def __post_init__(self) -> None:
         if not is_country(self.country):
             raise InvalidDetails("country")
-        if not 1 <= len(self.name.strip()) <= 200:
+        if not valid_name(self.name):
             raise InvalidDetails("name")
-        if not 5 <= len(self.address.strip()) <= 500:
+        if not valid_address(self.address):
             raise InvalidDetails("address")
         if not _PHONE.match(self.phone.strip()) or sum(c.isdigit() for c in self.phone) < 5:
             raise InvalidDetails("phone")

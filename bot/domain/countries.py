@@ -80,3 +80,9 @@ def likely_country(language_code: str | None) -> str | None:
         return None
     territory = str(locale.territory or str(get_global("likely_subtags").get(locale.language, "")).split("_")[-1])
     return territory if territory in COUNTRIES else None
+
+
+def one_tap_countries(previous: str | None, app_language: str | None) -> list[str]:
+    """The countries checkout offers as buttons: the one the buyer gave before, then the one their app's language
+    suggests; each once."""
+    return [code for code in dict.fromkeys([previous, likely_country(app_language)]) if code]

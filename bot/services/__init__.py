@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from bot.services.cart import CartService
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
+    from bot.services.currency import CurrencyService
     from bot.services.keywords import KeywordService
     from bot.services.orders import OrderService
     from bot.services.pricing import Pricing
@@ -32,6 +33,7 @@ class HandlerServices:
     keywords: KeywordService
     waitlist: WaitlistService
     pricing: Pricing
+    currencies: CurrencyService
     checkout: CheckoutService
     orders: OrderService
     shop_currency: str

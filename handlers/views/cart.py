@@ -7,12 +7,15 @@ from typing import TYPE_CHECKING
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from handlers.callbacks import AddToCartCb, CartCb, VariantCb, WaitlistCb
-from handlers.views.common import Screen, hold_text, item_label, line_text
+from handlers.views.common import Screen, item_label, line_text, minutes_left
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from bot.domain.cart import AddedToCart, Cart
     from bot.domain.catalog import Product
 
@@ -81,6 +84,17 @@ def cart_buttons(checkout: bool = True) -> list[InlineKeyboardButton]:
     if checkout:
         buttons.append(InlineKeyboardButton(text="✅ " + _("Checkout"), callback_data=CartCb(action="checkout").pack()))
     return buttons
+
+
+def hold_text(expires_at: datetime | None) -> str:
+    minutes = minutes_left(expires_at)
+    if minutes is None:
+        return ""
+    if minutes == 0:
+        return "⏳ " + _("Your reservation is ending now.")
+    return "⏳ " + ngettext(
+        "Reserved for you for {minutes} more minute.", "Reserved for you for {minutes} more minutes.", minutes
+    ).format(minutes=minutes)
 
 
 def cart_screen(cart: Cart, locale: str, heading: str | None = None) -> Screen:

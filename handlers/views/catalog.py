@@ -49,6 +49,10 @@ def catalogue_page_view(page: CataloguePage) -> tuple[str, InlineKeyboardMarkup 
     return text, builder.as_markup()
 
 
+def page_gone_text() -> str:
+    return _("That page no longer exists. Send /catalog to start again.")
+
+
 @dataclass(frozen=True, slots=True)
 class ProductCardView:
     text: str

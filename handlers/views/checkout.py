@@ -12,6 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 
+from bot.domain.checkout import ADDRESS_LIMIT, NAME_LIMIT
 from bot.domain.countries import country_name
 from handlers.callbacks import CheckoutCb
 from handlers.views.common import Screen, item_label, line_text
@@ -19,10 +20,6 @@ from handlers.views.common import Screen, item_label, line_text
 if TYPE_CHECKING:
     from bot.domain.cart import CartLine
     from bot.domain.money import Money
-
-# The domain's limits (bot/domain/checkout.py ShippingDetails), checked per step so a bad answer is caught at once.
-NAME_LIMIT = 200
-ADDRESS_LIMIT = 500
 
 
 def cancel_button() -> InlineKeyboardButton:
@@ -79,14 +76,6 @@ def invalid_detail_text(field: str) -> str:
         "phone": _("That does not look like a phone number. Send digits with the country code, e.g. +49 30 1234567."),
     }
     return texts.get(field, _("Please check what you sent."))
-
-
-def valid_name(text: str) -> bool:
-    return 1 <= len(text.strip()) <= NAME_LIMIT
-
-
-def valid_address(text: str) -> bool:
-    return 5 <= len(text.strip()) <= ADDRESS_LIMIT
 
 
 def summary_screen(

@@ -1,19 +1,16 @@
-"""Pieces every screen shares: a message to send, redrawing one in place, item labels and hold timers."""
+"""Pieces every screen shares: a message to send, redrawing one in place, item labels, minutes left on a hold."""
 
 from __future__ import annotations
 
 import html
 import math
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import ngettext
 
 if TYPE_CHECKING:
     from bot.domain.cart import CartLine
@@ -57,10 +54,6 @@ def plain(text: str, limit: int = 200) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))[:limit]
 
 
-def codes(values: Iterable[str]) -> str:
-    return ", ".join(html.escape(value) for value in values)
-
-
 def minutes_left(expires_at: datetime | None, now: datetime | None = None) -> int | None:
     if expires_at is None:
         return None
@@ -68,17 +61,6 @@ def minutes_left(expires_at: datetime | None, now: datetime | None = None) -> in
         expires_at = expires_at.replace(tzinfo=UTC)
     seconds = (expires_at - (now or datetime.now(UTC))).total_seconds()
     return max(0, math.ceil(seconds / 60))
-
-
-def hold_text(expires_at: datetime | None) -> str:
-    minutes = minutes_left(expires_at)
-    if minutes is None:
-        return ""
-    if minutes == 0:
-        return "⏳ " + _("Your reservation is ending now.")
-    return "⏳ " + ngettext(
-        "Reserved for you for {minutes} more minute.", "Reserved for you for {minutes} more minutes.", minutes
-    ).format(minutes=minutes)
 
 
 def item_label(code: str, variant: str | None, quantity: int | None = None) -> str:

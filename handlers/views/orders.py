@@ -11,6 +11,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
+from bot.services.currency import AUTOMATIC
 from handlers.callbacks import CurrencyCb
 from handlers.views.common import Screen
 
@@ -51,7 +52,7 @@ def orders_text(orders: Sequence[OrderSummary], locale: str) -> str:
 
 def currency_screen(currencies: Sequence[str]) -> Screen:
     builder = InlineKeyboardBuilder()
-    builder.button(text="🌍 " + _("Automatic (from my country)"), callback_data=CurrencyCb(code="auto"))
+    builder.button(text="🌍 " + _("Automatic (from my country)"), callback_data=CurrencyCb(code=AUTOMATIC))
     for code in currencies[:CURRENCY_BUTTONS]:
         builder.button(text=code, callback_data=CurrencyCb(code=code))
     builder.adjust(1, 4)

@@ -4,7 +4,7 @@ a keyword refusal that a tap can mend comes with buttons: the code meant, the va
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
@@ -23,7 +23,7 @@ from bot.services.cart import (
 )
 from bot.services.catalog import ProductNotFound
 from handlers.callbacks import KeywordCb, WaitlistCb
-from handlers.views.common import Screen, codes, item_label
+from handlers.views.common import Screen, item_label
 
 # What CartService.add and add_by_keyword may refuse with; each has a message in `refusal_screen`.
 CART_REFUSALS = (
@@ -36,6 +36,10 @@ CART_REFUSALS = (
     UnknownVariant,
     ProductNotFound,
 )
+
+
+def codes(values: Iterable[str]) -> str:
+    return ", ".join(html.escape(value) for value in values)
 
 
 def refusal_screen(error: Exception) -> Screen:

@@ -26,6 +26,19 @@ def language_keyboard(languages: list[str]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def choose_language_text() -> str:
+    return _("Choose your language:")
+
+
+def language_unavailable_text() -> str:
+    return _("Sorry, this language is not available.")
+
+
+def language_chosen_text(language: str) -> str:
+    """Said in the language just chosen."""
+    return _("Done: I will speak {language} with you.").format(language=language_name(language))
+
+
 def keyword_example_text(example: KeywordExample) -> str:
     return _("During a live stream, send a product code to order at once, e.g. {example}.").format(
         example=html.escape(str(example))

@@ -19,6 +19,7 @@ from bot.domain.fx import Rates
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
+from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
 from tests.unit.fake_services import (
@@ -121,6 +122,7 @@ def make_chat(
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
         pricing=pricing,
+        currencies=CurrencyService(buyers, pricing),
         shop_currency="EUR",
         max_quantity=10,
         keyword_group_ids=group_ids,

@@ -11,6 +11,7 @@ from bot.domain.countries import (
     country_name,
     country_names,
     likely_country,
+    one_tap_countries,
 )
 
 
@@ -62,3 +63,13 @@ def test_country_names_follow_the_buyers_alphabet() -> None:
 )
 def test_the_app_language_suggests_a_country(language: str | None, country: str | None) -> None:
     assert likely_country(language) == country
+
+
+@pytest.mark.parametrize(
+    ("previous", "language", "offered"),
+    [("FR", "pt-br", ["FR", "BR"]), ("DE", "de", ["DE"]), (None, "en-GB", ["GB"]), (None, None, [])],
+)
+def test_checkout_offers_the_previous_country_then_the_app_languages(
+    previous: str | None, language: str | None, offered: list[str]
+) -> None:
+    assert one_tap_countries(previous, language) == offered

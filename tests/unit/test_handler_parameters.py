@@ -88,7 +88,7 @@ async def misspelt_with_default(message: Message, max_quantities: int = 10) -> N
 
 
 class AsksForShopCurrency:
-    async def __call__(self, message: Message, shop_currency: str, currencies: list[str]) -> bool:
+    async def __call__(self, message: Message, shop_currency: str, currency_list: list[str]) -> bool:
         return True
 
 
@@ -100,5 +100,5 @@ def test_a_misspelt_parameter_of_a_handler_or_a_filter_is_caught() -> None:
 
     problems = unprovided([router])
 
-    assert [problem.rsplit(": ", 1)[1] for problem in problems] == ["carts", "max_quantities", "currencies"]
+    assert [problem.rsplit(": ", 1)[1] for problem in problems] == ["carts", "max_quantities", "currency_list"]
     assert "typos.message misspelt" in problems[0]

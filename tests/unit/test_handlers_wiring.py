@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from aiogram.methods import SendMessage
 
-from bot.app import HOLD_SWEEP_SECONDS, Application, build, sweep_holds
+from bot.app import HOLD_SWEEP_SECONDS, Application, build, open_core, sweep_holds
 from bot.config import load_settings
 from bot.services import HandlerServices
 from tests.unit.chat import make_chat
@@ -31,6 +31,25 @@ async def test_handlers_receive_the_order_services_by_name(application: Applicat
     assert application.dispatcher["keywords"].prefixes == ("#", "sold", "buy")
     assert application.dispatcher["keyword_group_ids"] == frozenset()
     assert application.dispatcher["max_quantity"] == 10
+
+
+async def test_handlers_share_the_core_every_entry_point_builds(application: Application) -> None:
+    core = application.core
+    assert application.dispatcher["catalogue"] is core.catalogue
+    assert application.dispatcher["buyers"] is core.buyers
+    assert application.dispatcher["pricing"] is core.pricing
+
+
+async def test_the_core_opens_on_a_migrated_database_and_takes_a_catalogue(tmp_path: Path) -> None:
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'new.db'}", supported_languages=["en"], default_language="en"
+    )
+    async with open_core(settings) as core:
+        await core.catalogue.import_file(
+            "code,variant,title,description,price,currency,stock,ships_to,image_url\nMUG,,Mug,,9.00,EUR,3,*,\n"
+        )
+        page = await core.catalogue.page(0, "en")
+    assert [item.code for item in page.items] == ["MUG"]
 
 
 async def test_commands_come_before_checkout_answers_and_keyword_orders_and_the_fallback_is_last(
