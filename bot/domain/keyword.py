@@ -30,6 +30,7 @@ the catalogue's codes and variants in memory (bot/services/keywords.py keeps it 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -194,9 +195,14 @@ def _suggestion(product: IndexedProduct, typed_variant: str | None) -> Suggestio
     return Suggestion(product.code, product.product_id, picked.sku_id, picked.name)
 
 
+@functools.lru_cache(maxsize=8)
+def _longest_first(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted((p.strip().lower() for p in prefixes if p.strip()), key=len, reverse=True))
+
+
 def _strip_prefix(text: str, prefixes: Sequence[str]) -> tuple[str, str | None]:
     lowered = text.lower()
-    for prefix in sorted((p.strip().lower() for p in prefixes if p.strip()), key=len, reverse=True):
+    for prefix in _longest_first(tuple(prefixes)):
         if not lowered.startswith(prefix):
             continue
         rest = text[len(prefix) :]
@@ -244,23 +250,24 @@ def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, i
 
 def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> KeywordOrder | None:
     first, _, rest = body.partition(" ")
-    touching = _TOUCHING_QUANTITY.match(first)
-    if index.get(first) is None and touching and index.get(touching.group(1)) is not None:
-        first, rest = touching.group(1), f"{touching.group(2)} {rest}".strip()  # `mug*2`
     product = index.get(first)
+    if product is None and ("*" in first or "×" in first):
+        touching = _TOUCHING_QUANTITY.match(first)  # `mug*2`
+        if touching and (product := index.get(touching.group(1))) is not None:
+            first, rest = touching.group(1), f"{touching.group(2)} {rest}".strip()
+    lenient = private or prefix is not None
+    if product is None and (not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha())):
+        return None  # most group chatter ends here; unknown codes in a group are talk, and so is `sold out`
     read = _read_rest(product, rest)
     if read is None:
         return None
     variant, quantity, known_variant = read
-    lenient = private or prefix is not None
     if product is not None:
         if not known_variant and (not lenient or not product.variant_names):
             return None  # `mug is nice`: the rest names nothing MUG comes in
         if not lenient and not rest and first.isalpha():
             return None  # a plain word alone in a group is talk, even when it is a code
         return KeywordOrder(product.code, product, variant, quantity)
-    if not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha()):
-        return None  # unknown codes in a group are talk; so is `sold out`
     suggestions = tuple(index.closest(first)) if _CODE_WORD.match(first) else ()
     if not suggestions and (prefix is None or not private):
         return None  # a first word that is no code and like none: talk, unless a buyer's prefix says otherwise
@@ -270,15 +277,14 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
 def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:
     """The order a message asks for, or None when it is not about ordering (see the module's rules)."""
     normalised = " ".join(text.split())
+    body, prefix = _strip_prefix(normalised, prefixes)
+    if prefix is None:
+        return _read(normalised, index, None, private) if normalised else None
     if index.get(normalised.split(" ")[0]) is not None:
-        # A code that is also a prefix (`SOLD`) is read as a code first.
-        read = _read(normalised, index, None, private)
+        read = _read(normalised, index, None, private)  # a code that is also a prefix (`SOLD`) is a code first
         if read is not None:
             return read
-    body, prefix = _strip_prefix(normalised, prefixes)
-    if prefix is not None:
-        return _read(body, index, prefix, private) if body else None
-    return _read(normalised, index, None, private) if normalised else None
+    return _read(body, index, prefix, private) if body else None
 
 
 def _edits(a: str, b: str) -> int:
