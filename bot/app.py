@@ -36,6 +36,7 @@ from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
 from bot.services.holds import HoldService
+from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
@@ -335,7 +336,6 @@ def build(settings: Settings) -> Application:
         pricing,
         hold_minutes=settings.hold_minutes,
         max_quantity=settings.max_quantity,
-        keyword_prefixes=settings.keyword_prefixes,
     )
     waitlist = WaitlistService(
         uow, pricing, notifier, hold_minutes=settings.hold_minutes, max_quantity=settings.max_quantity
@@ -345,6 +345,7 @@ def build(settings: Settings) -> Application:
         buyers=buyers,
         catalogue=core.catalogue,
         cart=cart,
+        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes),
         waitlist=waitlist,
         pricing=pricing,
         currencies=CurrencyService(buyers, pricing),
@@ -352,7 +353,6 @@ def build(settings: Settings) -> Application:
         orders=OrderService(uow, pricing),
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
-        keyword_prefixes=tuple(settings.keyword_prefixes),
         keyword_group_ids=frozenset(settings.keyword_group_ids),
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)

@@ -13,6 +13,7 @@ from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
 from bot.domain.fx import Rates
+from bot.domain.keyword import IndexedProduct
 from bot.domain.money import Money
 from bot.domain.notices import Notice
 from bot.domain.orders import (
@@ -38,6 +39,22 @@ class CatalogueRepository(Protocol):
     async def get_by_code(self, code: str) -> Product | None: ...
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport: ...
+
+    async def coded_products(self) -> Sequence[IndexedProduct]:
+        """Every product on sale with its SKUs on sale, as keyword ordering reads them."""
+        ...
+
+    async def sku_in_stock(self) -> SkuRef | None:
+        """An SKU on sale with units left, a product with variants first (it shows a whole keyword order)."""
+        ...
+
+    async def version(self) -> int:
+        """The catalogue's version: it moves with every import."""
+        ...
+
+    async def bump_version(self) -> None:
+        """Move the version on; an import does, in its own unit of work."""
+        ...
 
 
 class BuyerRepository(Protocol):
@@ -79,8 +96,6 @@ class StockRepository(Protocol):
     async def sku(self, sku_id: int) -> SkuRef | None:
         """An SKU on sale (it and its product active), or None."""
         ...
-
-    async def active_codes(self) -> Sequence[str]: ...
 
 
 class OrderRepository(Protocol):

@@ -56,3 +56,11 @@ class CheckoutCb(CallbackData, prefix="co"):
 
 class CurrencyCb(CallbackData, prefix="cur"):
     code: str  # an ISO 4217 code, or "auto"
+
+
+class KeywordCb(CallbackData, prefix="kw"):
+    """A button under a keyword refusal: order `sku_id` (0: the product's variants to choose from, or its only one)."""
+
+    product_id: int
+    sku_id: int = 0
+    quantity: int = 1

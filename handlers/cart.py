@@ -108,7 +108,7 @@ async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: Ca
     try:
         added = await cart.add(query.from_user.id, callback_data.sku_id, callback_data.quantity, locale)
     except CART_REFUSALS as refused:
-        screen = refusal_screen(refused)
+        screen = refusal_screen(refused, locale)
         await query.answer()
         await show(query, screen, edit=False)
         return
@@ -127,7 +127,7 @@ async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: Car
             query.from_user.id, callback_data.sku_id, max(callback_data.quantity, 0), locale
         )
     except CART_REFUSALS as refused:
-        await query.answer(plain(refusal_screen(refused).text), show_alert=True)
+        await query.answer(plain(refusal_screen(refused, locale).text), show_alert=True)
         return
     except CartChanged:
         # The line changed meanwhile (its hold ended, another tap won): show the cart as it is now.

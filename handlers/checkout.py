@@ -22,7 +22,7 @@ from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
 from handlers.callbacks import CartCb, CheckoutCb
-from handlers.keyword import LooksLikeKeywordOrder
+from handlers.keyword import IsKeywordOrder
 from handlers.views.cart import cart_changed_text, empty_cart_text
 from handlers.views.checkout import (
     ask_address_screen,
@@ -52,7 +52,7 @@ class Checkout(StatesGroup):
 ANSWER = F.text & ~F.text.startswith("/")
 # Nor is a keyword order ("A12 Navy x1") at the country and confirm steps: the keyword router adds it to the cart, and
 # the step waits. The name, address and phone steps take any text: a name may look like a code.
-NOT_AN_ORDER = ~LooksLikeKeywordOrder()
+NOT_AN_ORDER = ~IsKeywordOrder(naming_a_product=True)
 
 
 def make_router() -> Router:

@@ -1,17 +1,17 @@
 """Stream groups share one chat: buyer commands and catalogue buttons belong to each buyer's private chat.
 
-What stays in groups: keyword orders (handlers/keyword.py) and the waitlist button of a sold-out answer (its tap
-answers the tapper alone, handlers/cart.py).
+What stays in groups: keyword orders with the buttons of their refusals (handlers/keyword.py) and the waitlist button
+of a sold-out answer (handlers/cart.py); a tap on these answers the tapper alone.
 """
 
 from __future__ import annotations
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, or_f
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from handlers.callbacks import WaitlistCb
+from handlers.callbacks import KeywordCb, WaitlistCb
 from handlers.views.groups import private_chat_alert, private_chat_text
 
 BUYER_COMMANDS = ("start", "help", "language", "catalog", "cart", "checkout", "orders", "currency")
@@ -24,7 +24,9 @@ def make_router() -> Router:
     router = Router(name="groups")
     router.message.register(command_in_group, F.chat.type.in_(GROUP_CHAT_TYPES), Command(*BUYER_COMMANDS))
     router.callback_query.register(
-        button_in_group, F.message.chat.type.in_(GROUP_CHAT_TYPES), ~WaitlistCb.filter(F.action == "join")
+        button_in_group,
+        F.message.chat.type.in_(GROUP_CHAT_TYPES),
+        ~or_f(WaitlistCb.filter(F.action == "join"), KeywordCb.filter()),
     )
     return router
 

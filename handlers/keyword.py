@@ -1,42 +1,68 @@
-"""Keyword ordering: "A12 M x2", "#A12", "sold A12 M" adds to the cart at once, in private and in stream groups.
+"""Keyword ordering: `DRESS-RED M x2`, `#mug`, `sold A12 Ivory` adds to the cart at once, in private and in stream
+groups. What counts as an order is the catalogue's to say (bot/domain/keyword.py, read by KeywordService from codes
+held in memory, so group chatter never waits for the database).
 
 From a group the bot confirms briefly in the group and sends the cart privately; a commenter who never started the
-bot gets a deep link instead, which /start turns into their cart (handlers/start.py). Anything that is not a keyword
-order falls through: silently in groups, to the fallback answer in private.
+bot gets a deep link instead, which /start turns into their cart (handlers/start.py). A refusal that can be mended
+with a tap comes with buttons (the code meant, the variants): whoever taps orders for themselves. Anything that is
+not a keyword order falls through: silently in groups, to the fallback answer in private.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
+from typing import Any
 
 from aiogram import Bot, F, Router
-from aiogram.dispatcher.event.bases import SkipHandler
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Filter
-from aiogram.types import Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 
-from bot.domain.keyword import parse_keyword_order
-from bot.services.cart import CartService, NotAKeywordOrder, UnknownCode
+from bot.domain.keyword import KeywordOrder
+from bot.services.cart import CartService
+from bot.services.keywords import KeywordService
+from handlers.callbacks import KeywordCb
 from handlers.views.cart import added_screen, group_claim_text, group_confirmation
-from handlers.views.refusals import CART_REFUSALS, refusal_screen
+from handlers.views.common import edit_message, plain
+from handlers.views.refusals import (
+    CART_REFUSALS,
+    product_gone_text,
+    refusal_screen,
+    reserved_from_group_text,
+    variant_choice_keyboard,
+)
+from handlers.views.waitlist import written_privately_text
 
 CLAIM_PREFIX = "claim-"
+# What IsKeywordOrder hands the handler, by name.
+KEYWORD_ORDER = "keyword_order"
 
 
 def make_router() -> Router:
     router = Router(name="keyword")
     router.message.filter(F.text, F.from_user, ~F.from_user.is_bot, F.sender_chat.is_(None))
-    router.message.register(order_in_private, F.chat.type == "private", LooksLikeKeywordOrder())
-    router.message.register(order_in_group, OrderingGroup(), LooksLikeKeywordOrder())
+    router.message.register(order_in_private, F.chat.type == "private", IsKeywordOrder())
+    router.message.register(order_in_group, OrderingGroup(), IsKeywordOrder())
+    router.callback_query.register(order_by_button, KeywordCb.filter())
     return router
 
 
-class LooksLikeKeywordOrder(Filter):
-    """The domain's parser decides, before anything touches the database: most group chatter is not an order."""
+class IsKeywordOrder(Filter):
+    """The catalogue's codes, held in memory, decide before anything touches the database: most group chatter is not
+    an order. Hands the order read to the handler as `keyword_order`. With `naming_a_product`, only an order for a
+    product of the catalogue passes (not a mistyped code)."""
 
-    async def __call__(self, message: Message, keyword_prefixes: Sequence[str]) -> bool:
-        return message.text is not None and parse_keyword_order(message.text, keyword_prefixes) is not None
+    def __init__(self, naming_a_product: bool = False) -> None:
+        self.naming_a_product = naming_a_product
+
+    async def __call__(self, message: Message, keywords: KeywordService) -> bool | dict[str, Any]:
+        if message.text is None:
+            return False
+        order = await keywords.read(message.text, private=message.chat.type == "private")
+        if order is None or (self.naming_a_product and order.product is None):
+            return False
+        return {KEYWORD_ORDER: order}
 
 
 class OrderingGroup(Filter):
@@ -48,32 +74,28 @@ class OrderingGroup(Filter):
         )
 
 
-async def order_in_private(message: Message, cart: CartService, locale: str) -> None:
+async def order_in_private(message: Message, cart: CartService, keyword_order: KeywordOrder, locale: str) -> None:
     user = message.from_user
-    assert user is not None and message.text is not None
+    assert user is not None
     try:
-        added = await cart.add_by_keyword(user.id, message.text, locale)
-    except NotAKeywordOrder:
-        raise SkipHandler() from None
+        added = await cart.add_by_keyword(user.id, keyword_order, locale)
     except CART_REFUSALS as refused:
-        screen = refusal_screen(refused)
+        screen = refusal_screen(refused, locale)
     else:
         screen = added_screen(added, locale)
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-async def order_in_group(message: Message, bot: Bot, cart: CartService, locale: str) -> None:
+async def order_in_group(
+    message: Message, bot: Bot, cart: CartService, keyword_order: KeywordOrder, locale: str
+) -> None:
     user = message.from_user
-    assert user is not None and message.text is not None
+    assert user is not None
     try:
-        added = await cart.add_by_keyword(user.id, message.text, locale)
-    except NotAKeywordOrder:
-        return
+        added = await cart.add_by_keyword(user.id, keyword_order, locale)
     except CART_REFUSALS as refused:
-        if isinstance(refused, UnknownCode) and not refused.suggestions:
-            return  # chatter that merely looks like a code ("ok 2"); a stream chat needs no answer to it
-        screen = refusal_screen(refused)
-        await message.reply(screen.text, reply_markup=screen.keyboard)  # sold out: the waitlist, for whoever taps
+        screen = refusal_screen(refused, locale)
+        await message.reply(screen.text, reply_markup=screen.keyboard)  # its buttons are for whoever taps
         return
     private = added_screen(added, locale)
     try:
@@ -83,3 +105,40 @@ async def order_in_group(message: Message, bot: Bot, cart: CartService, locale: 
         await message.reply(group_claim_text(user.first_name, added, link))
         return
     await message.reply(group_confirmation(user.first_name, added))
+
+
+async def order_by_button(
+    query: CallbackQuery, callback_data: KeywordCb, bot: Bot, cart: CartService, keywords: KeywordService, locale: str
+) -> None:
+    """A button under a refusal: the code the buyer meant, or one of the variants. Orders for the one who taps."""
+    sku_id = callback_data.sku_id
+    if not sku_id:
+        product = await keywords.product(callback_data.product_id)
+        if product is None:
+            await query.answer(product_gone_text(), show_alert=True)
+            return
+        if product.needs_variant:  # the code meant, which comes in several variants: offer them in place
+            await query.answer()
+            if isinstance(query.message, Message):
+                await edit_message(query.message, variant_choice_keyboard(product, callback_data.quantity, locale))
+            return
+        sku_id = product.variants[0].sku_id
+    in_group = query.message is not None and query.message.chat.type != "private"
+    try:
+        added = await cart.add(query.from_user.id, sku_id, callback_data.quantity, locale)
+    except CART_REFUSALS as refused:
+        screen = refusal_screen(refused, locale)
+        if in_group:
+            await query.answer(plain(screen.text), show_alert=True)
+            return
+        await query.answer()
+        await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
+        return
+    screen = added_screen(added, locale)
+    try:
+        await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
+    except TelegramForbiddenError:  # tapped in a group by someone who never started the bot: the units are theirs
+        me = await bot.me()
+        await query.answer(plain(reserved_from_group_text(added, me.username or "")), show_alert=True)
+        return
+    await query.answer(written_privately_text() if in_group else None)

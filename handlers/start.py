@@ -1,5 +1,5 @@
 """/start greets in the buyer's language (from a group's deep link: shows what they ordered there);
-/help lists the commands for the person's role."""
+/help lists the commands for the person's role. Both show a keyword order that works in this shop's catalogue now."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aiogram.types import Message
 from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
-from bot.services.catalog import CatalogueService
+from bot.services.keywords import KeywordService
 from handlers.keyword import CLAIM_PREFIX
 from handlers.views.cart import cart_screen
 from handlers.views.start import claim_gone_text, claimed_heading, help_text, welcome_text
@@ -41,15 +41,14 @@ async def start_with_claim(
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-async def start(message: Message, buyers: BuyerService) -> None:
+async def start(message: Message, buyers: BuyerService, keywords: KeywordService) -> None:
     user = message.from_user
     assert user is not None
     await buyers.register(user.id, user.language_code, user.full_name)
-    await message.answer(welcome_text(user.first_name))
+    await message.answer(welcome_text(user.first_name, await keywords.example()))
 
 
-async def show_help(message: Message, buyers: BuyerService, catalogue: CatalogueService, locale: str) -> None:
+async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService) -> None:
     assert message.from_user is not None
     roles = buyers.roles_of(message.from_user.id)
-    example = await catalogue.example_order(locale)
-    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, example))
+    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, await keywords.example()))

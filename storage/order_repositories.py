@@ -116,10 +116,6 @@ class SqlStockRepository(_Repository):
             names=dict(row.variant_names),
         )
 
-    async def active_codes(self) -> Sequence[str]:
-        result = await self._run(sa.select(products.c.code).where(products.c.active.is_(True)))
-        return [code for (code,) in result]
-
 
 def _waited_for(sku_id: int, buyer_id: int) -> sa.ScalarSelect[int]:
     """Units other buyers wait for on the SKU's waitlist."""

@@ -13,14 +13,16 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
+from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
-from bot.domain.orders import RESERVING_STATUSES
+from bot.domain.orders import RESERVING_STATUSES, SkuRef
 from storage.tables import (
     BuyerTable,
     ProductTable,
     ProductTranslationTable,
     SkuTable,
     buyers,
+    catalogue_versions,
     lines,
     orders,
     products,
@@ -128,6 +130,52 @@ class SqlCatalogueRepository:
                 if sku.sku_id is not None
             ),
             translations={language: (title, description) for language, title, description in texts},
+        )
+
+    async def coded_products(self) -> Sequence[IndexedProduct]:
+        connection = await self.session.connection()
+        rows = await connection.execute(
+            sa.select(products.c.id, products.c.code, skus.c.id.label("sku_id"), skus.c.variant, skus.c.variant_names)
+            .join(skus, skus.c.product_id == products.c.id)
+            .where(products.c.active.is_(True), skus.c.active.is_(True))
+            .order_by(products.c.code, skus.c.position, skus.c.id)
+        )
+        found: dict[int, IndexedProduct] = {}
+        for row in rows:
+            product = found.get(row.id) or IndexedProduct(row.id, row.code, ())
+            found[row.id] = IndexedProduct(
+                row.id,
+                row.code,
+                (*product.variants, IndexedVariant(row.sku_id, row.variant, dict(row.variant_names or {}))),
+            )
+        return list(found.values())
+
+    async def sku_in_stock(self) -> SkuRef | None:
+        connection = await self.session.connection()
+        row = (
+            await connection.execute(
+                sa.select(skus, products.c.code)
+                .join(products, products.c.id == skus.c.product_id)
+                .where(products.c.active.is_(True), skus.c.active.is_(True), skus.c.stock > 0)
+                .order_by((skus.c.variant == "").asc(), products.c.code, skus.c.position, skus.c.id)
+                .limit(1)
+            )
+        ).first()
+        if row is None:
+            return None
+        return SkuRef(row.id, row.product_id, row.code, row.variant, Money(row.price_minor, row.currency), row.stock)
+
+    async def version(self) -> int:
+        connection = await self.session.connection()
+        found = await connection.scalar(sa.select(catalogue_versions.c.version).where(catalogue_versions.c.id == 1))
+        return int(found or 0)
+
+    async def bump_version(self) -> None:
+        connection = await self.session.connection()
+        await connection.execute(
+            sa.update(catalogue_versions)
+            .where(catalogue_versions.c.id == 1)
+            .values(version=catalogue_versions.c.version + 1, updated_at=utcnow())
         )
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:

@@ -74,6 +74,17 @@ class SkuTable(SQLModel, table=True):
     updated_at: datetime = _timestamp()
 
 
+class CatalogueVersionTable(SQLModel, table=True):
+    """One row whose `version` every catalogue import raises, in the import's own transaction: running bots compare it
+    every few seconds and reload their codes when it moved (bot/services/keywords.py)."""
+
+    __tablename__ = "catalogue_version"
+
+    id: int = Field(default=1, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    version: int = Field(default=0, sa_type=sa.BigInteger)
+    updated_at: datetime = _timestamp()
+
+
 class BuyerTable(SQLModel, table=True):
     __tablename__ = "buyer"
 
@@ -186,6 +197,7 @@ class FsmStateTable(SQLModel, table=True):
 products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
 translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
 skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
+catalogue_versions: sa.Table = CatalogueVersionTable.__table__  # type: ignore[attr-defined]
 buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]
 orders: sa.Table = OrderTable.__table__  # type: ignore[attr-defined]
 lines: sa.Table = OrderLineTable.__table__  # type: ignore[attr-defined]

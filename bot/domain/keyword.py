@@ -1,33 +1,231 @@
-"""Keyword orders typed in chat during a live stream: `A12 M x2`, `#A12`, `sold A12 M`.
+"""Keyword orders typed in chat during a live stream: `DRESS-RED M x2`, `sold mug 3`, `#2024-cal`, `A12 Ivory`.
 
-The grammar is strict on purpose: in a busy group chat, ordinary talk ("hello", "A12?") must not become an order.
+The catalogue decides what is an order, not the shape of a code. A message is read as
+
+    [prefix] CODE [VARIANT] [QUANTITY]
+
+- prefix: one of KEYWORD_PREFIXES; a sign (`#`) may touch the code, a word (`sold`) stands apart from it;
+- CODE: the first word, one of the catalogue's codes in any letter case (`mug`, `Dress-Red`, `2024-CAL`, `a12`);
+- VARIANT: one of that product's variants in any letter case, several words allowed (`dark blue`);
+- QUANTITY: last, as `x2`, `x 2`, `×2`, `*2`, `2x` or a bare number; 1 when absent.
+
+How sure the bot must be depends on where the message was written:
+
+- A private chat is a conversation with the shop: a code first makes it about ordering, so a missing or unknown
+  variant and a bad quantity are answered, and a code that is not in the catalogue but close to one (`DRES-RED M`)
+  gets "did you mean DRESS-RED?".
+- A group is ordinary talk with the odd order in it. Without a prefix, only a message that is nothing but an order
+  counts: the code, then only a variant of it and/or a quantity. `mug is nice` is talk (`is nice` is not a variant
+  of MUG), and so is a plain word alone (`mug`, `ok`, `hello`): too many codes are everyday words to take one said
+  alone as an order; `mug 1`, `#mug` and `mug blue` are orders, and so is a code that is no plain word (`A12`,
+  `scarf-silk`, answered with its variants when it needs one). Unknown codes are talk: no "did you mean".
+- A prefix says "this is an order" anywhere: after it a group message is read as in a private chat (a close code
+  is suggested, an unknown variant answered), except that a plain word after a word prefix (`sold out`, `buy now`)
+  is talk unless it is a code, and that a group hears nothing about a code like no other (`#blessed`).
+
+A code's suggestions are the codes at most one edit away (two for codes longer than five characters), where swapping
+two neighbouring characters is one edit. The bot never reads a product from the database to decide: `CodeIndex` is
+the catalogue's codes and variants in memory (bot/services/keywords.py keeps it fresh).
 """
 
 from __future__ import annotations
 
-import difflib
+import functools
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
+# The most units one keyword order may ask for, whatever MAX_QUANTITY says (its own maximum too).
 MAX_KEYWORD_QUANTITY = 999
-_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
-_VARIANT_WORD = re.compile(r"^[\w./+-]{1,32}$")
-# `x2`, `×2`, `*2` (`x 2` too; `×` and `*` may touch the variant: `M*2`), or a bare number as the last word.
-_QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(\d{1,3})$|(?:^|\s)(\d{1,3})\s*[x×]?$", re.IGNORECASE)
+_VARIANT_WORD = re.compile(r"^[\w./+'-]{1,32}$")
 _MAX_VARIANT_WORDS = 3
+_CODE_WORD = re.compile(r"^[\w-]{1,32}$")  # what may be a mistyped code: `A12?` is a question, not a typo
+# `x2`, `×2`, `*2` (`x 2` too; `×` and `*` may touch what comes before: `M*2`), or a number last (`2`, `2x`).
+# Signed and of any length, so that `x-3` and `x1000` are read as the quantities they are and refused as such.
+_QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(-?\d+)$|(?:^|\s)(-?\d+)\s*[x×]?$", re.IGNORECASE)
+_TOUCHING_QUANTITY = re.compile(r"^(.+?)([×*]-?\d+)$")
+_QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the limit
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedVariant:
+    """One SKU of an indexed product; `name` is "" for a product without variants, `names` its translations by
+    language (the catalogue's `variant.<lang>` columns)."""
+
+    sku_id: int
+    name: str
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    def name_in(self, language: str | None) -> str:
+        return (self.names.get(language) if language else None) or self.name
+
+
+@dataclass(frozen=True, slots=True)
+class IndexedProduct:
+    """A product as keyword ordering needs it: its code and its SKUs on sale, in catalogue order."""
+
+    product_id: int
+    code: str
+    variants: tuple[IndexedVariant, ...]
+
+    @property
+    def needs_variant(self) -> bool:
+        """An order must name one of several SKUs; a single SKU is ordered by its code alone."""
+        return len(self.variants) > 1
+
+    def variant_names(self, language: str | None = None) -> list[str]:
+        """The variants' names, in `language` where the catalogue translates them."""
+        return [variant.name_in(language) for variant in self.variants if variant.name]
+
+    def variant(self, typed: str, language: str | None = None) -> IndexedVariant | None:
+        """The SKU a typed variant name picks: by its own name first, then its name in `language`, then in any
+        language (`A12 Elfenbein` and `A12 Ivory` are the same scarf; names are unique within a language only)."""
+        wanted = typed.casefold()
+        best: tuple[int, IndexedVariant] | None = None
+        for variant in self.variants:
+            if not variant.name:
+                continue
+            if variant.name.casefold() == wanted:
+                return variant
+            rank = None
+            if language and variant.names.get(language, "").casefold() == wanted:
+                rank = 1
+            elif any(name.casefold() == wanted for name in variant.names.values()):
+                rank = 2
+            if rank is not None and (best is None or rank < best[0]):
+                best = (rank, variant)
+        return best[1] if best else None
+
+    def pick(self, typed: str | None, language: str | None = None) -> IndexedVariant | None:
+        """The SKU an order for this product names: the typed variant, or the only SKU; None when neither."""
+        if typed is not None:
+            return self.variant(typed, language)
+        return None if self.needs_variant else self.variants[0]
+
+
+class CodeIndex:
+    """The catalogue's codes in memory, looked up in any letter case."""
+
+    def __init__(self, products: Iterable[IndexedProduct] = ()) -> None:
+        self._by_code = {product.code.casefold(): product for product in products}
+        self._by_id = {product.product_id: product for product in self._by_code.values()}
+
+    def __len__(self) -> int:
+        return len(self._by_code)
+
+    def get(self, code: str) -> IndexedProduct | None:
+        return self._by_code.get(code.casefold())
+
+    def product(self, product_id: int) -> IndexedProduct | None:
+        return self._by_id.get(product_id)
+
+    def products(self) -> list[IndexedProduct]:
+        return sorted(self._by_code.values(), key=lambda product: product.code)
+
+    def closest(self, typed: str, limit: int = 3) -> list[IndexedProduct]:
+        """Products whose code looks like a mistyped `typed`, closest first (ties in code order)."""
+        return [self._by_code[code] for code in closest_codes(typed, self._by_code, limit)]
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """A code the buyer may have meant; `sku_id` set when the variant they typed (or the only one) is known."""
+
+    code: str
+    product_id: int
+    sku_id: int | None
+    variant: str = ""
+
+
+class KeywordRefusal(LookupError):
+    """A keyword order the bot understood but cannot take as it is; says why, with what the buyer may tap instead."""
+
+    def __init__(self, code: str, quantity: int) -> None:
+        super().__init__(code)
+        self.code = code
+        self.quantity = quantity
+
+
+class UnknownCode(KeywordRefusal):
+    def __init__(self, code: str, suggestions: Sequence[Suggestion] = (), quantity: int = 1) -> None:
+        super().__init__(code, quantity)
+        self.suggestions = list(suggestions)
+
+
+class VariantNeeded(KeywordRefusal):
+    """The product comes in several variants and the order named none: offer them."""
+
+    def __init__(self, product: IndexedProduct, quantity: int = 1, language: str | None = None) -> None:
+        super().__init__(product.code, quantity)
+        self.product = product
+        self.variants = product.variant_names(language)
+
+
+class UnknownVariant(KeywordRefusal):
+    def __init__(self, product: IndexedProduct, variant: str, quantity: int = 1, language: str | None = None) -> None:
+        super().__init__(product.code, quantity)
+        self.product = product
+        self.variant = variant
+        self.variants = product.variant_names(language)
+
+
+class BadQuantity(KeywordRefusal):
+    """The quantity is below 1 or above `maximum`: say which, and the limit."""
+
+    def __init__(self, code: str, variant: str | None, quantity: int, maximum: int) -> None:
+        super().__init__(code, quantity)
+        self.variant = variant
+        self.maximum = maximum
 
 
 @dataclass(frozen=True, slots=True)
 class KeywordOrder:
+    """A message read as a keyword order. `product` None: the code is not in the catalogue (`suggestions` are);
+    `variant` is as typed; the quantity too (`choose` checks it)."""
+
     code: str
+    product: IndexedProduct | None
     variant: str | None
     quantity: int
+    suggestions: tuple[IndexedProduct, ...] = ()
+
+    def choose(self, max_quantity: int, language: str | None = None) -> tuple[int, int]:
+        """The SKU and quantity to add; raises the KeywordRefusal that says what is wrong, quantity first. Variant
+        names in a refusal are in `language`."""
+        maximum = min(max_quantity, MAX_KEYWORD_QUANTITY)
+        if not 1 <= self.quantity <= maximum:
+            picked = self.product.pick(self.variant, language) if self.product else None
+            variant = picked.name_in(language) if picked else self.variant  # as the catalogue spells it, if it is one
+            raise BadQuantity(self.code, variant or None, self.quantity, maximum)
+        if self.product is None:
+            raise UnknownCode(
+                self.code,
+                [_suggestion(product, self.variant, language) for product in self.suggestions],
+                self.quantity,
+            )
+        chosen = self.product.pick(self.variant, language)
+        if chosen is not None:
+            return chosen.sku_id, self.quantity
+        if self.variant is None:
+            raise VariantNeeded(self.product, self.quantity, language)
+        raise UnknownVariant(self.product, self.variant, self.quantity, language)
+
+
+def _suggestion(product: IndexedProduct, typed_variant: str | None, language: str | None) -> Suggestion:
+    picked = product.pick(typed_variant, language)
+    if picked is None:
+        return Suggestion(product.code, product.product_id, None)
+    return Suggestion(product.code, product.product_id, picked.sku_id, picked.name_in(language))
+
+
+@functools.lru_cache(maxsize=8)
+def _longest_first(prefixes: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted((p.strip().lower() for p in prefixes if p.strip()), key=len, reverse=True))
 
 
 def _strip_prefix(text: str, prefixes: Sequence[str]) -> tuple[str, str | None]:
     lowered = text.lower()
-    for prefix in sorted((p.strip().lower() for p in prefixes if p.strip()), key=len, reverse=True):
+    for prefix in _longest_first(tuple(prefixes)):
         if not lowered.startswith(prefix):
             continue
         rest = text[len(prefix) :]
@@ -38,41 +236,101 @@ def _strip_prefix(text: str, prefixes: Sequence[str]) -> tuple[str, str | None]:
     return text, None
 
 
-def parse_keyword_order(text: str, prefixes: Sequence[str]) -> KeywordOrder | None:
-    """The order a message asks for, or None when the message is not a keyword order."""
-    body, prefix = _strip_prefix(" ".join(text.split()), prefixes)
-    if not body:
-        return None
-    quantity = 1
-    tail = _QUANTITY_TAIL.search(body)
-    if tail and tail.start() > 0:
-        quantity = int(tail.group(1) or tail.group(2))
-        body = body[: tail.start()].strip()
-    words = body.split(" ")
-    code, variant_words = words[0], words[1:]
-    if not _CODE.match(code) or not 1 <= quantity <= MAX_KEYWORD_QUANTITY:
-        return None
-    # A code must look like one, so talk stays talk: "hello there" and "sold out" are not orders. Letters and
-    # digits without a prefix; a digit after a word prefix ("sold"); anything after a sign ("#SCARF").
-    has_digit, has_letter = any(c.isdigit() for c in code), any(c.isalpha() for c in code)
-    if prefix is None and not (has_digit and has_letter):
-        return None
-    if prefix is not None and prefix[-1].isalnum() and not has_digit:
-        return None
-    if len(variant_words) > _MAX_VARIANT_WORDS or not all(_VARIANT_WORD.match(word) for word in variant_words):
-        return None
-    variant = " ".join(variant_words) or None
-    return KeywordOrder(code=code.upper(), variant=variant, quantity=quantity)
+def _quantity(digits: str) -> int:
+    sign = -1 if digits.startswith("-") else 1
+    digits = digits.lstrip("-")
+    return sign * (int(digits) if len(digits) <= _QUANTITY_DIGITS else 10**_QUANTITY_DIGITS)
 
 
-def closest_codes(code: str, codes: Iterable[str], limit: int = 3) -> list[str]:
-    """Catalogue codes that look like a mistyped `code`, best first; swapped characters (A21 for A12) rank first."""
-    wanted = code.upper()
+def _split_quantity(rest: str) -> tuple[str, int | None]:
+    """`M x2` -> ("M", 2); `M` -> ("M", None); `x-3` -> ("", -3)."""
+    tail = _QUANTITY_TAIL.search(rest)
+    if tail is None:
+        return rest, None
+    return rest[: tail.start()].strip(), _quantity(tail.group(1) or tail.group(2))
+
+
+def _variant_shaped(text: str) -> bool:
+    words = text.split(" ")
+    return len(words) <= _MAX_VARIANT_WORDS and all(_VARIANT_WORD.match(word) for word in words)
+
+
+def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, int, bool] | None:
+    """The variant (as typed), the quantity, and whether the variant is one of the product's; None when the rest is
+    not a variant and quantity at all."""
+    if not rest:
+        return None, 1, True
+    if product is not None and product.variant(rest) is not None:
+        return rest, 1, True  # before the quantity: shoe size `42` is a variant, not 42 pairs
+    typed, quantity = _split_quantity(rest)
+    if not typed:
+        return None, 1 if quantity is None else quantity, True
+    if not _variant_shaped(typed):
+        return None
+    known = product is not None and product.variant(typed) is not None
+    return typed, 1 if quantity is None else quantity, known
+
+
+def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> KeywordOrder | None:
+    first, _, rest = body.partition(" ")
+    product = index.get(first)
+    if product is None and ("*" in first or "×" in first):
+        touching = _TOUCHING_QUANTITY.match(first)  # `mug*2`
+        if touching and (product := index.get(touching.group(1))) is not None:
+            first, rest = touching.group(1), f"{touching.group(2)} {rest}".strip()
+    lenient = private or prefix is not None
+    if product is None and (not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha())):
+        return None  # most group chatter ends here; unknown codes in a group are talk, and so is `sold out`
+    read = _read_rest(product, rest)
+    if read is None:
+        return None
+    variant, quantity, known_variant = read
+    if product is not None:
+        if not known_variant and (not lenient or not product.variant_names()):
+            return None  # `mug is nice`: the rest names nothing MUG comes in
+        if not lenient and not rest and first.isalpha():
+            return None  # a plain word alone in a group is talk, even when it is a code
+        return KeywordOrder(product.code, product, variant, quantity)
+    suggestions = tuple(index.closest(first)) if _CODE_WORD.match(first) else ()
+    if not suggestions and (prefix is None or not private):
+        return None  # a first word that is no code and like none: talk, unless a buyer's prefix says otherwise
+    return KeywordOrder(first.upper(), None, variant, quantity, suggestions)
+
+
+def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:
+    """The order a message asks for, or None when it is not about ordering (see the module's rules)."""
+    normalised = " ".join(text.split())
+    body, prefix = _strip_prefix(normalised, prefixes)
+    if prefix is None:
+        return _read(normalised, index, None, private) if normalised else None
+    if index.get(normalised.split(" ")[0]) is not None:
+        read = _read(normalised, index, None, private)  # a code that is also a prefix (`SOLD`) is a code first
+        if read is not None:
+            return read
+    return _read(body, index, prefix, private) if body else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def closest_codes(typed: str, codes: Iterable[str], limit: int = 3) -> list[str]:
+    """Codes that look like a mistyped `typed`, closest first: at most one edit away (two beyond five characters)."""
+    wanted = typed.casefold()
+    allowed = 1 if len(wanted) <= 5 else 2
     scored = []
-    for candidate in {c.upper() for c in codes}:
-        score = difflib.SequenceMatcher(None, wanted, candidate).ratio()
-        if sorted(candidate) == sorted(wanted):
-            score += 0.2
-        if score >= 0.5:
-            scored.append((-score, candidate))
-    return [candidate for _, candidate in sorted(scored)[:limit]]
+    for code in codes:
+        distance = _edits(wanted, code.casefold())
+        if distance <= allowed:
+            scored.append((distance, code))
+    return [code for _, code in sorted(scored)[:limit]]

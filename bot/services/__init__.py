@@ -7,7 +7,7 @@ handler asks for a name that nothing provides.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
     from bot.services.currency import CurrencyService
+    from bot.services.keywords import KeywordService
     from bot.services.orders import OrderService
     from bot.services.pricing import Pricing
     from bot.services.waitlist import WaitlistService
@@ -29,6 +30,7 @@ class HandlerServices:
     buyers: BuyerService
     catalogue: CatalogueService
     cart: CartService
+    keywords: KeywordService
     waitlist: WaitlistService
     pricing: Pricing
     currencies: CurrencyService
@@ -36,7 +38,6 @@ class HandlerServices:
     orders: OrderService
     shop_currency: str
     max_quantity: int
-    keyword_prefixes: Sequence[str]
     keyword_group_ids: Collection[int]
 
     @classmethod

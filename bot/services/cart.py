@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import NoReturn
 
 from bot.domain.buyer import Buyer
 from bot.domain.cart import AddedToCart, Cart, HeldItem
-from bot.domain.catalog import Product
 from bot.domain.fx import Rates
-from bot.domain.keyword import closest_codes, parse_keyword_order
+from bot.domain.keyword import (
+    BadQuantity,
+    KeywordOrder,
+    KeywordRefusal,
+    UnknownCode,
+    UnknownVariant,
+    VariantNeeded,
+)
 from bot.domain.orders import OrderStatus, SkuRef, check_transition
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.catalog import ProductNotFound
@@ -19,11 +25,12 @@ from bot.services.pricing import Pricing
 Clock = Callable[[], datetime]
 
 __all__ = [
+    "BadQuantity",
     "CartChanged",
     "CartService",
     "Clock",
     "EmptyCart",
-    "NotAKeywordOrder",
+    "KeywordRefusal",
     "NotEnoughStock",
     "ProductNotFound",
     "QuantityLimit",
@@ -61,32 +68,6 @@ class QuantityLimit(Exception):
         self.maximum = maximum
 
 
-class NotAKeywordOrder(ValueError):
-    """The message is not a keyword order; let it fall through to other handlers."""
-
-
-class UnknownCode(LookupError):
-    def __init__(self, code: str, suggestions: list[str]) -> None:
-        super().__init__(code)
-        self.code = code
-        self.suggestions = suggestions
-
-
-class VariantNeeded(LookupError):
-    def __init__(self, code: str, variants: list[str]) -> None:
-        super().__init__(code)
-        self.code = code
-        self.variants = variants
-
-
-class UnknownVariant(LookupError):
-    def __init__(self, code: str, variant: str, variants: list[str]) -> None:
-        super().__init__(f"{code} {variant}")
-        self.code = code
-        self.variant = variant
-        self.variants = variants
-
-
 class CartChanged(Exception):
     """The cart changed (a hold ended, a line was added) since the buyer last saw it: show it again."""
 
@@ -109,14 +90,12 @@ class CartService:
         pricing: Pricing,
         hold_minutes: int = 15,
         max_quantity: int = 10,
-        keyword_prefixes: Sequence[str] = ("#", "sold", "buy"),
         clock: Clock = utc_now,
     ) -> None:
         self.uow = uow
         self.pricing = pricing
         self.hold = timedelta(minutes=hold_minutes)
         self.max_quantity = max_quantity
-        self.keyword_prefixes = tuple(keyword_prefixes)
         self.clock = clock
 
     async def add(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> AddedToCart:
@@ -129,45 +108,17 @@ class CartService:
             await uow.commit()
         return added
 
-    async def add_by_keyword(self, buyer_id: int, text: str, language: str) -> AddedToCart:
-        order = parse_keyword_order(text, self.keyword_prefixes)
-        if order is None:
-            raise NotAKeywordOrder(text)
-        rates = await self.pricing.rates()
-        # One unit of work for the lookup and the reservation: a flash sale is thousands of these at once.
-        async with self.uow() as uow:
-            product = await uow.catalogue.get_by_code(order.code)
-            if product is None:
-                raise UnknownCode(order.code, closest_codes(order.code, await uow.stock.active_codes()))
-            sku_id, quantity = self._pick(product, order.variant, order.quantity, language)
-            if not 1 <= quantity <= self.max_quantity:
-                raise QuantityLimit(self.max_quantity)
-            added = await self._add(uow, buyer_id, sku_id, quantity, language, rates)
-            await uow.commit()
-        return added
+    async def add_by_keyword(self, buyer_id: int, order: KeywordOrder, language: str) -> AddedToCart:
+        """Add what a keyword order (read by KeywordService, without the database) names; raises a KeywordRefusal
+        (BadQuantity, UnknownCode, VariantNeeded, UnknownVariant) when it names no SKU, or `add`'s refusals."""
+        sku_id, quantity = order.choose(self.max_quantity, language)
+        return await self.add(buyer_id, sku_id, quantity, language)
 
     @staticmethod
     def _refuse(sku: SkuRef, available: int, language: str) -> NoReturn:
         if available <= 0:
             raise SoldOut(sku.sku_id, sku.variant_in(language), sku.code)
         raise NotEnoughStock(available)
-
-    @staticmethod
-    def _pick(product: Product, variant: str | None, quantity: int, language: str) -> tuple[int, int]:
-        """The SKU and quantity a keyword order names, by the variant's own name or its translation (`A12 Elfenbein`
-        for a German buyer); raises VariantNeeded or UnknownVariant, naming the variants in `language`."""
-        variants = [sku.variant_in(language) for sku in product.skus]
-        if variant is None and product.has_variants and product.sku_named(str(quantity), language):
-            # "A12 42" names shoe size 42 rather than 42 pairs, when 42 is one of the product's variants.
-            variant, quantity = str(quantity), 1
-        if variant is None:
-            if len(product.skus) != 1:
-                raise VariantNeeded(product.code, variants)
-            return product.skus[0].id, quantity
-        found = product.sku_named(variant, language)
-        if found is None:
-            raise UnknownVariant(product.code, variant, variants)
-        return found.id, quantity
 
     async def _add(
         self, uow: UnitOfWork, buyer_id: int, sku_id: int, quantity: int, language: str, rates: Rates

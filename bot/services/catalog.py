@@ -52,21 +52,6 @@ class CatalogueService:
             raise ProductNotFound(code)
         return product
 
-    async def example_order(self, language: str) -> str | None:
-        """A keyword order this shop would take ("A12 Navy x2"), for /help: the first product on sale; None when
-        nothing is."""
-        page = await self.page(0, language)
-        first = next((item for item in page.items if item.total_stock > 0), None)
-        if first is None:
-            return None
-        try:
-            product = await self.product(first.id)
-        except ProductNotFound:  # retired meanwhile
-            return None
-        sku = next((sku for sku in product.skus if not sku.sold_out), product.skus[0])
-        quantity = 2 if sku.stock >= 2 else 1
-        return f"{product.code} {sku.variant} x{quantity}" if product.has_variants else f"{product.code} x{quantity}"
-
     async def import_file(self, text: str, image_base: str | None = None) -> ImportReport:
         """Apply a whole catalogue file in one transaction, or nothing (CatalogueFileError lists every bad line).
 
@@ -79,5 +64,6 @@ class CatalogueService:
                     row.image_url = str(PurePath(image_base) / row.image_url)
         async with self.uow() as uow:
             report = await uow.catalogue.upsert(rows)
+            await uow.catalogue.bump_version()  # every running bot reloads its keyword codes within seconds
             await uow.commit()
         return report

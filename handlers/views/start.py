@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 
+from bot.services.keywords import KeywordExample
 from handlers.callbacks import LanguageCb
 
 
@@ -38,15 +39,24 @@ def language_chosen_text(language: str) -> str:
     return _("Done: I will speak {language} with you.").format(language=language_name(language))
 
 
-def welcome_text(first_name: str) -> str:
-    return (
-        _("Hello, {name}! Welcome to our live shop.").format(name=html.escape(first_name))
-        + "\n\n"
-        + _("Browse the catalogue with /catalog. Choose your language with /language. /help lists everything.")
+def keyword_example_text(example: KeywordExample) -> str:
+    return _("During a live stream, send a product code to order at once, e.g. {example}.").format(
+        example=html.escape(str(example))
     )
 
 
-def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> str:
+def welcome_text(name: str, example: KeywordExample | None) -> str:
+    lines = [
+        _("Hello, {name}! Welcome to our live shop.").format(name=html.escape(name)),
+        "",
+        _("Browse the catalogue with /catalog. Choose your language with /language. /help lists everything."),
+    ]
+    if example:
+        lines += ["", keyword_example_text(example)]
+    return "\n".join(lines)
+
+
+def help_text(is_merchant: bool, is_ops: bool, example: KeywordExample | None = None) -> str:
     """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
     lines = [
         _("What I can do:"),
@@ -60,12 +70,7 @@ def help_text(is_merchant: bool, is_ops: bool, example: str | None = None) -> st
         "/help - " + _("this list"),
     ]
     if example:
-        lines += [
-            "",
-            _("During a live stream, send a product code to order at once, e.g. {example}.").format(
-                example=html.escape(example)
-            ),
-        ]
+        lines += ["", keyword_example_text(example)]
     if is_merchant:
         lines += [
             "",

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,14 @@ def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPath
     folder = tmp_path_factory.mktemp("bot")
     shutil.copy(HERE / "catalog.csv", folder / "catalog.csv")
     (folder / "scarf.png").write_bytes(png(40, 30))
-    env = bot_environment(sandbox_server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    with running_bot(sandbox_server, folder) as bot:
+        yield bot
+
+
+@contextmanager
+def running_bot(server: SandboxServer, folder: Path) -> Iterator[BotProcess]:
+    """The real bot polling `server`, its SQLite database in `folder`, after importing `folder`/catalog.csv."""
+    env = bot_environment(server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     compile_translations()
     imported = subprocess.run(
         livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60
@@ -46,12 +54,12 @@ def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPath
         process = subprocess.Popen(livesell("run"), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
     bot = BotProcess(process, log)
     # Wake when the bot first polls or when it dies, whichever comes first.
-    ended = threading.Thread(target=lambda: (process.wait(), sandbox_server.sandbox.polled.set()), daemon=True)
+    ended = threading.Thread(target=lambda: (process.wait(), server.sandbox.polled.set()), daemon=True)
     ended.start()
     try:
-        sandbox_server.sandbox.polled.wait(START_TIMEOUT)
+        server.sandbox.polled.wait(START_TIMEOUT)
         assert bot.alive(), f"the bot exited with {process.returncode}:\n{bot.log_tail()}"
-        assert sandbox_server.sandbox.polling.is_set(), f"the bot did not poll within {START_TIMEOUT}s"
+        assert server.sandbox.polling.is_set(), f"the bot did not poll within {START_TIMEOUT}s"
         yield bot
     finally:
         process.terminate()

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.buyer import Buyer
+from bot.domain.cart import AddedToCart
 from bot.domain.fx import Rates
 from bot.domain.money import Money
 from bot.domain.notices import Notice
@@ -18,6 +19,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.holds import HoldService
+from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
@@ -84,7 +86,14 @@ class Shop:
     holds: HoldService
     checkout: CheckoutService
     orders: OrderService
+    keywords: KeywordService
     skus: dict[str, int]
+
+    async def order_by_keyword(self, buyer_id: int, text: str, language: str = "en") -> AddedToCart:
+        """A keyword order typed in a private chat: read as the chat layer reads it, then added."""
+        order = await self.keywords.read(text, private=True)
+        assert order is not None, f"{text!r} is not a keyword order"
+        return await self.cart.add_by_keyword(buyer_id, order, language)
 
 
 def make_shop(uow: SqlUnitOfWorkFactory, skus: dict[str, int] | None = None, max_quantity: int = 10) -> Shop:
@@ -101,6 +110,7 @@ def make_shop(uow: SqlUnitOfWorkFactory, skus: dict[str, int] | None = None, max
         holds=HoldService(uow, pricing, notifier, waitlist, reminder_minutes=5),
         checkout=CheckoutService(uow, pricing, SHIPPING, clock=clock),
         orders=OrderService(uow, pricing),
+        keywords=KeywordService(uow),
         skus=skus or {},
     )
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.money import Money
 from bot.services.cart import (
+    BadQuantity,
     CartChanged,
-    NotAKeywordOrder,
     NotEnoughStock,
     QuantityLimit,
     SoldOut,
@@ -20,9 +20,9 @@ from bot.services.cart import (
     UnknownVariant,
     VariantNeeded,
 )
-from bot.services.catalog import ProductNotFound
+from bot.services.catalog import CatalogueService, ProductNotFound
 from storage.uow import SqlUnitOfWorkFactory
-from tests.integration.orders_support import START, open_shop, scalar, stock_of
+from tests.integration.orders_support import CATALOGUE, START, open_shop, scalar, stock_of
 
 
 async def test_adding_reserves_stock_and_starts_the_hold(
@@ -153,29 +153,45 @@ async def test_one_open_cart_per_buyer_is_enforced_by_the_database(
 
 async def test_keyword_order_adds_at_once(uow_factory: SqlUnitOfWorkFactory) -> None:
     shop = await open_shop(uow_factory)
-    added = await shop.cart.add_by_keyword(1, "a12 m x2", "en")
+    added = await shop.order_by_keyword(1, "a12 m x2")
     assert (added.line.code, added.line.variant, added.quantity_added) == ("A12", "M", 2)
-    added = await shop.cart.add_by_keyword(1, "#B7", "en")
+    added = await shop.order_by_keyword(1, "#B7")
     assert (added.line.code, added.quantity_added) == ("B7", 1)
-    added = await shop.cart.add_by_keyword(1, "sold A12 s", "en")
+    added = await shop.order_by_keyword(1, "sold A12 s")
     assert added.line.variant == "S"
 
 
 async def test_keyword_mistakes_get_helpful_answers(uow_factory: SqlUnitOfWorkFactory) -> None:
     shop = await open_shop(uow_factory)
-    with pytest.raises(NotAKeywordOrder):
-        await shop.cart.add_by_keyword(1, "hello", "en")
+    assert await shop.keywords.read("hello", private=True) is None
     with pytest.raises(UnknownCode) as unknown:
-        await shop.cart.add_by_keyword(1, "A21 M", "en")
-    assert unknown.value.suggestions == ["A12"]
+        await shop.order_by_keyword(1, "A21 M")
+    assert [suggestion.code for suggestion in unknown.value.suggestions] == ["A12"]
+    assert unknown.value.suggestions[0].sku_id == shop.skus["A12 M"]
     with pytest.raises(VariantNeeded) as needed:
-        await shop.cart.add_by_keyword(1, "A12", "en")
+        await shop.order_by_keyword(1, "A12")
     assert needed.value.variants == ["S", "M", "L"]
     with pytest.raises(UnknownVariant) as wrong:
-        await shop.cart.add_by_keyword(1, "A12 XL", "en")
+        await shop.order_by_keyword(1, "A12 XL")
     assert (wrong.value.variant, wrong.value.variants) == ("XL", ["S", "M", "L"])
+    with pytest.raises(BadQuantity) as bad:
+        await shop.order_by_keyword(1, "A12 S x1000")
+    assert (bad.value.quantity, bad.value.maximum) == (1000, 10)
     with pytest.raises(SoldOut):
-        await shop.cart.add_by_keyword(1, "A12 L", "en")
+        await shop.order_by_keyword(1, "A12 L")
+
+
+async def test_a_keyword_order_for_an_sku_retired_since_the_codes_were_loaded_is_refused(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    shop = await open_shop(uow_factory)
+    order = await shop.keywords.read("B7", private=True)
+    assert order is not None
+    await CatalogueService(uow_factory).import_file(
+        CATALOGUE.replace("B7,,Leather belt,Brown,25.00,EUR,5,DE FR,,Ledergürtel\n", "")
+    )
+    with pytest.raises(ProductNotFound):
+        await shop.cart.add_by_keyword(1, order, "en")
 
 
 async def test_a_buyer_nobody_registered_can_still_add(uow_factory: SqlUnitOfWorkFactory) -> None:

@@ -170,9 +170,9 @@ async def test_a_merchants_own_catalogue_imports_and_takes_orders_by_its_codes_a
     async with uow_factory() as unit:
         await unit.buyers.add(Buyer(telegram_id=7, language="de"))
         await unit.commit()
-    added = await shop.cart.add_by_keyword(7, "#scarf-silk Elfenbein x2", "de")
+    added = await shop.order_by_keyword(7, "#scarf-silk Elfenbein x2", "de")
     assert (added.line.code, added.line.variant, added.quantity_added) == ("SCARF-SILK", "Elfenbein", 2)
-    added = await shop.cart.add_by_keyword(7, "#2024-cal", "de")
+    added = await shop.order_by_keyword(7, "#2024-cal", "de")
     assert (added.line.code, added.line.variant) == ("2024-CAL", "")
     cart = await shop.cart.view(7, "ru")
     assert [(line.code, line.variant) for line in cart.lines] == [("SCARF-SILK", "Слоновая кость"), ("2024-CAL", "")]

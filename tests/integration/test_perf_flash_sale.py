@@ -12,6 +12,7 @@ from bot.domain.buyer import Buyer
 from bot.domain.cart import AddedToCart
 from bot.services.cart import CartService, SoldOut
 from bot.services.catalog import CatalogueService
+from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
 from storage.uow import SqlUnitOfWorkFactory
 from tests.integration.orders_support import StaticRates, scalar
@@ -31,9 +32,11 @@ async def test_keyword_orders_racing_for_the_last_units_never_oversell(
 ) -> None:
     await CatalogueService(uow_factory).import_file(f"{HEADER}FLASH1,,Flash deal,,9.90,EUR,{UNITS},*,\n")
     cart = keyword_cart(uow_factory)
+    order = await KeywordService(uow_factory).read("FLASH1", private=False)
+    assert order is not None
 
     results = await asyncio.gather(
-        *(cart.add_by_keyword(buyer, "FLASH1", "en") for buyer in range(1, BUYERS + 1)), return_exceptions=True
+        *(cart.add_by_keyword(buyer, order, "en") for buyer in range(1, BUYERS + 1)), return_exceptions=True
     )
 
     assert [result for result in results if not isinstance(result, AddedToCart | SoldOut)] == []

@@ -36,17 +36,17 @@ async def test_a_keyword_order_may_name_the_variant_in_any_of_its_names(
     uow_factory: SqlUnitOfWorkFactory, typed: str
 ) -> None:
     shop, skus = await open_scarf_shop(uow_factory)
-    added = await shop.cart.add_by_keyword(GERMAN, typed, "de")
+    added = await shop.order_by_keyword(GERMAN, typed, "de")
     assert (added.line.sku_id, added.line.variant, added.quantity_added) == (skus["Ivory"], "Elfenbein", 2)
 
 
 async def test_refusals_list_the_variants_in_the_buyers_language(uow_factory: SqlUnitOfWorkFactory) -> None:
     shop, _skus = await open_scarf_shop(uow_factory)
     with pytest.raises(UnknownVariant) as unknown:
-        await shop.cart.add_by_keyword(GERMAN, "#A12 Rosa", "de")
+        await shop.order_by_keyword(GERMAN, "#A12 Rosa", "de")
     assert unknown.value.variants == ["Elfenbein", "Marineblau"]
     with pytest.raises(VariantNeeded) as needed:
-        await shop.cart.add_by_keyword(ENGLISH, "#A12", "ru")
+        await shop.order_by_keyword(ENGLISH, "#A12", "ru")
     assert needed.value.variants == ["Слоновая кость", "Navy"]
 
 

@@ -20,6 +20,7 @@ from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
+from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
 from tests.unit.fake_services import (
     FakeCartService,
@@ -116,6 +117,7 @@ def make_chat(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
         cart=FakeCartService(shop),
+        keywords=KeywordService(core, check_every=0),
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
@@ -123,7 +125,6 @@ def make_chat(
         currencies=CurrencyService(buyers, pricing),
         shop_currency="EUR",
         max_quantity=10,
-        keyword_prefixes=("#", "sold", "buy"),
         keyword_group_ids=group_ids,
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)

@@ -14,25 +14,20 @@ from bot.domain.cart import AddedToCart, Cart, CartLine
 from bot.domain.catalog import Product, Sku
 from bot.domain.checkout import CheckoutSummary, ShippingDetails
 from bot.domain.countries import check_country
-from bot.domain.keyword import closest_codes, parse_keyword_order
+from bot.domain.keyword import KeywordOrder
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder
 from bot.services.cart import (
     CartChanged,
     EmptyCart,
-    NotAKeywordOrder,
     NotEnoughStock,
     QuantityLimit,
     SoldOut,
-    UnknownCode,
-    UnknownVariant,
-    VariantNeeded,
 )
 from bot.services.catalog import ProductNotFound
 from bot.services.waitlist import InStock
 
 HOLD = timedelta(minutes=15)
-PREFIXES = ("#", "sold", "buy")
 
 
 @dataclass
@@ -96,23 +91,9 @@ class FakeCartService:
         line = next(line for line in cart.lines if line.sku_id == sku_id)
         return AddedToCart(cart, line, quantity)
 
-    async def add_by_keyword(self, buyer_id: int, text: str, language: str) -> AddedToCart:
-        order = parse_keyword_order(text, PREFIXES)
-        if order is None:
-            raise NotAKeywordOrder(text)
-        item = self.shop.products.get(order.code)
-        if item is None:
-            raise UnknownCode(order.code, closest_codes(order.code, self.shop.products))
-        variants = [sku.variant for sku in item.skus]
-        if order.variant is None and len(item.skus) > 1:
-            raise VariantNeeded(item.code, variants)
-        sku = item.skus[0]
-        if order.variant is not None:
-            matching = [s for s in item.skus if s.variant.casefold() == order.variant.casefold()]
-            if not matching:
-                raise UnknownVariant(item.code, order.variant, variants)
-            sku = matching[0]
-        return await self.add(buyer_id, sku.id, order.quantity, language)
+    async def add_by_keyword(self, buyer_id: int, order: KeywordOrder, language: str) -> AddedToCart:
+        sku_id, quantity = order.choose(self.max_quantity)
+        return await self.add(buyer_id, sku_id, quantity, language)
 
     async def view(self, buyer_id: int, language: str) -> Cart:
         return self.shop.cart(buyer_id)

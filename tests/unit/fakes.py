@@ -11,7 +11,9 @@ from typing import Self
 from bot.domain.buyer import Buyer
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
+from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
+from bot.domain.orders import SkuRef
 from bot.ports import BuyerRepository, CatalogueRepository
 
 
@@ -23,6 +25,7 @@ class ShopData:
     retired_products: set[str] = field(default_factory=set)
     buyers: dict[int, Buyer] = field(default_factory=dict)
     next_id: int = 1
+    version: int = 0
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -53,6 +56,31 @@ class FakeCatalogueRepository:
 
     async def get_by_code(self, code: str) -> Product | None:
         return next((product for product in self._active() if product.code == code.upper()), None)
+
+    async def coded_products(self) -> Sequence[IndexedProduct]:
+        return [
+            IndexedProduct(p.id, p.code, tuple(IndexedVariant(sku.id, sku.variant, dict(sku.names)) for sku in p.skus))
+            for p in self._active()
+            if p.skus
+        ]
+
+    async def sku_in_stock(self) -> SkuRef | None:
+        in_stock = [
+            (not sku.variant, product.code, position, sku, product)
+            for product in self._active()
+            for position, sku in enumerate(product.skus)
+            if sku.stock > 0
+        ]
+        if not in_stock:
+            return None
+        *_, sku, product = min(in_stock, key=lambda found: found[:3])
+        return SkuRef(sku.id, product.id, product.code, sku.variant, sku.price, sku.stock)
+
+    async def version(self) -> int:
+        return self.data.version
+
+    async def bump_version(self) -> None:
+        self.data.version += 1
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
         """Update by (code, variant); what left the file is retired (hidden), as the SQL repository does. No unit is
@@ -219,4 +247,5 @@ class FakeShop:
             translations=translations or {},
         )
         self.data.products[code] = product
+        self.data.version += 1
         return product

@@ -135,18 +135,3 @@ async def test_a_bad_file_changes_nothing_and_commits_nothing() -> None:
     assert shop.data is before
     assert list(shop.data.products) == ["A12"]
     assert shop.commits == 0
-
-
-@pytest.mark.parametrize(
-    ("rows", "example"),
-    [
-        ("A12,Ivory,Scarf,,9.00,EUR,0,*,,\nA12,Rose,,,9.00,EUR,5,,,", "A12 Rose x2"),
-        ("MUG,,Mug,,9.00,EUR,1,*,,", "MUG x1"),
-        ("OLD,,Sold out,,9.00,EUR,0,*,,\ndress-red,,Dress,,9.00,EUR,4,*,,", "DRESS-RED x2"),
-        ("OLD,,Sold out,,9.00,EUR,0,*,,", None),
-    ],
-)
-async def test_the_example_order_is_one_the_catalogue_takes_now(rows: str, example: str | None) -> None:
-    service = CatalogueService(FakeShop())
-    await service.import_file(f"{HEADER}\n{rows}")
-    assert await service.example_order("en") == example

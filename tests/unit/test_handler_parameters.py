@@ -17,6 +17,7 @@ from bot.app import BuyerLocaleMiddleware
 from bot.services import HandlerServices
 from bot.services.cart import CartService
 from handlers import get_routers
+from handlers.keyword import KEYWORD_ORDER
 
 # What aiogram puts in the data of an update (Dispatcher, UserContextMiddleware, FSMContextMiddleware, Router).
 AIOGRAM_PROVIDES = frozenset(
@@ -37,8 +38,9 @@ AIOGRAM_PROVIDES = frozenset(
         "fsm_storage",
     }
 )
-# What aiogram's filters add when they pass: CallbackData.filter() and Command().
-FILTERS_PROVIDE = frozenset({"callback_data", "command"})
+# What filters add when they pass: aiogram's CallbackData.filter() and Command(), and handlers/keyword.py's
+# IsKeywordOrder.
+FILTERS_PROVIDE = frozenset({"callback_data", "command", KEYWORD_ORDER})
 PROVIDED = HandlerServices.names() | set(BuyerLocaleMiddleware.PROVIDES) | AIOGRAM_PROVIDES | FILTERS_PROVIDE
 
 

@@ -28,7 +28,7 @@ async def application(tmp_path: Path) -> AsyncIterator[Application]:
 async def test_handlers_receive_the_order_services_by_name(application: Application) -> None:
     for name in HandlerServices.names():
         assert application.dispatcher[name] is not None
-    assert application.dispatcher["keyword_prefixes"] == ("#", "sold", "buy")
+    assert application.dispatcher["keywords"].prefixes == ("#", "sold", "buy")
     assert application.dispatcher["keyword_group_ids"] == frozenset()
     assert application.dispatcher["max_quantity"] == 10
 

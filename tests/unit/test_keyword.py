@@ -1,70 +1,218 @@
+"""Reading keyword orders against a catalogue whose codes are words, hyphenated, lowercase, digits first and A12."""
+
 from __future__ import annotations
 
 import pytest
 
-from bot.domain.keyword import KeywordOrder, closest_codes, parse_keyword_order
+from bot.domain.keyword import (
+    BadQuantity,
+    CodeIndex,
+    IndexedProduct,
+    IndexedVariant,
+    KeywordOrder,
+    Suggestion,
+    UnknownCode,
+    UnknownVariant,
+    VariantNeeded,
+    closest_codes,
+    read_keyword_order,
+)
 
 PREFIXES = ["#", "sold", "buy"]
 
 
+def catalogue(products: dict[str, list[str]]) -> CodeIndex:
+    """Products by code with their variants ([""] for one without); ids in order, SKU ids from 100."""
+    indexed, sku_id = [], 100
+    for product_id, (code, names) in enumerate(products.items(), 1):
+        variants = []
+        for name in names:
+            variants.append(IndexedVariant(sku_id, name))
+            sku_id += 1
+        indexed.append(IndexedProduct(product_id, code, tuple(variants)))
+    return CodeIndex(indexed)
+
+
+SHOP = catalogue(
+    {
+        "MUG": [""],
+        "DRESS-RED": ["S", "M", "L"],
+        "SCARF-SILK": ["Ivory", "Rose"],
+        "2024-CAL": [""],
+        "A12": ["Ivory", "Rose", "Navy"],
+        "JACKET-RAIN": ["M", "L"],
+        "SHOE": ["41", "42", "dark blue"],
+        "OK": [""],
+        "SOLD": [""],
+    }
+)
+
+
+def order_in(text: str, private: bool = True) -> tuple[str, str | None, int] | None:
+    """(code, variant as typed, quantity) of what the text orders, None when it is no order."""
+    read = read_keyword_order(text, SHOP, PREFIXES, private)
+    if read is None:
+        return None
+    return read.code, read.variant, read.quantity
+
+
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("A12 M x2", KeywordOrder("A12", "M", 2)),
-        ("a12 m 2", KeywordOrder("A12", "m", 2)),
-        ("#A12", KeywordOrder("A12", None, 1)),
-        ("# A12 M", KeywordOrder("A12", "M", 1)),
-        ("sold A12 M", KeywordOrder("A12", "M", 1)),
-        ("SOLD a12 m x 3", KeywordOrder("A12", "m", 3)),
-        ("buy A12", KeywordOrder("A12", None, 1)),
-        ("A12 x2", KeywordOrder("A12", None, 2)),
-        ("A12 2", KeywordOrder("A12", None, 2)),
-        ("A12 M*2", KeywordOrder("A12", "M", 2)),
-        ("A12 M ×2", KeywordOrder("A12", "M", 2)),
-        ("A12 M×2", KeywordOrder("A12", "M", 2)),
-        ("A12 M 2x", KeywordOrder("A12", "M", 2)),
-        ("  a12   dark blue  x2 ", KeywordOrder("A12", "dark blue", 2)),
-        ("#scarf", KeywordOrder("SCARF", None, 1)),
-        ("#1001", KeywordOrder("1001", None, 1)),
+        ("DRESS-RED M", ("DRESS-RED", "M", 1)),
+        ("dress-red m x2", ("DRESS-RED", "m", 2)),
+        ("MUG 2", ("MUG", None, 2)),
+        ("sold mug x3", ("MUG", None, 3)),
+        ("Mug*2", ("MUG", None, 2)),
+        ("#mug", ("MUG", None, 1)),
+        ("JACKET-RAIN L x2", ("JACKET-RAIN", "L", 2)),
+        ("scarf-silk rose", ("SCARF-SILK", "rose", 1)),
+        ("scarf-silk", ("SCARF-SILK", None, 1)),
+        ("2024-cal", ("2024-CAL", None, 1)),
+        ("2024-CAL x 3", ("2024-CAL", None, 3)),
+        ("A12 Ivory x2", ("A12", "Ivory", 2)),
+        ("a12 rose 2", ("A12", "rose", 2)),
+        ("A12 Navy ×2", ("A12", "Navy", 2)),
+        ("A12 Navy*2", ("A12", "Navy", 2)),
+        ("A12 navy 2x", ("A12", "navy", 2)),
+        ("#A12", ("A12", None, 1)),
+        ("# a12 Rose", ("A12", "Rose", 1)),
+        ("  a12   rose  x2 ", ("A12", "rose", 2)),
+        ("shoe 42", ("SHOE", "42", 1)),
+        ("shoe dark blue x2", ("SHOE", "dark blue", 2)),
+        ("sold 2", ("SOLD", None, 2)),
     ],
 )
-def test_keyword_orders_are_understood(text: str, expected: KeywordOrder) -> None:
-    assert parse_keyword_order(text, PREFIXES) == expected
+def test_codes_of_any_shape_are_read_in_any_letter_case(
+    text: str, expected: tuple[str, str | None, int], private: bool
+) -> None:
+    assert order_in(text, private) == expected
+
+
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
+@pytest.mark.parametrize(
+    "text",
+    ["hello", "hello there", "A12?", "what is A12", "sold out", "buy now", "2", "", "   ", "#", "buy", "I love it ❤️"],
+)
+def test_ordinary_talk_is_not_an_order(text: str, private: bool) -> None:
+    assert order_in(text, private) is None
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "hello",
-        "hello there",
-        "A12?",
-        "A12 M?",
-        "what is A12",
-        "sold out",
-        "buy now",
-        "2",
-        "",
-        "   ",
-        "#",
-        "sold",
-        "A12 x0",
-        "A12 M x 2 3 4 5",
-        "see you at 5",
-        "I love it ❤️",
-    ],
+    "text", ["mug is nice", "mug", "ok", "sold", "Ok", "a12 is lovely", "dress-red looks great on you"]
 )
-def test_ordinary_talk_is_not_an_order(text: str) -> None:
-    assert parse_keyword_order(text, PREFIXES) is None
+def test_in_a_group_a_code_followed_by_talk_or_a_plain_word_alone_is_talk(text: str) -> None:
+    assert order_in(text, private=False) is None
+
+
+@pytest.mark.parametrize(("text", "code"), [("#ok", "OK"), ("ok 2", "OK"), ("sold mug", "MUG"), ("A12", "A12")])
+def test_in_a_group_a_prefix_a_quantity_or_a_code_that_is_no_word_makes_an_order(text: str, code: str) -> None:
+    read = order_in(text, private=False)
+    assert read is not None and read[0] == code
+
+
+def test_in_private_a_plain_code_alone_is_an_order() -> None:
+    assert order_in("mug") == ("MUG", None, 1)
+
+
+def chosen(text: str, private: bool = True, max_quantity: int = 10) -> tuple[int, int]:
+    read = read_keyword_order(text, SHOP, PREFIXES, private)
+    assert read is not None, text
+    return read.choose(max_quantity)
+
+
+def test_an_order_chooses_the_sku_it_names() -> None:
+    assert chosen("a12 rose x2") == (SHOP.get("A12").variants[1].sku_id, 2)  # type: ignore[union-attr]
+    assert chosen("MUG 3") == (SHOP.get("MUG").variants[0].sku_id, 3)  # type: ignore[union-attr]
+
+
+def test_a_code_without_the_variant_it_needs_offers_its_variants() -> None:
+    with pytest.raises(VariantNeeded) as needed:
+        chosen("scarf-silk x2")
+    assert needed.value.variants == ["Ivory", "Rose"]
+    assert needed.value.quantity == 2
+    assert [variant.sku_id for variant in needed.value.product.variants] == [
+        variant.sku_id
+        for variant in SHOP.get("SCARF-SILK").variants  # type: ignore[union-attr]
+    ]
+
+
+def test_an_unknown_variant_is_answered_in_private_and_after_a_prefix_but_is_talk_in_a_group() -> None:
+    with pytest.raises(UnknownVariant) as wrong:
+        chosen("A12 XXL")
+    assert (wrong.value.code, wrong.value.variant, wrong.value.variants) == ("A12", "XXL", ["Ivory", "Rose", "Navy"])
+    with pytest.raises(UnknownVariant):
+        chosen("#A12 XXL", private=False)
+    assert order_in("A12 XXL", private=False) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "quantity"),
+    [("A12 Ivory x1000", 1000), ("A12 Rose x-3", -3), ("A12 Ivory x0", 0), ("mug 11", 11), ("mug x99999999999", 10**7)],
+)
+def test_a_bad_quantity_is_refused_as_a_quantity_with_the_limit(text: str, quantity: int) -> None:
+    for private in (True, False):
+        with pytest.raises(BadQuantity) as bad:
+            chosen(text, private)
+        assert (bad.value.quantity, bad.value.maximum) == (quantity, 10)
+
+
+def test_the_limit_is_the_smaller_of_max_quantity_and_the_parsers_maximum() -> None:
+    with pytest.raises(BadQuantity) as bad:
+        chosen("mug 1000", max_quantity=5000)
+    assert bad.value.maximum == 999
+    with pytest.raises(BadQuantity) as bad:
+        chosen("mug 2", max_quantity=1)
+    assert bad.value.maximum == 1
+
+
+def test_a_mistyped_code_in_private_suggests_the_code_with_the_variant_it_names() -> None:
+    with pytest.raises(UnknownCode) as unknown:
+        chosen("DRES-RED M x2")
+    dress = SHOP.get("DRESS-RED")
+    assert dress is not None
+    assert unknown.value.suggestions == [Suggestion("DRESS-RED", dress.product_id, dress.variants[1].sku_id, "M")]
+    assert unknown.value.quantity == 2
+
+
+def test_a_suggestion_without_a_known_variant_leaves_the_variant_to_choose() -> None:
+    with pytest.raises(UnknownCode) as unknown:
+        chosen("scarf-silx")
+    [suggestion] = unknown.value.suggestions
+    assert (suggestion.code, suggestion.sku_id) == ("SCARF-SILK", None)
+
+
+def test_mistyped_codes_are_suggested_in_a_group_only_after_a_prefix() -> None:
+    assert order_in("DRES-RED M", private=False) is None
+    with pytest.raises(UnknownCode):
+        chosen("#DRES-RED M", private=False)
+    assert order_in("sold out", private=False) is None  # a plain word after a word prefix is talk, even near OUT?
+    assert order_in("#blessed", private=False) is None  # like no code: a hashtag, not an order
+
+
+def test_an_unknown_code_after_a_prefix_in_private_is_answered_even_without_a_suggestion() -> None:
+    read = read_keyword_order("#ZZ99 x2", SHOP, PREFIXES, private=True)
+    assert read == KeywordOrder("ZZ99", None, None, 2, ())
 
 
 def test_prefixes_are_configurable() -> None:
-    assert parse_keyword_order("want a12", ["want"]) == KeywordOrder("A12", None, 1)
-    assert parse_keyword_order("#A12", ["want"]) is None
-    assert parse_keyword_order("+A12 S", ["+"]) == KeywordOrder("A12", "S", 1)
+    assert read_keyword_order("want mug", SHOP, ["want"], private=False) is not None
+    assert read_keyword_order("#mug", SHOP, ["want"], private=False) is None
+    assert read_keyword_order("+mug", SHOP, ["+"], private=False) is not None
 
 
-def test_closest_codes_suggest_likely_typos() -> None:
-    codes = ["A12", "A13", "B7", "C3"]
-    assert closest_codes("a21", codes) == ["A12", "A13"]
-    assert closest_codes("A1", codes)[:2] == ["A12", "A13"]
+def test_a_catalogue_code_may_use_any_character_the_catalogue_file_allows() -> None:
+    index = catalogue({"TEE_2024": ["S"], "X-1_B": [""]})
+    assert read_keyword_order("tee_2024 s", index, PREFIXES, private=False) is not None
+    assert read_keyword_order("#x-1_b", index, PREFIXES, private=False) is not None
+
+
+def test_closest_codes_allow_one_edit_or_two_for_long_codes_and_swaps_count_once() -> None:
+    codes = ["A12", "A13", "B7", "DRESS-RED", "OUTFIT"]
+    assert closest_codes("a21", codes) == ["A12"]
+    assert closest_codes("A1", codes) == ["A12", "A13"]
+    assert closest_codes("dres-red", codes) == ["DRESS-RED"]
+    assert closest_codes("dersss-red", codes) == ["DRESS-RED"]
+    assert closest_codes("out", codes) == []
     assert closest_codes("ZZZZ", codes) == []
