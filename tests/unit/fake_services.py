@@ -6,6 +6,7 @@ the core's and are proven by its own tests.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -17,6 +18,7 @@ from bot.domain.countries import check_country
 from bot.domain.keyword import closest_codes, parse_keyword_order
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder
+from bot.domain.shipping import Destinations, ShippingTable, cart_destinations
 from bot.services.cart import (
     CartChanged,
     EmptyCart,
@@ -179,6 +181,14 @@ class FakeCheckoutService:
             raise EmptyCart(buyer_id)
         self.shop.in_checkout.add(buyer_id)
         return cart
+
+    async def destinations(self, buyer_id: int, language: str, preferred: Sequence[str | None] = ()) -> Destinations:
+        table = ShippingTable({code: Money.from_major(fee, "EUR") for code, fee in self.fees.items()})
+        lines = [
+            (f"{line.code} {line.variant}".strip(), self.shop.sku(line.sku_id)[0].ships_to)
+            for line in self.shop.cart(buyer_id).lines
+        ]
+        return cart_destinations(lines, table, preferred)
 
     async def check_country(self, buyer_id: int, country: str, language: str) -> list[CartLine]:
         code = check_country(country)
