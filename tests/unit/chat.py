@@ -115,7 +115,7 @@ def make_chat(
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
-        cart=FakeCartService(shop),
+        cart=FakeCartService(shop, core=core),
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),

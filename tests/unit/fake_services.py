@@ -7,7 +7,7 @@ the core's and are proven by its own tests.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -32,6 +32,7 @@ from bot.services.cart import (
 )
 from bot.services.catalog import ProductNotFound
 from bot.services.waitlist import InStock
+from tests.unit.fakes import FakeShop
 
 HOLD = timedelta(minutes=15)
 PREFIXES = ("#", "sold", "buy")
@@ -77,9 +78,11 @@ class Shop:
 
 
 class FakeCartService:
-    def __init__(self, shop: Shop, max_quantity: int = 10) -> None:
+    def __init__(self, shop: Shop, max_quantity: int = 10, core: FakeShop | None = None) -> None:
         self.shop = shop
         self.max_quantity = max_quantity
+        # The catalogue's products (cards), kept in step with the stock a reservation takes, as the one table is.
+        self.core = core
 
     async def add(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> AddedToCart:
         item, sku = self.shop.sku(sku_id)
@@ -92,6 +95,10 @@ class FakeCartService:
         if left < quantity:
             raise NotEnoughStock(left)
         self.shop.stock[sku_id] = left - quantity
+        if self.core is not None and item.code in self.core.data.products:
+            shown = self.core.data.products[item.code]
+            skus = tuple(replace(s, stock=left - quantity) if s.id == sku_id else s for s in shown.skus)
+            self.core.data.products[item.code] = replace(shown, skus=skus)
         held[sku_id] = held.get(sku_id, 0) + quantity
         self.shop.in_checkout.discard(buyer_id)  # a changed cart leaves checkout: the summary shown is stale
         cart = self.shop.cart(buyer_id)
