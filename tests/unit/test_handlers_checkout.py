@@ -278,7 +278,7 @@ async def test_a_cart_that_ships_widely_offers_the_buyers_own_country_first_and_
     ask_country = await answer(chat, joao, "/checkout")
     assert buttons(ask_country.reply_markup)[0] == "Brasil"
     assert "qualquer outro país" in ask_country.text
-    assert "Quem vai receber" in (await answer(chat, joao, "Japão")).text
+    assert "Para quem é a encomenda" in (await answer(chat, joao, "Japão")).text
 
 
 async def test_a_cart_that_can_go_nowhere_as_a_whole_says_where_each_item_goes(chat: ChatHarness) -> None:
