@@ -79,6 +79,7 @@ def make_router() -> Router:
     router.message.register(name_given, Checkout.name, ANSWER)
     router.message.register(address_given, Checkout.address, ANSWER)
     router.message.register(phone_given, Checkout.phone, ANSWER)
+    router.message.register(phone_given, Checkout.phone, F.contact)  # a contact shared from the attachment menu
     router.callback_query.register(confirm, Checkout.confirm, CheckoutCb.filter(F.action == "confirm"))
     router.callback_query.register(change_detail, Checkout.confirm, CheckoutCb.filter(F.action == "change"))
     router.message.register(not_an_answer, StateFilter(Checkout), ~F.text.startswith("/"), NOT_AN_ORDER)
@@ -289,18 +290,20 @@ async def phone_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
     """The last answer: a number valid in the destination country, kept in E.164; then the summary is shown."""
-    assert message.from_user is not None and message.text is not None
+    assert message.from_user is not None
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
     data = await state.get_data()
     country = str(data.get("country", ""))
+    # A shared contact's number is international, with or without its "+".
+    contact = message.contact
+    typed = ("+" + contact.phone_number.lstrip("+")) if contact is not None else (message.text or "")
     try:
-        phone = phone_in_e164(message.text, country)
+        phone = phone_in_e164(typed, country)
     except InvalidPhone:
         await talk_back(message, await talk.ask(Checkout.phone, data, invalid_phone_text(country)))
         return
     # What was typed is kept too: a national number is read again if the destination changes.
-    typed = "" if is_international(message.text) else message.text.strip()
-    data = await state.update_data(phone=phone, phone_typed=typed)
+    data = await state.update_data(phone=phone, phone_typed="" if is_international(typed) else typed.strip())
     await talk_back(message, await talk.ask(Checkout.confirm, data))
 
 

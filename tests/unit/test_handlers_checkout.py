@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage
-from aiogram.types import User
+from aiogram.types import Contact, User
 
 from bot.domain.phones import example_phone
 from tests.unit.chat import ChatHarness, make_chat
@@ -363,3 +363,16 @@ async def test_the_country_is_remembered_only_once_the_order_is_placed(chat: Cha
     assert chat.core.data.buyers[anna.id].country is None  # prices keep the cart's currency up to the summary
     await chat.tap(anna, summary.reply_markup, "Confirm")
     assert chat.core.data.buyers[anna.id].country == "FR"
+
+
+async def test_a_shared_contact_is_taken_as_the_phone(chat: ChatHarness, anna: User) -> None:
+    await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS)
+    update = chat.chats.message(anna, "")
+    assert update.message is not None
+    shared = update.message.model_copy(
+        update={"text": None, "contact": Contact(phone_number="49301234567", first_name="Anna", user_id=anna.id)}
+    )
+    before = len(chat.session.requests)
+    await chat.dispatcher.feed_update(chat.bot, update.model_copy(update={"message": shared}))
+    [summary] = [r for r in chat.session.requests[before:] if isinstance(r, SendMessage)]
+    assert "Total:" in summary.text and "+49 30 1234567" in summary.text
