@@ -50,7 +50,7 @@ test: $(STAMP) translations lint
 # Re-extract UI strings into the template; translators then update each catalogue.
 extract-messages: $(STAMP)
 	$(BIN)/pybabel extract --no-location --sort-output -k _ -k __ -k N_ -k lazy_gettext -o locales/messages.pot bot handlers
-	$(BIN)/pybabel update --no-fuzzy-matching --ignore-pot-creation-date -i locales/messages.pot -d locales -D messages
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i locales/messages.pot -d locales -D messages
 
 bench: $(STAMP) translations
 	$(BIN)/python bench/flash_sale.py

@@ -50,7 +50,7 @@ class WaitlistCb(CallbackData, prefix="wait"):
 
 
 class CheckoutCb(CallbackData, prefix="co"):
-    action: str  # country | confirm | cancel
+    action: str  # country | confirm | change (value: the detail) | cancel
     value: str = ""
 
 

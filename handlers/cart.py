@@ -22,7 +22,7 @@ from handlers.views.cart import (
     quantity_keyboard,
     variants_keyboard,
 )
-from handlers.views.catalog import back_to_catalogue_button, card_after_add_keyboard
+from handlers.views.catalog import back_to_catalogue_button, card_after_add_keyboard, product_card_view, redraw_card
 from handlers.views.common import Screen, edit_message, plain
 from handlers.views.refusals import CART_REFUSALS, product_gone_text, refusal_screen, variant_gone_text
 from handlers.views.waitlist import (
@@ -83,24 +83,27 @@ async def choose_variant_again(
 
 
 async def choose_quantity(
-    query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, max_quantity: int
+    query: CallbackQuery, callback_data: VariantCb, catalogue: CatalogueService, max_quantity: int, locale: str
 ) -> None:
     try:
         product = await catalogue.product(callback_data.product_id)
     except ProductNotFound:
         await query.answer(product_gone_text(), show_alert=True)
         return
-    if all(sku.id != callback_data.sku_id for sku in product.skus):
+    sku = next((sku for sku in product.skus if sku.id == callback_data.sku_id), None)
+    if sku is None:
         await query.answer(variant_gone_text(), show_alert=True)
         return
     await query.answer(_("How many?"))
     if isinstance(query.message, Message):
-        await edit_message(query.message, quantity_keyboard(callback_data, max_quantity))
+        await edit_message(query.message, quantity_keyboard(callback_data, max_quantity, sku.variant_in(locale)))
 
 
-async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: CartService, locale: str) -> None:
+async def add_to_cart(
+    query: CallbackQuery, callback_data: AddToCartCb, cart: CartService, catalogue: CatalogueService, locale: str
+) -> None:
     """One add per quantity picker: the card's keyboard is swapped first, and Telegram swaps it once, so a double
-    tap or a stale picker finds it swapped already and adds nothing."""
+    tap or a stale picker finds it swapped already and adds nothing. After the add the card shows the stock left."""
     card, after = query.message, card_after_add_keyboard(callback_data.product_id, callback_data.page)
     if isinstance(card, Message) and callback_data.product_id and not await edit_message(card, after):
         await query.answer(already_added_text())
@@ -113,6 +116,13 @@ async def add_to_cart(query: CallbackQuery, callback_data: AddToCartCb, cart: Ca
         await show(query, screen, edit=False)
         return
     await query.answer(_("Added to your cart."))
+    if isinstance(card, Message) and callback_data.product_id:
+        try:
+            product = await catalogue.product(callback_data.product_id, query.from_user.id)
+        except ProductNotFound:
+            pass  # retired meanwhile: the card keeps what it showed
+        else:
+            await redraw_card(card, product_card_view(product, locale, callback_data.page), after)
     await show(query, added_screen(added, locale), edit=False)
 
 

@@ -1,4 +1,5 @@
-"""The checkout conversation: country, name, address, phone, then a summary to confirm (docs/checkout.md).
+"""The checkout conversation: country, name, address, phone, then a summary to confirm, where any detail can be
+changed (docs/checkout.md).
 
 The state lives in the FSM storage configured in bot/app.py (database or Redis), so a restart loses nothing and
 /checkout resumes at the step the buyer reached. /cancel and the Cancel button work in every step and come first.
@@ -18,6 +19,7 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.domain.checkout import InvalidDetails, ShippingDetails, valid_address, valid_name
 from bot.domain.countries import UnknownCountry, country_code_from, one_tap_countries
+from bot.domain.phones import InvalidPhone, is_international, phone_in_e164
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
@@ -33,6 +35,7 @@ from handlers.views.checkout import (
     cannot_ship_text,
     checkout_cancelled_text,
     invalid_detail_text,
+    invalid_phone_text,
     nothing_to_cancel_text,
     summary_screen,
     unknown_country_text,
@@ -41,11 +44,18 @@ from handlers.views.common import Screen, edit_message
 
 
 class Checkout(StatesGroup):
+    """The steps in order. A step reached from the summary's Change buttons (data "editing") returns to the
+    summary once answered."""
+
     country = State()
     name = State()
     address = State()
     phone = State()
     confirm = State()
+
+
+# The details the summary's Change buttons reopen, each the step that asks for it.
+CHANGEABLE = {"country": Checkout.country, "name": Checkout.name, "address": Checkout.address, "phone": Checkout.phone}
 
 
 # A command (/cart, /orders) is not an answer to a checkout question: its own router takes it, the step waits.
@@ -69,7 +79,9 @@ def make_router() -> Router:
     router.message.register(name_given, Checkout.name, ANSWER)
     router.message.register(address_given, Checkout.address, ANSWER)
     router.message.register(phone_given, Checkout.phone, ANSWER)
+    router.message.register(phone_given, Checkout.phone, F.contact)  # a contact shared from the attachment menu
     router.callback_query.register(confirm, Checkout.confirm, CheckoutCb.filter(F.action == "confirm"))
+    router.callback_query.register(change_detail, Checkout.confirm, CheckoutCb.filter(F.action == "change"))
     router.message.register(not_an_answer, StateFilter(Checkout), ~F.text.startswith("/"), NOT_AN_ORDER)
     return router
 
@@ -118,24 +130,28 @@ class Conversation:
     locale: str
     shop_currency: str
 
-    def countries(self, data: dict[str, Any]) -> list[str]:
-        """One-tap answers: the country given before, and the one the buyer's app language suggests."""
-        return one_tap_countries(data.get("country"), self.user.language_code)
-
     async def ask(self, step: State, data: dict[str, Any], problem: str = "") -> Screen:
         """Go to `step` and ask its question (after `problem`, when an answer was refused); confirm shows a summary."""
         await self.state.set_state(step)
         if step == Checkout.confirm:
-            return await self.summary(data)
+            return await self.summary(await self.state.update_data(editing=False))
         if step == Checkout.name:
             screen = ask_name_screen()
         elif step == Checkout.address:
             screen = ask_address_screen()
         elif step == Checkout.phone:
-            screen = ask_phone_screen()
+            screen = ask_phone_screen(str(data.get("country", "")))
         else:
-            screen = ask_country_screen(self.countries(data), self.locale)
+            # Offered first: the country given before, then the one the buyer's app language names.
+            preferred = one_tap_countries(data.get("country"), self.user.language_code)
+            screen = ask_country_screen(
+                await self.checkout.destinations(self.user.id, self.locale, preferred), self.locale
+            )
         return Screen(f"{problem}\n\n{screen.text}" if problem else screen.text, screen.keyboard)
+
+    async def then(self, following: State, data: dict[str, Any]) -> Screen:
+        """The step after an answer: the next question, or the summary again when the buyer came from it."""
+        return await self.ask(Checkout.confirm if data.get("editing") else following, data)
 
     async def summary(self, data: dict[str, Any], problem: str = "") -> Screen:
         """The order to confirm; a refusal sends the buyer back to the step it concerns, keeping every answer."""
@@ -194,7 +210,7 @@ async def talk_back(event: Message | CallbackQuery, screen: Screen) -> None:
 # --- the steps -----------------------------------------------------------------------------------------------------
 
 
-async def choose_country(talk: Conversation, typed: str, buyers: BuyerService) -> Screen:
+async def choose_country(talk: Conversation, typed: str) -> Screen:
     data = await talk.state.get_data()
     code = country_code_from(typed, talk.locale)
     try:
@@ -205,23 +221,28 @@ async def choose_country(talk: Conversation, typed: str, buyers: BuyerService) -
         return await talk.ask(Checkout.country, data, unknown_country_text(typed))
     if unshippable:
         return await talk.ask(Checkout.country, data, cannot_ship_text(unshippable, code, talk.locale))
-    # Remembered: prices follow this country's currency from now on (unless /currency chose one).
-    await buyers.set_country(talk.user.id, code)
+    # The buyer's currency stays as the cart showed it; the country is remembered once the order is placed.
     data = await talk.state.update_data(country=code)
-    return await talk.ask(Checkout.name, data)
+    if data.get("editing") and data.get("phone"):
+        # A national phone number means another one in another country: read it again, or ask for it again.
+        typed_phone = str(data.get("phone_typed") or data["phone"])
+        try:
+            data = await talk.state.update_data(phone=phone_in_e164(typed_phone, code))
+        except InvalidPhone:
+            return await talk.ask(Checkout.phone, data, invalid_phone_text(code))
+    return await talk.then(Checkout.name, data)
 
 
 async def country_typed(
     message: Message,
     state: FSMContext,
     checkout: CheckoutService,
-    buyers: BuyerService,
     locale: str,
     shop_currency: str,
 ) -> None:
     assert message.from_user is not None and message.text is not None
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
-    await talk_back(message, await choose_country(talk, message.text, buyers))
+    await talk_back(message, await choose_country(talk, message.text))
 
 
 async def country_tapped(
@@ -229,13 +250,12 @@ async def country_tapped(
     callback_data: CheckoutCb,
     state: FSMContext,
     checkout: CheckoutService,
-    buyers: BuyerService,
     locale: str,
     shop_currency: str,
 ) -> None:
     await query.answer()
     talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
-    await talk_back(query, await choose_country(talk, callback_data.value, buyers))
+    await talk_back(query, await choose_country(talk, callback_data.value))
 
 
 async def name_given(
@@ -263,21 +283,56 @@ async def take_detail(
     assert message.text is not None
     if not valid(message.text):
         return await talk.ask(step, await talk.state.get_data(), invalid_detail_text(field))
-    return await talk.ask(following, await talk.state.update_data({field: message.text.strip()}))
+    return await talk.then(following, await talk.state.update_data({field: message.text.strip()}))
 
 
 async def phone_given(
     message: Message, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
 ) -> None:
-    """The last answer: the core checks the phone with the rest (ShippingDetails), then the summary is shown."""
-    assert message.from_user is not None and message.text is not None
+    """The last answer: a number valid in the destination country, kept in E.164; then the summary is shown."""
+    assert message.from_user is not None
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
-    data = await state.update_data(phone=message.text.strip())
+    data = await state.get_data()
+    country = str(data.get("country", ""))
+    # A shared contact's number is international, with or without its "+".
+    contact = message.contact
+    typed = ("+" + contact.phone_number.lstrip("+")) if contact is not None else (message.text or "")
+    try:
+        phone = phone_in_e164(typed, country)
+    except InvalidPhone:
+        await talk_back(message, await talk.ask(Checkout.phone, data, invalid_phone_text(country)))
+        return
+    # What was typed is kept too: a national number is read again if the destination changes.
+    data = await state.update_data(phone=phone, phone_typed="" if is_international(typed) else typed.strip())
     await talk_back(message, await talk.ask(Checkout.confirm, data))
 
 
+async def change_detail(
+    query: CallbackQuery,
+    callback_data: CheckoutCb,
+    state: FSMContext,
+    checkout: CheckoutService,
+    locale: str,
+    shop_currency: str,
+) -> None:
+    """A Change button under the summary: ask that question again, then come back to the summary."""
+    await query.answer()
+    step = CHANGEABLE.get(callback_data.value)
+    if step is None:
+        return  # a forged button
+    if isinstance(query.message, Message) and not await edit_message(query.message, None):
+        return  # a double tap: the first one already asked
+    talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
+    await talk_back(query, await talk.ask(step, await state.update_data(editing=True)))
+
+
 async def confirm(
-    query: CallbackQuery, state: FSMContext, checkout: CheckoutService, locale: str, shop_currency: str
+    query: CallbackQuery,
+    state: FSMContext,
+    checkout: CheckoutService,
+    buyers: BuyerService,
+    locale: str,
+    shop_currency: str,
 ) -> None:
     await query.answer()
     # The summary loses its buttons before the order is placed; a double tap finds them gone and stops here. (The
@@ -293,6 +348,8 @@ async def confirm(
     except (InvalidDetails, CannotShip, EmptyCart):
         screen = await talk.summary(data)  # says what is wrong and goes back to that step
     else:
+        # Remembered now, not when chosen: a country picked at checkout never changes the currency mid-way.
+        await buyers.set_country(query.from_user.id, str(data["country"]))
         await finish(state)
         screen = Screen(awaiting_payment_text(placed.order_id, placed.total, locale))
     await talk_back(query, screen)

@@ -364,6 +364,9 @@ class SqlBuyerRepository:
     async def set_currency(self, telegram_id: int, currency: str | None) -> None:
         await self._set(telegram_id, currency=currency)
 
+    async def set_region(self, telegram_id: int, region: str | None) -> None:
+        await self._set(telegram_id, region=region)
+
     async def set_started(self, telegram_id: int) -> None:
         await self._set(telegram_id, started=True)
 

@@ -92,6 +92,8 @@ class BuyerTable(SQLModel, table=True):
     language: str = Field(max_length=16)
     country: str | None = Field(default=None, max_length=2)
     currency: str | None = Field(default=None, max_length=3)
+    # The country the person's app language names (pt-BR -> BR): the currency prices default to.
+    region: str | None = Field(default=None, max_length=2)
     name: str = Field(default="", max_length=200)
     subscribed: bool = Field(default=False)
     blocked: bool = Field(default=False)

@@ -22,3 +22,5 @@ class Buyer:
     blocked: bool = False
     name: str = ""
     started: bool = True
+    # The country the person's Telegram app language names (pt-BR -> BR): their currency until they choose one.
+    region: str | None = None

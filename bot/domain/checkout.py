@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.domain.cart import Cart
 from bot.domain.countries import is_country
 from bot.domain.money import Money
+from bot.domain.phones import InvalidPhone, phone_in_e164
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{4,30}$")
 NAME_LIMIT = 200
 ADDRESS_MINIMUM = 5
 ADDRESS_LIMIT = 500
@@ -34,6 +33,8 @@ class InvalidDetails(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ShippingDetails:
+    """Where and to whom: the phone is kept in E.164, a national number read as the destination country's."""
+
     country: str
     name: str
     address: str
@@ -46,12 +47,14 @@ class ShippingDetails:
             raise InvalidDetails("name")
         if not valid_address(self.address):
             raise InvalidDetails("address")
-        if not _PHONE.match(self.phone.strip()) or sum(c.isdigit() for c in self.phone) < 5:
-            raise InvalidDetails("phone")
+        try:
+            phone = phone_in_e164(self.phone, self.country)
+        except InvalidPhone:
+            raise InvalidDetails("phone") from None
         object.__setattr__(self, "country", self.country.strip().upper())
         object.__setattr__(self, "name", self.name.strip())
         object.__setattr__(self, "address", self.address.strip())
-        object.__setattr__(self, "phone", self.phone.strip())
+        object.__setattr__(self, "phone", phone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,16 @@ def likely_country(language_code: str | None) -> str | None:
     return territory if territory in COUNTRIES else None
 
 
+def language_region(language_code: str | None) -> str | None:
+    """The country a Telegram app language names explicitly ("pt-br" -> BR, "en-GB" -> GB); None for a language
+    alone ("de") or a region that is no country ("es-419", "en-150")."""
+    if not language_code:
+        return None
+    parts = language_code.replace("_", "-").split("-")
+    region = next((part.upper() for part in parts[1:] if len(part) == 2 and part.isalpha()), None)
+    return region if region in COUNTRIES else None
+
+
 def one_tap_countries(previous: str | None, app_language: str | None) -> list[str]:
     """The countries checkout offers as buttons: the one the buyer gave before, then the one their app's language
     suggests; each once."""

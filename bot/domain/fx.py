@@ -20,10 +20,22 @@ class InvalidRates(ValueError):
     """A rates document that cannot be used; the message says why."""
 
 
+# ISO 4217 codes that are not money a shop can take: precious metals, IMF and bank units, testing, "no currency".
+NOT_MONEY = frozenset(
+    {"XAG", "XAU", "XPD", "XPT", "XBA", "XBB", "XBC", "XBD", "XDR", "XSU", "XUA", "XTS", "XXX", "BOV", "CLF", "COU"}
+    | {"MXV", "USN", "UYI", "UYW", "CHE", "CHW"}
+)
+
+
+def is_money(currency: str) -> bool:
+    """Whether prices can be shown in `currency`: a currency people pay with, not a metal or an accounting unit."""
+    return len(currency) == 3 and currency.isalpha() and currency.upper() not in NOT_MONEY
+
+
 def currency_for_country(country: str) -> str | None:
-    """The legal tender of a country today (DE -> EUR, JP -> JPY), or None when Babel does not know it."""
-    currencies = get_territory_currencies(country.upper(), tender=True)
-    return str(currencies[0]) if currencies else None
+    """The legal tender of a country today (DE -> EUR, JP -> JPY, CH -> CHF), or None when Babel does not know it."""
+    currencies = [str(code) for code in get_territory_currencies(country.upper(), tender=True) if is_money(str(code))]
+    return currencies[0] if currencies else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.domain.buyer import Buyer, Role
-from bot.domain.countries import check_country
+from bot.domain.countries import check_country, language_region
 from bot.domain.language import pick_language
 from bot.domain.money import check_currency
 from bot.ports import UnitOfWorkFactory
@@ -71,10 +71,15 @@ class BuyerService:
                         language=pick_language(telegram_language, self.supported_languages, self.default_language),
                         name=name[:200],
                         started=started,
+                        region=language_region(telegram_language),
                     )
                 )
                 buyer = await uow.buyers.get(telegram_id)
                 assert buyer is not None
+            elif buyer.region is None and (region := language_region(telegram_language)) is not None:
+                # Known from before regions were kept, or their app now names one: prices follow it from now on.
+                await uow.buyers.set_region(telegram_id, region)
+                buyer = replace(buyer, region=region)
             if started and (not buyer.started or buyer.blocked):
                 # Writing to the bot again is how a person who blocked it comes back.
                 await uow.buyers.set_started(telegram_id)

@@ -10,7 +10,7 @@ from bot.domain.checkout import CheckoutSummary, ShippingDetails
 from bot.domain.countries import check_country
 from bot.domain.fx import Rates
 from bot.domain.orders import OrderStatus, PlacedOrder, check_transition
-from bot.domain.shipping import ShippingTable
+from bot.domain.shipping import Destinations, ShippingTable, cart_destinations
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.services.cart import CartChanged, Clock, EmptyCart, utc_now
 from bot.services.pricing import Pricing
@@ -52,6 +52,17 @@ class CheckoutService:
                 await uow.orders.set_status(cart.order_id, cart.status, OrderStatus.CHECKOUT, now)
             await uow.commit()
         return view
+
+    async def destinations(self, buyer_id: int, language: str, preferred: Sequence[str | None] = ()) -> Destinations:
+        """Where the whole cart can go, offering first the `preferred` countries, then the buyer's own (from their
+        app language) and their last order's."""
+        async with self.uow() as uow:
+            buyer = await uow.buyers.get(buyer_id)
+            cart = await uow.orders.find_open(buyer_id)
+            items = await uow.orders.items(cart.order_id, language) if cart else ()
+        hints = [*preferred, *((buyer.region, buyer.country) if buyer else ())]
+        lines = [(f"{item.code} {item.variant}".strip(), item.ships_to) for item in items]
+        return cart_destinations(lines, self.shipping, hints)
 
     async def check_country(self, buyer_id: int, country: str, language: str) -> list[CartLine]:
         """Lines that cannot ship to `country` (all of them when the shop has no fee for it); empty: fine."""

@@ -1,4 +1,6 @@
-"""Prices as a buyer sees them: in the currency they chose, else their country's, else the shop's."""
+"""Prices as a buyer sees them, in one currency from the product card to the checkout summary: the one they chose
+(/currency), else the one of the country their app language names (pt-BR: reais), else the one of the country their
+last order went to, else the shop's."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from decimal import Decimal
 from bot.domain.buyer import Buyer
 from bot.domain.cart import Cart, HeldItem, build_cart, display_price
 from bot.domain.catalog import Product
-from bot.domain.fx import Rates, UnknownRate, currency_for_country
+from bot.domain.fx import Rates, UnknownRate, currency_for_country, is_money
 from bot.ports import RatesSource, UnitOfWork
 
 
@@ -24,14 +26,18 @@ class Pricing:
         return await self.rates_source.latest()
 
     async def currencies(self) -> list[str]:
+        """The currencies prices can be shown in: money the exchange rates cover."""
         rates = await self.rates()
-        return sorted({rates.base, *rates.rates})
+        return sorted(code for code in {rates.base, *rates.rates} if is_money(code))
 
     def currency_for(self, buyer: Buyer | None, rates: Rates) -> str:
-        if buyer is not None:
-            country_currency = currency_for_country(buyer.country) if buyer.country else None
-            for currency in (buyer.currency, country_currency):
-                if currency and rates.knows(currency) and rates.knows(self.shop_currency):
+        """The buyer's currency. Choosing where to ship at checkout does not change it (the country is remembered
+        when the order is placed), so the cart and the summary show the same currency and the same amounts."""
+        if buyer is not None and rates.knows(self.shop_currency):
+            countries = (buyer.region, buyer.country)
+            derived = [currency_for_country(country) for country in countries if country]
+            for currency in (buyer.currency, *derived):
+                if currency and is_money(currency) and rates.knows(currency):
                     return currency
         return self.shop_currency
 

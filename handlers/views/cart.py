@@ -37,8 +37,9 @@ def product_order_buttons(product: Product, locale: str, page: int) -> list[list
     return [rows[i : i + 2] for i in range(0, len(rows), 2)]
 
 
-def quantity_keyboard(chosen: VariantCb, maximum: int) -> InlineKeyboardMarkup:
-    """Quantities for the chosen variant: one tap on 1, 2, 3 or 5, or − and + then Add."""
+def quantity_keyboard(chosen: VariantCb, maximum: int, variant: str = "") -> InlineKeyboardMarkup:
+    """Quantities for the chosen variant (named on the Add button, in the buyer's language): one tap on 1, 2, 3 or 5,
+    or − and + then Add."""
     product_id, sku_id, page = chosen.product_id, chosen.sku_id, chosen.page
     quantity = min(max(chosen.quantity, 1), maximum)
 
@@ -57,7 +58,7 @@ def quantity_keyboard(chosen: VariantCb, maximum: int) -> InlineKeyboardMarkup:
             ).pack(),
         ),
         InlineKeyboardButton(
-            text="🛒 " + _("Add {quantity}").format(quantity=quantity),
+            text=" · ".join(filter(None, ["🛒 " + _("Add {quantity}").format(quantity=quantity), variant]))[:64],
             callback_data=adding(quantity).pack(),
         ),
         InlineKeyboardButton(
@@ -104,6 +105,8 @@ def cart_screen(cart: Cart, locale: str, heading: str | None = None) -> Screen:
     lines.append("🛒 <b>" + _("Your cart") + "</b>")
     lines += [line_text(line, locale) for line in cart.lines]
     lines += ["", _("Subtotal: {amount}").format(amount=cart.subtotal.format(locale))]
+    # Said early, so the checkout summary's currency is no surprise.
+    lines.append(_("Currency: {currency} (/currency changes it)").format(currency=cart.currency))
     timer = hold_text(cart.hold_expires_at)
     if timer:
         lines.append(timer)

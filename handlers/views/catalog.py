@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiogram import Bot
-from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import FSInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -105,6 +106,19 @@ def shown_length(text: str) -> int:
 
 
 _TAG = re.compile(r"<[^<>]*>")
+
+
+async def redraw_card(message: Message, view: ProductCardView, keyboard: InlineKeyboardMarkup) -> None:
+    """Draw a card again in place (its stock after an add), as a caption when it was sent as one."""
+    try:
+        if message.photo:
+            if shown_length(view.text) <= CAPTION_LIMIT:
+                await message.edit_caption(caption=view.text, reply_markup=keyboard)
+        else:
+            await message.edit_text(view.text, reply_markup=keyboard)
+    except TelegramBadRequest as refused:
+        if "message is not modified" not in refused.message:
+            raise
 
 
 async def send_product_card(bot: Bot, chat_id: int, view: ProductCardView) -> None:

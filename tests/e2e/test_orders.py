@@ -2,7 +2,7 @@
 group, the deep link for a commenter who never started the bot, and a checkout in German.
 
 The bot and its database are shared by the whole e2e session (tests/e2e/conftest.py), so each test uses its own
-personas and small quantities of tests/e2e/catalog.csv: A10 (one variant, 5 in stock), B20 Grey (3 in stock).
+personas and small quantities of tests/e2e/catalog.csv: A10 (one variant, 12 in stock), B20 Grey (6 in stock).
 """
 
 from __future__ import annotations
@@ -89,15 +89,13 @@ async def test_checkout_to_awaiting_payment_in_german(sandbox: SandboxClient) ->
     assert "A10 ×1" in added.body
 
     country = await answer(dora, "/checkout")
-    assert german("Which country should we ship to? Tap it or type its name or two-letter code (e.g. DE).") in (
-        country.body
-    )
+    assert german("Which country should we ship to?") in country.body
     await dora.press(country, shown_country("DE", "de"))
     name = await dora.wait_for_reply()
     assert german("Who is the parcel for? Send the full name.") in name.body
     assert german("Send the street address, postcode and city.") in (await answer(dora, "Dora Klein")).body
     phone = await answer(dora, "Hauptstraße 5, 10115 Berlin")
-    assert german("Send a phone number for the courier, with the country code, e.g. +49 30 1234567.") in phone.body
+    assert german("Send a phone number for the courier.") in phone.body
 
     summary = await answer(dora, "+49 30 1234567")
     total = format_currency(29.80, "EUR", locale="de")  # 19,90 € + 9,90 € shipping

@@ -36,7 +36,14 @@ C3,,Tea set,Porcelain,3000,JPY,4,*,,
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 RATES = Rates(
     base="EUR",
-    rates={"USD": Decimal("1.0850"), "JPY": Decimal("161.25"), "KWD": Decimal("0.3331"), "GBP": Decimal("0.8420")},
+    rates={
+        "USD": Decimal("1.0850"),
+        "JPY": Decimal("161.25"),
+        "KWD": Decimal("0.3331"),
+        "GBP": Decimal("0.8420"),
+        "BRL": Decimal("5.8640"),
+        "CHF": Decimal("0.9460"),
+    },
 )
 SHIPPING = ShippingTable(
     fees={"DE": Money(490, "EUR"), "EU": Money(790, "EUR"), "*": Money(1990, "EUR")},

@@ -116,7 +116,7 @@ def make_chat(
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
-        cart=FakeCartService(shop),
+        cart=FakeCartService(shop, core=core),
         keywords=KeywordService(core, check_every=0),
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),

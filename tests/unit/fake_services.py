@@ -6,7 +6,8 @@ the core's and are proven by its own tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from bot.domain.countries import check_country
 from bot.domain.keyword import KeywordOrder
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder
+from bot.domain.shipping import Destinations, ShippingTable, cart_destinations
 from bot.services.cart import (
     CartChanged,
     EmptyCart,
@@ -26,6 +28,7 @@ from bot.services.cart import (
 )
 from bot.services.catalog import ProductNotFound
 from bot.services.waitlist import InStock
+from tests.unit.fakes import FakeShop
 
 HOLD = timedelta(minutes=15)
 
@@ -70,9 +73,11 @@ class Shop:
 
 
 class FakeCartService:
-    def __init__(self, shop: Shop, max_quantity: int = 10) -> None:
+    def __init__(self, shop: Shop, max_quantity: int = 10, core: FakeShop | None = None) -> None:
         self.shop = shop
         self.max_quantity = max_quantity
+        # The catalogue's products (cards), kept in step with the stock a reservation takes, as the one table is.
+        self.core = core
 
     async def add(self, buyer_id: int, sku_id: int, quantity: int, language: str) -> AddedToCart:
         item, sku = self.shop.sku(sku_id)
@@ -85,6 +90,10 @@ class FakeCartService:
         if left < quantity:
             raise NotEnoughStock(left)
         self.shop.stock[sku_id] = left - quantity
+        if self.core is not None and item.code in self.core.data.products:
+            shown = self.core.data.products[item.code]
+            skus = tuple(replace(s, stock=left - quantity) if s.id == sku_id else s for s in shown.skus)
+            self.core.data.products[item.code] = replace(shown, skus=skus)
         held[sku_id] = held.get(sku_id, 0) + quantity
         self.shop.in_checkout.discard(buyer_id)  # a changed cart leaves checkout: the summary shown is stale
         cart = self.shop.cart(buyer_id)
@@ -160,6 +169,14 @@ class FakeCheckoutService:
             raise EmptyCart(buyer_id)
         self.shop.in_checkout.add(buyer_id)
         return cart
+
+    async def destinations(self, buyer_id: int, language: str, preferred: Sequence[str | None] = ()) -> Destinations:
+        table = ShippingTable({code: Money.from_major(fee, "EUR") for code, fee in self.fees.items()})
+        lines = [
+            (f"{line.code} {line.variant}".strip(), self.shop.sku(line.sku_id)[0].ships_to)
+            for line in self.shop.cart(buyer_id).lines
+        ]
+        return cart_destinations(lines, table, preferred)
 
     async def check_country(self, buyer_id: int, country: str, language: str) -> list[CartLine]:
         code = check_country(country)

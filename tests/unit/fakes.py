@@ -178,6 +178,9 @@ class FakeBuyerRepository:
     async def set_currency(self, telegram_id: int, currency: str | None) -> None:
         self._change(telegram_id, currency=currency)
 
+    async def set_region(self, telegram_id: int, region: str | None) -> None:
+        self._change(telegram_id, region=region)
+
     async def set_started(self, telegram_id: int) -> None:
         self._change(telegram_id, started=True)
 

@@ -10,6 +10,7 @@ from bot.domain.countries import (
     country_code_from,
     country_name,
     country_names,
+    language_region,
     likely_country,
     one_tap_countries,
 )
@@ -78,3 +79,19 @@ def test_checkout_offers_the_previous_country_then_the_app_languages(
     previous: str | None, language: str | None, offered: list[str]
 ) -> None:
     assert one_tap_countries(previous, language) == offered
+
+
+@pytest.mark.parametrize(
+    ("language", "region"),
+    [
+        ("pt-br", "BR"),
+        ("en-GB", "GB"),
+        ("de_CH", "CH"),
+        ("de", None),
+        ("es-419", None),
+        ("zh-hans", None),
+        (None, None),
+    ],
+)
+def test_only_a_region_the_app_language_names_is_a_buyers_region(language: str | None, region: str | None) -> None:
+    assert language_region(language) == region

@@ -48,3 +48,43 @@ async def test_automatic_hands_prices_back_to_the_buyers_country(currencies: Cur
     await currencies.choose(7, "USD")
     assert await currencies.choose(7, AUTOMATIC.upper()) is None
     assert shop.data.buyers[7].currency is None
+
+
+# --- the currency a buyer sees without choosing ---------------------------------------------------------------------
+
+MANY = Rates(
+    base="EUR",
+    rates={"BRL": Decimal("5.86"), "GBP": Decimal("0.85"), "CHF": Decimal("0.95"), "XAU": Decimal("0.0004")},
+)
+
+
+@pytest.mark.parametrize(
+    ("app_language", "currency"),
+    [("pt-br", "BRL"), ("en-GB", "GBP"), ("de-ch", "CHF"), ("de", "EUR"), ("en", "EUR"), ("es-419", "EUR")],
+)
+async def test_the_app_languages_region_sets_the_currency(app_language: str, currency: str) -> None:
+    shop = FakeShop()
+    buyer = await BuyerService(shop, supported_languages=["en"], default_language="en").register(8, app_language)
+    assert Pricing(TwoRates(), "EUR").currency_for(buyer, MANY) == currency
+
+
+async def test_a_region_whose_currency_the_rates_lack_shows_the_shops() -> None:
+    shop = FakeShop()
+    buyer = await BuyerService(shop, supported_languages=["en"], default_language="en").register(8, "ja-JP")
+    assert buyer.region == "JP"
+    assert Pricing(TwoRates(), "EUR").currency_for(buyer, MANY) == "EUR"
+
+
+async def test_the_first_explicit_choice_beats_the_app_languages_region(currencies: CurrencyService) -> None:
+    buyer = await currencies.buyers.register(9, "pt-br")
+    await currencies.choose(9, "GBP")
+    buyer = await currencies.buyers.register(9, "pt-br")
+    assert currencies.pricing.currency_for(buyer, MANY) == "GBP"
+
+
+async def test_metals_and_accounting_units_are_not_offered() -> None:
+    class WithGold:
+        async def latest(self) -> Rates:
+            return MANY
+
+    assert await Pricing(WithGold(), "EUR").currencies() == ["BRL", "CHF", "EUR", "GBP"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage
 
@@ -54,13 +56,35 @@ async def test_choosing_a_variant_shows_quantities_then_adding_shows_the_cart_an
 
     plus = await chat.tap(anna, picker.reply_markup, "+")
     [bigger] = [r for r in plus if isinstance(r, EditMessageReplyMarkup)]
-    assert "🛒 Add 2" in buttons(bigger.reply_markup)
+    assert "🛒 Add 2 · M" in buttons(bigger.reply_markup)  # the picker names the variant it adds
 
     added = await chat.tap(anna, bigger.reply_markup, "🛒 Add 2")
     [reply] = [r for r in added if isinstance(r, SendMessage)]
     assert "Added to your cart: <b>A12 M ×2</b>" in reply.text
     assert "Reserved for you for 15 more minutes" in reply.text
     assert chat.shop.carts[1] == {chat.shop.products["A12"].skus[1].id: 2}
+
+
+async def test_the_card_shows_the_stock_left_after_an_add(chat: ChatHarness) -> None:
+    anna = chat.chats.user(1)
+    card = await open_card(chat)
+    assert "• M: €19.90 — 5 in stock" in card.text
+    picker = await picker_for(chat, "M")
+    added = await chat.tap(anna, picker.reply_markup, "×2")
+    [redrawn] = [r for r in added if isinstance(r, EditMessageText)]
+    assert "• M: €19.90 — 3 in stock" in redrawn.text and "• S: €19.90 — 5 in stock" in redrawn.text
+    assert buttons(redrawn.reply_markup) == ["🛒 Add more", "◀ Back to the catalogue"]
+
+
+async def test_the_quantity_picker_names_the_variant_in_the_buyers_language(chat: ChatHarness) -> None:
+    chat.add_product("B7", {"Ivory": 3})
+    product = chat.core.data.products["B7"]
+    sku = product.skus[0]
+    chat.core.data.products["B7"] = replace(product, skus=(replace(sku, names={"fr": "Ivoire"}),))
+    claire = chat.chats.user(3, "Claire", language_code="fr")
+    requests = await chat.tap_data(claire, VariantCb(product_id=product.id, sku_id=sku.id).pack())
+    [picker] = [r for r in requests if isinstance(r, EditMessageReplyMarkup)]
+    assert any(label.endswith("· Ivoire") for label in buttons(picker.reply_markup))
 
 
 async def test_back_from_the_quantities_shows_the_variants_again(chat: ChatHarness) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage
-from aiogram.types import User
+from aiogram.types import Contact, User
 
+from bot.domain.phones import example_phone
 from tests.shown import country, price
 from tests.unit.chat import ChatHarness, make_chat
 from tests.unit.telegram import buttons
@@ -48,15 +49,22 @@ async def test_checkout_to_awaiting_payment(chat: ChatHarness, anna: User) -> No
 
     summary = await answer(chat, anna, "+49 30 1234567")
     assert "A12 M ×2" in summary.text
-    assert f"Shipping to {country('GB')}: {price('9.90')}" in summary.text
+    assert f"Destination: {country('GB')}\nShipping: {price('9.90')}" in summary.text
     assert f"Total: {price('49.70')}" in summary.text
     assert "Anna Schmidt" in summary.text and "Hauptstraße 5" in summary.text
-    assert buttons(summary.reply_markup) == ["✅ Confirm", "✖ Cancel"]
+    assert buttons(summary.reply_markup) == [
+        "✅ Confirm",
+        "✖ Cancel",
+        "🌍 Change country",
+        "👤 Change name",
+        "🏠 Change address",
+        "📞 Change phone",
+    ]
 
     [placed] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
     assert "#1" in placed.text and "awaiting payment" in placed.text
     [(number, details)] = chat.shop.placed
-    assert (number, details.country, details.name, details.phone) == (1, "GB", "Anna Schmidt", "+49 30 1234567")
+    assert (number, details.country, details.name, details.phone) == (1, "GB", "Anna Schmidt", "+49301234567")
     assert chat.core.data.buyers[anna.id].country == "GB"
 
 
@@ -82,15 +90,15 @@ async def test_lines_that_cannot_ship_there_are_named(chat: ChatHarness, anna: U
     await chat.say(anna, "EU1")
     await answer(chat, anna, "/checkout")
     reply = await answer(chat, anna, "US")
-    assert "EU1 cannot be shipped to" in reply.text
-    assert "A12" not in reply.text.split("cannot")[0]
+    assert "Cannot ship to this destination: United States\nNot shipped there: EU1." in reply.text
+    assert "A12" not in reply.text
     assert "Who is the parcel for" in (await answer(chat, anna, "FR")).text
 
 
 async def test_a_bad_phone_is_refused_and_nothing_entered_is_lost(chat: ChatHarness, anna: User) -> None:
     await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS)
     refused = await answer(chat, anna, "call me")
-    assert "does not look like a phone number" in refused.text
+    assert "not a phone number the courier can call" in refused.text
     summary = await answer(chat, anna, "+49 30 1234567")
     assert "Anna Schmidt" in summary.text and "Hauptstraße 5" in summary.text
 
@@ -222,7 +230,7 @@ async def test_the_name_step_takes_any_text_even_one_that_looks_like_an_order(ch
 async def test_common_country_aliases_are_understood(chat: ChatHarness, anna: User, typed: str, code: str) -> None:
     await answer(chat, anna, "/checkout", typed, "Anna Schmidt", ADDRESS)
     summary = await answer(chat, anna, "+49 30 1234567")
-    assert f"Shipping to {country(code)}:" in summary.text
+    assert f"Destination: {country(code)}" in summary.text
 
 
 async def test_a_summary_shows_every_detail_typed_as_text_not_html(chat: ChatHarness, anna: User) -> None:
@@ -244,3 +252,128 @@ def test_the_exchange_rate_is_written_the_buyers_way() -> None:
     with i18n.context(), i18n.use_locale("de"):
         screen = summary_screen((), Money(990, "USD"), Money(990, "USD"), Decimal("1.08530"), "EUR", details, "de")
     assert "1 EUR = 1,0853 USD" in screen.text
+
+
+# --- where the cart can go -----------------------------------------------------------------------------------------
+
+
+async def test_only_countries_the_whole_cart_ships_to_are_offered(chat: ChatHarness) -> None:
+    chat.add_product("UK1", {"": 5}, ships_to="GB IE FR")
+    dave = chat.chats.user(4, "Dave", language_code="en-GB")
+    await chat.say(dave, "A12 M")
+    await chat.say(dave, "UK1")
+    ask_country = await answer(chat, dave, "/checkout")
+    assert buttons(ask_country.reply_markup) == ["United Kingdom", "France", "Ireland", "✖ Cancel"]
+    assert "United States" not in ask_country.text
+    [ask_name] = [
+        r for r in await chat.tap(dave, ask_country.reply_markup, "United Kingdom") if isinstance(r, SendMessage)
+    ]
+    assert "Who is the parcel for" in ask_name.text
+
+
+async def test_a_cart_that_ships_widely_offers_the_buyers_own_country_first_and_any_can_be_typed(
+    chat: ChatHarness,
+) -> None:
+    joao = chat.chats.user(5, "João", language_code="pt-br")
+    await chat.say(joao, "A12 M")
+    ask_country = await answer(chat, joao, "/checkout")
+    assert buttons(ask_country.reply_markup)[0] == "Brasil"
+    assert "qualquer outro país" in ask_country.text
+    assert "Para quem é a encomenda" in (await answer(chat, joao, "Japão")).text
+
+
+async def test_a_cart_that_can_go_nowhere_as_a_whole_says_where_each_item_goes(chat: ChatHarness) -> None:
+    chat.add_product("US1", {"": 5}, ships_to="US")
+    erin = chat.chats.user(6, "Erin")
+    await chat.say(erin, "US1")
+    await chat.say(erin, "EU1")
+    ask_country = await answer(chat, erin, "/checkout")
+    assert "cannot be shipped to one destination" in ask_country.text
+    assert "US1 — United States" in ask_country.text
+    assert "EU1 — France, Germany" in ask_country.text
+    assert buttons(ask_country.reply_markup) == ["✖ Cancel"]
+
+
+# --- phone numbers -------------------------------------------------------------------------------------------------
+
+
+async def test_a_number_too_short_to_dial_is_refused_with_an_example_for_the_destination(
+    chat: ChatHarness, anna: User
+) -> None:
+    await answer(chat, anna, "/checkout", "GB", "Anna Schmidt", ADDRESS)
+    refused = await answer(chat, anna, "12345")
+    example = example_phone("GB")
+    assert example is not None and f"For example: {example}" in refused.text
+    assert "Send a phone number" in refused.text
+
+
+async def test_a_national_number_is_read_for_the_destination_and_kept_in_e164(chat: ChatHarness, anna: User) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "030 1234567")
+    assert "Total:" in summary.text
+    [placed] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    assert "awaiting payment" in placed.text
+    [(_number, details)] = chat.shop.placed
+    assert details.phone == "+49301234567"
+
+
+# --- changing a detail at the summary ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("button", "question", "new", "shown"),
+    [
+        ("Change name", "Who is the parcel for", "Anna Weber", "Anna Weber"),
+        ("Change address", "street address", "Lindenweg 2, 80331 München", "Lindenweg 2"),
+        ("Change phone", "phone number", "+49 89 1234567", "+49 89 1234567"),
+    ],
+)
+async def test_a_detail_changed_from_the_summary_returns_to_the_summary(
+    chat: ChatHarness, anna: User, button: str, question: str, new: str, shown: str
+) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    [asked] = [r for r in await chat.tap(anna, summary.reply_markup, button) if isinstance(r, SendMessage)]
+    assert question in asked.text
+    again = await answer(chat, anna, new)
+    assert "Total:" in again.text and shown in again.text
+    assert again.text.count("Anna") == 1  # the other details kept, the changed one replaced
+
+
+async def test_a_new_country_from_the_summary_rereads_a_national_phone(chat: ChatHarness, anna: User) -> None:
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "0151 23456789")
+    await chat.tap(anna, summary.reply_markup, "Change country")
+    # 0151 23456789 is a German mobile and no French number: the phone is asked again, then the summary follows.
+    asked = await answer(chat, anna, "FR")
+    assert "not a phone number the courier can call" in asked.text
+    again = await answer(chat, anna, "06 12 34 56 78")
+    assert "Destination: France" in again.text and "+33 6 12 34 56 78" in again.text
+
+
+async def test_a_new_country_the_cart_cannot_ship_to_is_refused_at_the_summary(chat: ChatHarness, anna: User) -> None:
+    await chat.say(anna, "EU1")
+    summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    [asked] = [r for r in await chat.tap(anna, summary.reply_markup, "Change country") if isinstance(r, SendMessage)]
+    assert buttons(asked.reply_markup) == ["Germany", "France", "✖ Cancel"]
+    refused = await answer(chat, anna, "US")
+    assert "Cannot ship to this destination: United States" in refused.text
+    again = await answer(chat, anna, "FR")
+    assert "Destination: France" in again.text and "+49 30 1234567" in again.text
+
+
+async def test_the_country_is_remembered_only_once_the_order_is_placed(chat: ChatHarness, anna: User) -> None:
+    summary = await answer(chat, anna, "/checkout", "FR", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    assert chat.core.data.buyers[anna.id].country is None  # prices keep the cart's currency up to the summary
+    await chat.tap(anna, summary.reply_markup, "Confirm")
+    assert chat.core.data.buyers[anna.id].country == "FR"
+
+
+async def test_a_shared_contact_is_taken_as_the_phone(chat: ChatHarness, anna: User) -> None:
+    await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS)
+    update = chat.chats.message(anna, "")
+    assert update.message is not None
+    shared = update.message.model_copy(
+        update={"text": None, "contact": Contact(phone_number="49301234567", first_name="Anna", user_id=anna.id)}
+    )
+    before = len(chat.session.requests)
+    await chat.dispatcher.feed_update(chat.bot, update.model_copy(update={"message": shared}))
+    [summary] = [r for r in chat.session.requests[before:] if isinstance(r, SendMessage)]
+    assert "Total:" in summary.text and "+49 30 1234567" in summary.text

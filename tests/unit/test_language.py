@@ -45,7 +45,7 @@ def _service(shop: FakeShop, **kwargs: list[int]) -> BuyerService:
 async def test_first_contact_registers_the_buyer_in_their_apps_language() -> None:
     shop = FakeShop()
     buyer = await _service(shop).register(42, "ru-RU", "Анна")
-    assert buyer == Buyer(telegram_id=42, language="ru", name="Анна")
+    assert buyer == Buyer(telegram_id=42, language="ru", name="Анна", region="RU")  # region: for the currency
     assert shop.data.buyers[42] == buyer
 
 

@@ -12,7 +12,7 @@ def test_details_are_tidied() -> None:
         "DE",
         "Ada",
         "Unter den Linden 1",
-        "+49 30 123456",
+        "+4930123456",  # the phone in E.164
     )
 
 
