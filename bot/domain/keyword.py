@@ -16,9 +16,9 @@ How sure the bot must be depends on where the message was written:
   gets "did you mean DRESS-RED?".
 - A group is ordinary talk with the odd order in it. Without a prefix, only a message that is nothing but an order
   counts: the code, then only a variant of it and/or a quantity. `mug is nice` is talk (`is nice` is not a variant
-  of MUG), and so is a plain word alone (`mug`, `ok`, `hello`): too many codes are everyday words to take one said
-  alone as an order; `mug 1`, `#mug` and `mug blue` are orders, and so is a code that is no plain word (`A12`,
-  `scarf-silk`, answered with its variants when it needs one). Unknown codes are talk: no "did you mean".
+  of MUG) and `hello` is talk (no code), while `mug`, `MUG 2`, `mug blue`, `A12` and `scarf-silk` are orders, the
+  last answered with its variants when it needs one: a code the merchant chose is ordered the same way whatever its
+  shape, even when it is an everyday word. Unknown codes are talk: no "did you mean".
 - A prefix says "this is an order" anywhere: after it a group message is read as in a private chat (a close code
   is suggested, an unknown variant answered), except that a plain word after a word prefix (`sold out`, `buy now`)
   is talk unless it is a code, and that a group hears nothing about a code like no other (`#blessed`).
@@ -288,8 +288,6 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
     if product is not None:
         if not known_variant and (not lenient or not product.variant_names()):
             return None  # `mug is nice`: the rest names nothing MUG comes in
-        if not lenient and not rest and first.isalpha():
-            return None  # a plain word alone in a group is talk, even when it is a code
         return KeywordOrder(product.code, product, variant, quantity)
     suggestions = tuple(index.closest(first)) if _CODE_WORD.match(first) else ()
     if not suggestions and (prefix is None or not private):
