@@ -216,3 +216,42 @@ def test_closest_codes_allow_one_edit_or_two_for_long_codes_and_swaps_count_once
     assert closest_codes("dersss-red", codes) == ["DRESS-RED"]
     assert closest_codes("out", codes) == []
     assert closest_codes("ZZZZ", codes) == []
+
+
+TRANSLATED = CodeIndex(
+    [
+        IndexedProduct(
+            1,
+            "A12",
+            (
+                IndexedVariant(100, "Ivory", {"de": "Elfenbein", "fr": "Ivoire"}),
+                IndexedVariant(101, "Rose", {"de": "Rosé", "it": "Rosa"}),
+                IndexedVariant(102, "Rosa", {"de": "Pink"}),  # one SKU's translation is another's own name
+            ),
+        )
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "language", "sku_id"),
+    [
+        ("A12 Elfenbein", "de", 100),
+        ("a12 ivoire x1", "de", 100),  # a translation in another language still names the SKU
+        ("A12 Ivory", "fr", 100),
+        ("A12 Rosa", "it", 102),  # its own name comes first: Rosa is a variant, not only Rose in Italian
+        ("A12 Pink", "de", 102),
+    ],
+)
+def test_a_variant_may_be_typed_by_its_own_name_or_any_translation(typed: str, language: str, sku_id: int) -> None:
+    read = read_keyword_order(typed, TRANSLATED, PREFIXES, private=True)
+    assert read is not None and read.choose(10, language)[0] == sku_id
+
+
+def test_refusals_name_the_variants_in_the_buyers_language() -> None:
+    read = read_keyword_order("A12", TRANSLATED, PREFIXES, private=True)
+    assert read is not None
+    with pytest.raises(VariantNeeded) as needed:
+        read.choose(10, "de")
+    assert needed.value.variants == ["Elfenbein", "Rosé", "Pink"]
+    assert [variant.name_in("ru") for variant in needed.value.product.variants] == ["Ivory", "Rose", "Rosa"]
