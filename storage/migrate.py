@@ -10,8 +10,9 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engine import make_engine
+from storage.engine import is_sqlite, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -31,10 +32,29 @@ async def _run(url: str, action: Callable[[Config], object]) -> None:
         action(config)
 
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run)
+        async with engine.connect() as connection:
+            if is_sqlite(url):
+                await _sqlite_foreign_keys_off(connection)
+            async with connection.begin():
+                await connection.run_sync(run)
+                if is_sqlite(url):
+                    await _sqlite_foreign_keys_hold(connection)
     finally:
         await engine.dispose()
+
+
+async def _sqlite_foreign_keys_off(connection: AsyncConnection) -> None:
+    # SQLite changes a column by copying the table and dropping the old one (Alembic's batch mode); with foreign keys
+    # enforced, dropping a table that rows of another table refer to (buyer, sku) fails, so a migration of a database
+    # with orders in it would fail. The pragma only takes effect outside a transaction; the engine is disposed after.
+    await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    await connection.commit()
+
+
+async def _sqlite_foreign_keys_hold(connection: AsyncConnection) -> None:
+    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise RuntimeError(f"the migration broke references between tables: {broken[:5]}")
 
 
 async def upgrade(url: str, revision: str = "head") -> None:
