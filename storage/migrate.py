@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -36,11 +37,26 @@ async def _run(url: str, action: Callable[[Config], object]) -> None:
             if is_sqlite(url):
                 await _sqlite_foreign_keys_off(connection)
             async with connection.begin():
+                await _one_migrator_at_a_time(connection)
                 await connection.run_sync(run)
                 if is_sqlite(url):
                     await _sqlite_foreign_keys_hold(connection)
     finally:
         await engine.dispose()
+
+
+# Any constant: the key of the PostgreSQL advisory lock every `livesell` process takes to migrate.
+MIGRATION_LOCK = 0x6C69766573656C6C  # "livesell"
+
+
+async def _one_migrator_at_a_time(connection: AsyncConnection) -> None:
+    """Every entry point migrates on start, so instances started together would each run the same migration and all
+    but one fail on the tables the first made. Take the database's write lock (SQLite) or an advisory lock held until
+    commit (PostgreSQL) before Alembic reads the revision: the others wait, then find the database at head."""
+    if is_sqlite(str(connection.engine.url)):
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
 
 
 async def _sqlite_foreign_keys_off(connection: AsyncConnection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -146,3 +147,12 @@ async def test_a_shop_of_the_previous_release_keeps_its_data_through_upgrade_dow
     await upgrade(database_url)
     assert await current_revision(database_url) == head_revision()
     assert await _counts(database_url) == before
+
+
+async def test_instances_starting_together_migrate_one_database_one_after_another(database_url: str) -> None:
+    # Every entry point migrates on start: two bot instances deployed together (or the bot and a catalogue import)
+    # upgrade the same database at once, and neither may fail on the other's half-made tables.
+    await downgrade(database_url, "base")
+    await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    assert await current_revision(database_url) == head_revision()
+    assert await _tables(database_url) == EXPECTED_TABLES
