@@ -242,11 +242,21 @@ class RemoteCrowd(Crowd):
         return {int(chat): float(at) for chat, at in (await self._ask(f"send {code}")).items()}
 
 
+# The child answers each command with one JSON line: the send times of every buyer (~25 bytes each) outgrow
+# asyncio's default 64 KiB line from about 2,500 buyers.
+ANSWER_BYTES = 64 * 1024 * 1024
+
+
 @asynccontextmanager
 async def sandbox_process() -> AsyncIterator[tuple[str, RemoteCrowd]]:
     """A child process serving the sandbox (and sending the crowd's orders); its URL, and the crowd to command."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--serve-sandbox", stdin=subprocess.PIPE, stdout=subprocess.PIPE
+        sys.executable,
+        __file__,
+        "--serve-sandbox",
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        limit=ANSWER_BYTES,
     )
     try:
         assert process.stdout is not None

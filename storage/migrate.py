@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.engine import make_engine
+from storage.engine import is_sqlite, make_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -31,10 +33,44 @@ async def _run(url: str, action: Callable[[Config], object]) -> None:
         action(config)
 
     try:
-        async with engine.begin() as connection:
-            await connection.run_sync(run)
+        async with engine.connect() as connection:
+            if is_sqlite(url):
+                await _sqlite_foreign_keys_off(connection)
+            async with connection.begin():
+                await _one_migrator_at_a_time(connection)
+                await connection.run_sync(run)
+                if is_sqlite(url):
+                    await _sqlite_foreign_keys_hold(connection)
     finally:
         await engine.dispose()
+
+
+# Any constant: the key of the PostgreSQL advisory lock every `livesell` process takes to migrate.
+MIGRATION_LOCK = 0x6C69766573656C6C  # "livesell"
+
+
+async def _one_migrator_at_a_time(connection: AsyncConnection) -> None:
+    """Every entry point migrates on start, so instances started together would each run the same migration and all
+    but one fail on the tables the first made. Take the database's write lock (SQLite) or an advisory lock held until
+    commit (PostgreSQL) before Alembic reads the revision: the others wait, then find the database at head."""
+    if is_sqlite(str(connection.engine.url)):
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        await connection.execute(sa.select(sa.func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+
+
+async def _sqlite_foreign_keys_off(connection: AsyncConnection) -> None:
+    # SQLite changes a column by copying the table and dropping the old one (Alembic's batch mode); with foreign keys
+    # enforced, dropping a table that rows of another table refer to (buyer, sku) fails, so a migration of a database
+    # with orders in it would fail. The pragma only takes effect outside a transaction; the engine is disposed after.
+    await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    await connection.commit()
+
+
+async def _sqlite_foreign_keys_hold(connection: AsyncConnection) -> None:
+    broken = (await connection.exec_driver_sql("PRAGMA foreign_key_check")).all()
+    if broken:
+        raise RuntimeError(f"the migration broke references between tables: {broken[:5]}")
 
 
 async def upgrade(url: str, revision: str = "head") -> None:

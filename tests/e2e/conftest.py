@@ -40,9 +40,10 @@ def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPath
 
 
 @contextmanager
-def running_bot(server: SandboxServer, folder: Path) -> Iterator[BotProcess]:
-    """The real bot polling `server`, its SQLite database in `folder`, after importing `folder`/catalog.csv."""
-    env = bot_environment(server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+def running_bot(server: SandboxServer, folder: Path, database_url: str | None = None) -> Iterator[BotProcess]:
+    """The real bot polling `server` after importing `folder`/catalog.csv; its database `database_url`, by default
+    SQLite in `folder`. Started again on the same server, it is awaited until it polls anew."""
+    env = bot_environment(server.url, database_url or f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     compile_translations()
     imported = subprocess.run(
         livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60
@@ -50,7 +51,8 @@ def running_bot(server: SandboxServer, folder: Path) -> Iterator[BotProcess]:
     assert imported.returncode == 0, imported.stderr.decode(errors="replace")
 
     log = folder / "bot.log"
-    with log.open("wb") as output:
+    server.sandbox.polled.clear()
+    with log.open("ab") as output:
         process = subprocess.Popen(livesell("run"), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
     bot = BotProcess(process, log)
     # Wake when the bot first polls or when it dies, whichever comes first.

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -73,3 +77,82 @@ async def test_migrations_match_the_table_definitions(database_url: str) -> None
     finally:
         await engine.dispose()
     assert found == [], "the tables in storage/tables.py differ from the migrations; add a revision"
+
+
+# A shop as the release before variant names, catalogue versions and buyer regions (revision 0003) left it: a
+# product with two variants, a buyer with a held cart line, another with an order awaiting payment, a waitlist entry.
+PREVIOUS_RELEASE = "0003"
+PREVIOUS_RELEASE_ROWS = [
+    "INSERT INTO product (id, code, title, description, image_url, ships_to, active, updated_at)"
+    " VALUES (1, 'A12', 'Silk scarf', '', '', '*', true, :now)",
+    "INSERT INTO sku (id, product_id, variant, price_minor, currency, stock, position, active, updated_at, owed)"
+    " VALUES (1, 1, 'Ivory', 3900, 'EUR', 10, 0, true, :now, 0), (2, 1, 'Rose', 3900, 'EUR', 0, 1, true, :now, 0)",
+    "INSERT INTO buyer (telegram_id, language, country, currency, name, subscribed, blocked, created_at, started)"
+    " VALUES (1001, 'fr', 'GB', 'GBP', 'Ann', true, false, :now, true),"
+    " (1002, 'pt', 'BR', NULL, 'Bea', true, false, :now, true)",
+    "INSERT INTO orders (id, buyer_id, status, currency, total_minor, created_at, updated_at)"
+    " VALUES (1, 1001, 'open', 'EUR', 0, :now, :now), (2, 1002, 'awaiting_payment', 'EUR', 4890, :now, :now)",
+    "INSERT INTO order_line (id, order_id, sku_id, quantity, unit_price_minor, currency, hold_expires_at)"
+    " VALUES (1, 1, 1, 2, 3900, 'EUR', :now), (2, 2, 1, 1, 3900, 'EUR', NULL)",
+    "INSERT INTO order_event (id, order_id, kind, from_status, to_status, detail, at)"
+    " VALUES (1, 2, 'status', 'open', 'awaiting_payment', '', :now)",
+    "INSERT INTO waitlist (id, sku_id, buyer_id, quantity, created_at) VALUES (1, 2, 1001, 1, :now)",
+]
+KEPT = ["product", "sku", "buyer", "orders", "order_line", "order_event", "waitlist"]
+
+
+async def _query(url: str, sql: str) -> list[tuple[object, ...]]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as connection:
+            return [tuple(row) for row in await connection.execute(sa.text(sql))]
+    finally:
+        await engine.dispose()
+
+
+async def _counts(url: str) -> dict[str, object]:
+    return {table: (await _query(url, f"SELECT count(*) FROM {table}"))[0][0] for table in KEPT}
+
+
+async def test_a_shop_of_the_previous_release_keeps_its_data_through_upgrade_downgrade_and_upgrade(
+    database_url: str,
+) -> None:
+    await downgrade(database_url, PREVIOUS_RELEASE)
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in PREVIOUS_RELEASE_ROWS:
+                await connection.execute(sa.text(statement), {"now": datetime.now(UTC)})
+    finally:
+        await engine.dispose()
+    before = await _counts(database_url)
+    assert before == {"product": 1, "sku": 2, "buyer": 2, "orders": 2, "order_line": 2, "order_event": 1, "waitlist": 1}
+
+    await upgrade(database_url)
+    assert await _counts(database_url) == before
+    assert await _query(database_url, "SELECT id, version FROM catalogue_version") == [(1, 0)]
+    assert await _query(database_url, "SELECT telegram_id, region FROM buyer ORDER BY telegram_id") == [
+        (1001, None),
+        (1002, None),
+    ]
+    names = [
+        json.loads(v) if isinstance(v, str) else v
+        for (v,) in await _query(database_url, "SELECT variant_names FROM sku")
+    ]
+    assert names == [{}, {}]
+
+    await downgrade(database_url, PREVIOUS_RELEASE)
+    assert await current_revision(database_url) == PREVIOUS_RELEASE
+    assert await _counts(database_url) == before
+    await upgrade(database_url)
+    assert await current_revision(database_url) == head_revision()
+    assert await _counts(database_url) == before
+
+
+async def test_instances_starting_together_migrate_one_database_one_after_another(database_url: str) -> None:
+    # Every entry point migrates on start: two bot instances deployed together (or the bot and a catalogue import)
+    # upgrade the same database at once, and neither may fail on the other's half-made tables.
+    await downgrade(database_url, "base")
+    await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    assert await current_revision(database_url) == head_revision()
+    assert await _tables(database_url) == EXPECTED_TABLES
