@@ -93,7 +93,37 @@ def language_region(language_code: str | None) -> str | None:
     return region if region in COUNTRIES else None
 
 
+# A language that most people of more countries than this speak names none of them: "en" -> US would be wrong for
+# most English-speaking buyers (GB, CA, AU, IE, NZ...), and a wrong one-tap answer is worse than none.
+GUESSABLE_COUNTRIES = 7
+
+
+def language_countries(language_code: str | None) -> list[str]:
+    """The countries an app language points to, likeliest first: the region it names ("en-GB" -> GB), else the few
+    countries where most people speak it officially ("de" -> DE, AT, CH, LI, LU); none for a language of many
+    countries ("en", "es", "fr", "ar")."""
+    region = language_region(language_code)
+    if region or not language_code:
+        return [region] if region else []
+    language = language_code.replace("_", "-").split("-")[0].lower()
+    countries = sorted(
+        code
+        for code, spoken in get_global("territory_languages").items()
+        if code in COUNTRIES and _mostly_official(spoken.get(language))
+    )
+    if len(countries) > GUESSABLE_COUNTRIES:
+        return []
+    return list(dict.fromkeys(code for code in (likely_country(language), *countries) if code in countries))
+
+
+def _mostly_official(spoken: dict[str, object] | None) -> bool:
+    if not spoken or spoken.get("official_status") not in {"official", "de_facto_official"}:
+        return False
+    share = spoken.get("population_percent", 0)
+    return isinstance(share, int | float) and share >= 50
+
+
 def one_tap_countries(previous: str | None, app_language: str | None) -> list[str]:
-    """The countries checkout offers as buttons: the one the buyer gave before, then the one their app's language
-    suggests; each once."""
-    return [code for code in dict.fromkeys([previous, likely_country(app_language)]) if code]
+    """The countries checkout offers first: the one the buyer gave before, then those their app's language points
+    to; each once."""
+    return [code for code in dict.fromkeys([previous, *language_countries(app_language)]) if code]

@@ -43,7 +43,9 @@ def ask_country_screen(destinations: Destinations, locale: str) -> Screen:
     if destinations.nowhere:
         return Screen(nowhere_text(destinations, locale), keyboard)
     text = "📦 " + _("Which country should we ship to?")
-    if destinations.more_than_offered:
+    if not destinations.offered:
+        text += " " + _("Type its name or two-letter code (e.g. GB).")
+    elif destinations.more_than_offered:
         text += " " + _("Tap one, or type the name or two-letter code of any other country (e.g. DE).")
     else:
         text += " " + _("Tap one of the countries your cart can be shipped to.")

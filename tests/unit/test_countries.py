@@ -10,6 +10,7 @@ from bot.domain.countries import (
     country_code_from,
     country_name,
     country_names,
+    language_countries,
     language_region,
     likely_country,
     one_tap_countries,
@@ -73,12 +74,27 @@ def test_the_app_language_suggests_a_country(language: str | None, country: str 
 
 @pytest.mark.parametrize(
     ("previous", "language", "offered"),
-    [("FR", "pt-br", ["FR", "BR"]), ("DE", "de", ["DE"]), (None, "en-GB", ["GB"]), (None, None, [])],
+    [
+        ("FR", "pt-br", ["FR", "BR"]),
+        ("DE", "de", ["DE", "AT", "CH", "LI", "LU"]),
+        ("AT", "de", ["AT", "DE", "CH", "LI", "LU"]),
+        (None, "it", ["IT", "SM", "VA"]),
+        (None, "en-GB", ["GB"]),
+        (None, None, []),
+    ],
 )
 def test_checkout_offers_the_previous_country_then_the_app_languages(
     previous: str | None, language: str | None, offered: list[str]
 ) -> None:
     assert one_tap_countries(previous, language) == offered
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
+def test_a_language_of_many_countries_guesses_none_of_them(language: str) -> None:
+    # A buyer in London whose app says only "en" must not be offered the United States alone.
+    assert language_countries(language) == []
+    assert one_tap_countries(None, language) == []
+    assert one_tap_countries("GB", language) == ["GB"]
 
 
 @pytest.mark.parametrize(

@@ -282,6 +282,20 @@ async def test_a_cart_that_ships_widely_offers_the_buyers_own_country_first_and_
     assert "Para quem é a encomenda" in (await answer(chat, joao, "Japão")).text
 
 
+async def test_a_buyer_whose_app_names_no_country_is_not_offered_a_guess_but_may_type_one(chat: ChatHarness) -> None:
+    # "en" alone says nothing of where the buyer lives: a London buyer once got a lone "United States" button.
+    gwen = chat.chats.user(7, "Gwen", language_code="en")
+    await chat.say(gwen, "A12 M")
+    ask_country = await answer(chat, gwen, "/checkout")
+    assert buttons(ask_country.reply_markup) == ["✖ Cancel"]
+    assert "Type its name or two-letter code" in ask_country.text
+    assert "Who is the parcel for" in (await answer(chat, gwen, country("GB"))).text
+    # The next checkout offers the country given before.
+    await answer(chat, gwen, "/cancel")
+    again = await answer(chat, gwen, "/checkout")
+    assert buttons(again.reply_markup)[0] == country("GB")
+
+
 async def test_a_cart_that_can_go_nowhere_as_a_whole_says_where_each_item_goes(chat: ChatHarness) -> None:
     chat.add_product("US1", {"": 5}, ships_to="US")
     erin = chat.chats.user(6, "Erin")
