@@ -20,7 +20,9 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            # aiosqlite's default isolation hands transaction control to us: BEGIN IMMEDIATE on write.
+            # Foreign keys are off by default in SQLite; WAL lets readers run beside the one writer; a writer waits
+            # for the lock (busy_timeout) instead of failing at once. Writers in one process also take turns
+            # (storage/uow.py), so the busy handler's sleeps are rare.
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url:

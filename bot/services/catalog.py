@@ -64,6 +64,7 @@ class CatalogueService:
                     row.image_url = str(PurePath(image_base) / row.image_url)
         async with self.uow() as uow:
             report = await uow.catalogue.upsert(rows)
-            await uow.catalogue.bump_version()  # every running bot reloads its keyword codes within seconds
+            if not report.changed_nothing:
+                await uow.catalogue.bump_version()  # every running bot reloads its keyword codes within seconds
             await uow.commit()
         return report

@@ -125,6 +125,18 @@ async def test_reimport_updates_by_code_and_variant_and_retires_what_left_the_fi
         await service.product_by_code("B07")
 
 
+async def test_only_an_import_that_changed_something_makes_running_bots_reload_their_codes() -> None:
+    shop = FakeShop()
+    service = CatalogueService(shop)
+    catalogue = f"{HEADER}\nMUG,,Mug,,12.00,EUR,5,*,,\nDRESS-RED,M,Dress,,49.00,EUR,2,*,,"
+    await service.import_file(catalogue)
+    assert shop.data.version == 1
+    assert (await service.import_file(catalogue)).changed_nothing
+    assert shop.data.version == 1
+    await service.import_file(catalogue.replace("DRESS-RED,M", "DRESS-RED,L"))
+    assert shop.data.version == 2
+
+
 async def test_a_bad_file_changes_nothing_and_commits_nothing() -> None:
     shop = FakeShop()
     shop.add_product("A12", title="Silk scarf")
