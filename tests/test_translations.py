@@ -197,7 +197,7 @@ FAMILIAR_WORDS: dict[str, tuple[str, ...]] = {
     "de": ("du", "dein", "deine", "deinen", "deinem", "deiner", "dir", "dich"),
     "es": ("tu", "tus", "elige", "toca", "escribe", "cámbiala", "quítalos", "puedes"),
     "fr": ("tu", "ton", "ta", "tes", "toi", "choisis", "touche", "envoie"),
-    "it": ("tu", "tuo", "tua", "tuoi", "tue", "scegli", "tocca", "scrivi", "toccane"),
+    "it": ("tu", "tuo", "tua", "tuoi", "tue", "scegli", "tocca", "scrivi", "toccane", "cambiala"),
     "pt": ("tu", "teu", "tua", "teus", "tuas", "escolhe", "toca", "escreve"),
     "ru": ("ты", "твой", "твоя", "твою", "твоё", "тебе", "тебя", "выбери", "нажми", "напиши"),
 }
