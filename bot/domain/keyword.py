@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -45,6 +46,9 @@ _CODE_WORD = re.compile(r"^[\w-]{1,32}$")  # what may be a mistyped code: `A12?`
 _QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(-?\d+)$|(?:^|\s)(-?\d+)\s*[x×]?$", re.IGNORECASE)
 _TOUCHING_QUANTITY = re.compile(r"^(.+?)([×*]-?\d+)$")
 _QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the limit
+# Invisible marks that phone keyboards put into typed text: right-to-left and left-to-right marks and embeddings
+# (Arabic, Hebrew and Persian keyboards), zero-width spaces and joiners, the byte-order mark.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,7 +301,9 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
 
 def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:
     """The order a message asks for, or None when it is not about ordering (see the module's rules)."""
-    normalised = " ".join(text.split())
+    # NFKC: the full-width letters and digits of Chinese and Japanese keyboards (`Ａ１２ Ｍ ｘ２`) are the codes they
+    # look like.
+    normalised = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).split())
     body, prefix = _strip_prefix(normalised, prefixes)
     if prefix is None:
         return _read(normalised, index, None, private) if normalised else None

@@ -208,6 +208,22 @@ def test_a_catalogue_code_may_use_any_character_the_catalogue_file_allows() -> N
     assert read_keyword_order("#x-1_b", index, PREFIXES, private=False) is not None
 
 
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ａ１２ Ｒｏｓｅ ｘ２", ("A12", "Rose", 2)),  # a Chinese or Japanese keyboard's full-width letters
+        ("ＤＲＥＳＳ－ＲＥＤ　Ｍ", ("DRESS-RED", "M", 1)),  # and its ideographic space
+        ("\u200fA12\u200f Rose", ("A12", "Rose", 1)),  # right-to-left marks from an Arabic or Hebrew keyboard
+        ("mug\u200b 2", ("MUG", None, 2)),  # a zero-width space
+    ],
+)
+def test_full_width_and_invisible_characters_from_phone_keyboards_read_as_the_code_they_show(
+    text: str, expected: tuple[str, str | None, int], private: bool
+) -> None:
+    assert order_in(text, private) == expected
+
+
 def test_closest_codes_allow_one_edit_or_two_for_long_codes_and_swaps_count_once() -> None:
     codes = ["A12", "A13", "B7", "DRESS-RED", "OUTFIT"]
     assert closest_codes("a21", codes) == ["A12"]
