@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 
@@ -75,7 +76,11 @@ def cannot_ship_text(lines: Sequence[CartLine], country: str, locale: str) -> st
     return "\n".join(
         [
             _("Cannot ship to this destination: {country}").format(country=html.escape(country_name(country, locale))),
-            _("Not shipped there: {items}. Choose another country, or remove them in /cart.").format(items=items),
+            ngettext(
+                "Not shipped there: {items}. Choose another country, or remove it in /cart.",
+                "Not shipped there: {items}. Choose another country, or remove them in /cart.",
+                len(lines),
+            ).format(items=items),
         ]
     )
 

@@ -91,8 +91,21 @@ async def test_lines_that_cannot_ship_there_are_named(chat: ChatHarness, anna: U
     await answer(chat, anna, "/checkout")
     reply = await answer(chat, anna, "US")
     assert "Cannot ship to this destination: United States\nNot shipped there: EU1." in reply.text
+    assert "remove it in /cart" in reply.text  # one item: "it", not "them"
     assert "A12" not in reply.text
     assert "Who is the parcel for" in (await answer(chat, anna, "FR")).text
+
+
+async def test_several_lines_that_cannot_ship_there_are_named_together() -> None:
+    chat = make_chat(storage=MemoryStorage())
+    chat.add_product("EU1", {"": 5}, ships_to="DE FR")
+    chat.add_product("EU2", {"": 5}, ships_to="DE FR")
+    anna = chat.chats.user(1, "Anna", language_code="en-GB")
+    await chat.say(anna, "EU1")
+    await chat.say(anna, "EU2")
+    await answer(chat, anna, "/checkout")
+    reply = await answer(chat, anna, "US")
+    assert "Not shipped there: EU1, EU2." in reply.text and "remove them in /cart" in reply.text
 
 
 async def test_a_bad_phone_is_refused_and_nothing_entered_is_lost(chat: ChatHarness, anna: User) -> None:
