@@ -24,7 +24,7 @@ How sure the bot must be depends on where the message was written:
   is talk unless it is a code, and that a group hears nothing about a code like no other (`#blessed`).
 
 A code's suggestions are the codes at most one edit away (two for codes longer than five characters), where swapping
-two neighbouring characters is one edit. The bot never reads a product from the database to decide: `CodeIndex` is
+two neighbouring characters is one edit, and a hyphenated code typed as two words (`jacket rain` for JACKET-RAIN). The bot never reads a product from the database to decide: `CodeIndex` is
 the catalogue's codes and variants in memory (bot/services/keywords.py keeps it fresh).
 """
 
@@ -283,6 +283,13 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
         if touching and (product := index.get(touching.group(1))) is not None:
             first, rest = touching.group(1), f"{touching.group(2)} {rest}".strip()
     lenient = private or prefix is not None
+    if product is None and lenient and rest:
+        # `jacket rain L`: a hyphenated code typed with a space (or none) where its hyphen is, to be confirmed.
+        second, _, after = rest.partition(" ")
+        spaced = index.get(f"{first}-{second}") or index.get(first + second)
+        if spaced is not None and (read := _read_rest(spaced, after)) is not None:
+            variant, quantity, _known = read
+            return KeywordOrder(f"{first} {second}".upper(), None, variant, quantity, (spaced,))
     if product is None and (not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha())):
         return None  # most group chatter ends here; unknown codes in a group are talk, and so is `sold out`
     read = _read_rest(product, rest)

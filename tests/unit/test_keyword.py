@@ -183,6 +183,18 @@ def test_a_suggestion_without_a_known_variant_leaves_the_variant_to_choose() -> 
     assert (suggestion.code, suggestion.sku_id) == ("SCARF-SILK", None)
 
 
+@pytest.mark.parametrize(("text", "private"), [("jacket rain L x2", True), ("#JACKET RAIN L x2", False)])
+def test_a_hyphenated_code_typed_as_two_words_is_suggested_with_the_variant_it_names(text: str, private: bool) -> None:
+    with pytest.raises(UnknownCode) as unknown:
+        chosen(text, private)
+    jacket = SHOP.get("JACKET-RAIN")
+    assert jacket is not None
+    assert unknown.value.code == "JACKET RAIN"
+    assert unknown.value.suggestions == [Suggestion("JACKET-RAIN", jacket.product_id, jacket.variants[1].sku_id, "L")]
+    assert unknown.value.quantity == 2
+    assert order_in("jacket rain L", private=False) is None  # in a group, without a prefix, it stays talk
+
+
 def test_mistyped_codes_are_suggested_in_a_group_only_after_a_prefix() -> None:
     assert order_in("DRES-RED M", private=False) is None
     with pytest.raises(UnknownCode):
