@@ -7,7 +7,8 @@ The catalogue decides what is an order, not the shape of a code. A message is re
 - prefix: one of KEYWORD_PREFIXES; a sign (`#`) may touch the code, a word (`sold`) stands apart from it;
 - CODE: the first word, one of the catalogue's codes in any letter case (`mug`, `Dress-Red`, `2024-CAL`, `a12`);
 - VARIANT: one of that product's variants in any letter case, several words allowed (`dark blue`);
-- QUANTITY: last, as `x2`, `x 2`, `×2`, `*2`, `2x` or a bare number; 1 when absent.
+- QUANTITY: last, as `x2`, `x 2`, `×2`, `*2`, `2x` or a bare number; 1 when absent. Said before a variant the
+  product has, it counts too (`A12 2 Ivory`).
 
 How sure the bot must be depends on where the message was written:
 
@@ -24,8 +25,9 @@ How sure the bot must be depends on where the message was written:
   is talk unless it is a code, and that a group hears nothing about a code like no other (`#blessed`).
 
 A code's suggestions are the codes at most one edit away (two for codes longer than five characters), where swapping
-two neighbouring characters is one edit, and a hyphenated code typed as two words (`jacket rain` for JACKET-RAIN). The bot never reads a product from the database to decide: `CodeIndex` is
-the catalogue's codes and variants in memory (bot/services/keywords.py keeps it fresh).
+two neighbouring characters is one edit, and a hyphenated code typed as two words (`jacket rain` for JACKET-RAIN).
+The bot never reads a product from the database to decide: `CodeIndex` is the catalogue's codes and variants in
+memory (bot/services/keywords.py keeps it fresh).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ _CODE_WORD = re.compile(r"^[\w-]{1,32}$")  # what may be a mistyped code: `A12?`
 # Signed and of any length, so that `x-3` and `x1000` are read as the quantities they are and refused as such.
 _QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(-?\d+)$|(?:^|\s)(-?\d+)\s*[x×]?$", re.IGNORECASE)
 _TOUCHING_QUANTITY = re.compile(r"^(.+?)([×*]-?\d+)$")
+_LEADING_QUANTITY = re.compile(r"^[x×*]?\s*(-?\d+)\s*[x×]?\s+(.+)$", re.IGNORECASE)
 _QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the limit
 # Invisible marks that phone keyboards put into typed text: right-to-left and left-to-right marks and embeddings
 # (Arabic, Hebrew and Persian keyboards), zero-width spaces and joiners, the byte-order mark.
@@ -269,6 +272,10 @@ def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, i
     typed, quantity = _split_quantity(rest)
     if not typed:
         return None, 1 if quantity is None else quantity, True
+    if quantity is None and product is not None:
+        leading = _LEADING_QUANTITY.match(rest)  # `A12 2 Ivory`, `A12 x2 Ivory`: the quantity said first
+        if leading and product.variant(leading.group(2)) is not None:
+            return leading.group(2), _quantity(leading.group(1)), True
     if not _variant_shaped(typed):
         return None
     known = product is not None and product.variant(typed) is not None

@@ -122,6 +122,26 @@ def chosen(text: str, private: bool = True, max_quantity: int = 10) -> tuple[int
     return read.choose(max_quantity)
 
 
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A12 2 Ivory", ("A12", "Ivory", 2)),
+        ("a12 x3 rose", ("A12", "rose", 3)),
+        ("shoe 2 dark blue", ("SHOE", "dark blue", 2)),
+    ],
+)
+def test_a_quantity_said_before_a_variant_of_the_product_counts(
+    text: str, expected: tuple[str, str, int], private: bool
+) -> None:
+    assert order_in(text, private) == expected
+
+
+def test_a_number_before_words_that_name_no_variant_is_no_order_in_a_group() -> None:
+    assert order_in("mug 2 is nice", private=False) is None
+    assert order_in("shoe 42", private=False) == ("SHOE", "42", 1)  # a size, not 42 pairs
+
+
 def test_an_order_chooses_the_sku_it_names() -> None:
     assert chosen("a12 rose x2") == (SHOP.get("A12").variants[1].sku_id, 2)  # type: ignore[union-attr]
     assert chosen("MUG 3") == (SHOP.get("MUG").variants[0].sku_id, 3)  # type: ignore[union-attr]
