@@ -195,7 +195,7 @@ def test_translations_keep_the_placeholders_of_their_message(language: str) -> N
 # familiar form reads as a different voice. Each entry: words that only the familiar address uses.
 FAMILIAR_WORDS: dict[str, tuple[str, ...]] = {
     "de": ("du", "dein", "deine", "deinen", "deinem", "deiner", "dir", "dich"),
-    "es": ("tu", "tus", "elige", "toca", "escribe", "cámbiala", "quítalos", "puedes"),
+    "es": ("tu", "tus", "elige", "toca", "escribe", "cámbiala", "quítalos", "puedes", "quita"),
     "fr": ("tu", "ton", "ta", "tes", "toi", "choisis", "touche", "envoie"),
     "it": ("tu", "tuo", "tua", "tuoi", "tue", "scegli", "tocca", "scrivi", "toccane", "cambiala"),
     "pt": ("tu", "teu", "tua", "teus", "tuas", "escolhe", "toca", "escreve"),
@@ -203,15 +203,27 @@ FAMILIAR_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Familiar imperatives that are also another person's verb ("se envía", "il bot invia") are caught where a sentence
+# starts with them.
+FAMILIAR_SENTENCE_STARTS: dict[str, tuple[str, ...]] = {
+    "es": ("Envía", "Quita", "Vuelve a usar"),
+    "it": ("Invia", "Rimuovi", "Usa"),
+    "pt": ("Envia", "Escolhe", "Remove"),
+}
+
+
 def familiar_address(catalog: Catalog, language: str) -> list[str]:
     """Translations that speak to the buyer in the familiar form."""
     words = set(FAMILIAR_WORDS.get(language, ()))
+    starts = FAMILIAR_SENTENCE_STARTS.get(language, ())
+    sentence_start = re.compile(r"(?:^|[.!?:]\s+|^\W+\s*)(?:" + "|".join(starts) + r")\b") if starts else None
     return [
         f"{message.id!r}: {text!r}"
         for message in catalog
         if message.id
         for text in _translations(message)
         if words & {word.lower() for word in re.findall(r"\w+", text)}
+        or (sentence_start is not None and sentence_start.search(text))
     ]
 
 
