@@ -235,6 +235,22 @@ def test_catalogue_addresses_the_buyer_formally_throughout(language: str) -> Non
     )
 
 
+# The Portuguese catalogue is written in European Portuguese ("o seu carrinho", "encomenda", "estafeta"); Brazilian
+# turns in a few messages make one conversation switch variety halfway.
+BRAZILIAN_TURNS = re.compile(r"(?:^|[.!?:]\s+)Seu |\bem um\b|\bdigite\b|\bFrete\b|\bentregador\b|\bvocê\b|\bitens\b")
+
+
+def test_portuguese_catalogue_keeps_to_european_portuguese() -> None:
+    problems = [
+        f"{message.id!r}: {text!r}"
+        for message in _catalogue("pt")
+        if message.id
+        for text in _translations(message)
+        if BRAZILIAN_TURNS.search(text)
+    ]
+    assert not problems, "locales/pt/LC_MESSAGES/messages.po has Brazilian turns:\n  " + "\n  ".join(problems)
+
+
 @pytest.mark.parametrize("language", _languages())
 def test_catalogue_header_names_its_language(language: str) -> None:
     assert dict(_catalogue(language).mime_headers).get("Language") == language
