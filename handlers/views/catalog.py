@@ -75,7 +75,8 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         name = html.escape(sku.variant_in(locale)) if sku.variant else _("Price")
         price = sku.price.format(locale)
         stock = _("sold out") if sku.sold_out else _("{count} in stock").format(count=sku.stock)
-        lines.append(f"• {name}: {price} — {stock}")
+        # Translated, so each language punctuates it its own way ("Ivoire : 39,00 €", "象牙白：€39.00").
+        lines.append("• " + _("{variant}: {price} — {stock}").format(variant=name, price=price, stock=stock))
     if "*" in product.ships_to:
         lines.append("\n" + _("Ships worldwide."))
     else:
