@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 
 # The most units one keyword order may ask for, whatever MAX_QUANTITY says (its own maximum too).
 MAX_KEYWORD_QUANTITY = 999
-_VARIANT_WORD = re.compile(r"^[\w./+'-]{1,32}$")
+_VARIANT_WORD = re.compile(r"^[\w./+'\u2044-]{1,32}$")  # \u2044: the fraction slash NFKC makes of ½
 _MAX_VARIANT_WORDS = 3
 _CODE_WORD = re.compile(r"^[\w-]{1,32}$")  # what may be a mistyped code: `A12?` is a question, not a typo
 # `x2`, `×2`, `*2` (`x 2` too; `×` and `*` may touch what comes before: `M*2`), or a number last (`2`, `2x`).
@@ -52,6 +52,11 @@ _QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the
 # Invisible marks that phone keyboards put into typed text: right-to-left and left-to-right marks and embeddings
 # (Arabic, Hebrew and Persian keyboards), zero-width spaces and joiners, the byte-order mark.
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _fold(text: str) -> str:
+    """A name as it is compared: in any letter case, and in NFKC as typed text is read (`8½` is `8 1⁄2` both ways)."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +92,17 @@ class IndexedProduct:
     def variant(self, typed: str, language: str | None = None) -> IndexedVariant | None:
         """The SKU a typed variant name picks: by its own name first, then its name in `language`, then in any
         language (`A12 Elfenbein` and `A12 Ivory` are the same scarf; names are unique within a language only)."""
-        wanted = typed.casefold()
+        wanted = _fold(typed)
         best: tuple[int, IndexedVariant] | None = None
         for variant in self.variants:
             if not variant.name:
                 continue
-            if variant.name.casefold() == wanted:
+            if _fold(variant.name) == wanted:
                 return variant
             rank = None
-            if language and variant.names.get(language, "").casefold() == wanted:
+            if language and _fold(variant.names.get(language, "")) == wanted:
                 rank = 1
-            elif any(name.casefold() == wanted for name in variant.names.values()):
+            elif any(_fold(name) == wanted for name in variant.names.values()):
                 rank = 2
             if rank is not None and (best is None or rank < best[0]):
                 best = (rank, variant)
@@ -114,14 +119,14 @@ class CodeIndex:
     """The catalogue's codes in memory, looked up in any letter case."""
 
     def __init__(self, products: Iterable[IndexedProduct] = ()) -> None:
-        self._by_code = {product.code.casefold(): product for product in products}
+        self._by_code = {_fold(product.code): product for product in products}
         self._by_id = {product.product_id: product for product in self._by_code.values()}
 
     def __len__(self) -> int:
         return len(self._by_code)
 
     def get(self, code: str) -> IndexedProduct | None:
-        return self._by_code.get(code.casefold())
+        return self._by_code.get(_fold(code))
 
     def product(self, product_id: int) -> IndexedProduct | None:
         return self._by_id.get(product_id)

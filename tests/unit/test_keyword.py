@@ -256,6 +256,13 @@ def test_full_width_and_invisible_characters_from_phone_keyboards_read_as_the_co
     assert order_in(text, private) == expected
 
 
+def test_variant_names_with_compatibility_characters_are_still_read_as_typed() -> None:
+    index = catalogue({"BOOT": ["8½", "9½"], "TEE": ["Ｌ", "XL"]})  # a half size; a full-width L from the file
+    assert read_keyword_order("BOOT 8½ x2", index, PREFIXES, private=False) is not None
+    assert read_keyword_order("boot 9½", index, PREFIXES, private=False).choose(10) == (101, 1)  # type: ignore[union-attr]
+    assert read_keyword_order("tee L", index, PREFIXES, private=False).choose(10) == (102, 1)  # type: ignore[union-attr]
+
+
 def test_closest_codes_allow_one_edit_or_two_for_long_codes_and_swaps_count_once() -> None:
     codes = ["A12", "A13", "B7", "DRESS-RED", "OUTFIT"]
     assert closest_codes("a21", codes) == ["A12"]
