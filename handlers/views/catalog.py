@@ -18,6 +18,7 @@ from bot.domain.catalog import CataloguePage
 from bot.domain.countries import country_names
 from handlers.callbacks import CataloguePageCb, ProductCb, VariantCb
 from handlers.views.cart import variants_keyboard
+from handlers.views.common import listing
 
 if TYPE_CHECKING:
     from bot.domain.catalog import Product
@@ -81,7 +82,7 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         lines.append("\n" + _("Ships worldwide."))
     else:
         names = country_names(product.ships_to, locale)
-        lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(", ".join(names))))
+        lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(listing(names))))
     keyboard = variants_keyboard(product, locale, back_page, back=back_to_catalogue_button(back_page))
     return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url, headline=lines[0])
 

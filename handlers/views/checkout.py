@@ -18,7 +18,7 @@ from bot.domain.checkout import ADDRESS_LIMIT, NAME_LIMIT
 from bot.domain.countries import country_name, country_names
 from bot.domain.phones import example_phone, readable_phone
 from handlers.callbacks import CheckoutCb
-from handlers.views.common import Screen, item_label, line_text
+from handlers.views.common import Screen, item_label, line_text, listing
 
 if TYPE_CHECKING:
     from bot.domain.cart import CartLine
@@ -58,7 +58,7 @@ def nowhere_text(destinations: Destinations, locale: str) -> str:
         if EVERYWHERE in ships_to:
             where = _("everywhere we ship")
         else:
-            where = ", ".join(country_names(ships_to, locale)) or _("nowhere we ship")
+            where = listing(country_names(ships_to, locale)) or _("nowhere we ship")
         lines.append(f"• {html.escape(label)} — {html.escape(where)}")
     lines += ["", _("Remove the items that stop it in /cart, then /checkout again.")]
     return "\n".join(lines)
@@ -72,7 +72,7 @@ def unknown_country_text(typed: str) -> str:
 
 def cannot_ship_text(lines: Sequence[CartLine], country: str, locale: str) -> str:
     # The country's name stands alone ("destination: ..."): inside a sentence some languages would inflect it.
-    items = ", ".join(html.escape(item_label(line.code, line.variant)) for line in lines)
+    items = listing(html.escape(item_label(line.code, line.variant)) for line in lines)
     return "\n".join(
         [
             _("Cannot ship to this destination: {country}").format(country=html.escape(country_name(country, locale))),

@@ -110,3 +110,13 @@ async def test_a_variants_price_line_is_punctuated_as_the_buyers_language_punctu
 ) -> None:
     [photo] = [r for r in await open_card(chat, scarf(chat), language) if isinstance(r, SendPhoto)]
     assert photo.caption is not None and line in photo.caption
+
+
+@pytest.mark.parametrize(("language", "countries"), [("en", "France, Germany"), ("zh", "德国、法国")])
+async def test_the_countries_a_product_ships_to_are_listed_as_the_buyers_language_lists(
+    chat: ChatHarness, language: str, countries: str
+) -> None:
+    product = replace(scarf(chat), ships_to=frozenset({"DE", "FR"}))
+    chat.core.data.products["A12"] = product
+    [photo] = [r for r in await open_card(chat, product, language) if isinstance(r, SendPhoto)]
+    assert photo.caption is not None and countries in photo.caption
