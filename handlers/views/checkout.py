@@ -64,6 +64,10 @@ def nowhere_text(destinations: Destinations, locale: str) -> str:
     return "\n".join(lines)
 
 
+def use_the_change_buttons_text() -> str:
+    return _("To correct a detail, tap its Change button below; to order, tap Confirm.")
+
+
 def unknown_country_text(typed: str) -> str:
     return _("I do not know the country “{country}”. Type its name or two-letter code, e.g. DE or Germany.").format(
         country=html.escape(typed[:60])

@@ -351,6 +351,14 @@ async def test_a_detail_changed_from_the_summary_returns_to_the_summary(
     assert again.text.count("Anna") == 1  # the other details kept, the changed one replaced
 
 
+async def test_a_detail_typed_at_the_summary_is_answered_with_how_to_change_it(chat: ChatHarness, anna: User) -> None:
+    await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    again = await answer(chat, anna, "+49 89 1234567")  # a corrected phone number, typed
+    assert again.text.startswith("To correct a detail, tap its Change button below")
+    assert "Total:" in again.text and "+49 30 1234567" in again.text  # the summary, unchanged
+    assert "Change phone" in " ".join(buttons(again.reply_markup))
+
+
 async def test_a_new_country_from_the_summary_rereads_a_national_phone(chat: ChatHarness, anna: User) -> None:
     summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "0151 23456789")
     await chat.tap(anna, summary.reply_markup, "Change country")
