@@ -39,6 +39,7 @@ from handlers.views.checkout import (
     nothing_to_cancel_text,
     summary_screen,
     unknown_country_text,
+    use_the_change_buttons_text,
 )
 from handlers.views.common import Screen, edit_message
 
@@ -134,7 +135,7 @@ class Conversation:
         """Go to `step` and ask its question (after `problem`, when an answer was refused); confirm shows a summary."""
         await self.state.set_state(step)
         if step == Checkout.confirm:
-            return await self.summary(await self.state.update_data(editing=False))
+            return await self.summary(await self.state.update_data(editing=False), problem)
         if step == Checkout.name:
             screen = ask_name_screen()
         elif step == Checkout.address:
@@ -363,4 +364,6 @@ async def not_an_answer(
     talk = Conversation(message.from_user, state, checkout, locale, shop_currency)
     current = await state.get_state()
     step = next((s for s in Checkout.__states__ if s.state == current), Checkout.country)
-    await talk_back(message, await talk.ask(step, await state.get_data()))
+    # Text at the summary is most often a corrected detail (a new phone number): say how to change one.
+    hint = use_the_change_buttons_text() if step == Checkout.confirm and message.text else ""
+    await talk_back(message, await talk.ask(step, await state.get_data(), hint))

@@ -41,14 +41,14 @@ async def start_with_claim(
     await message.answer(screen.text, reply_markup=screen.keyboard)
 
 
-async def start(message: Message, buyers: BuyerService, keywords: KeywordService) -> None:
+async def start(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
     user = message.from_user
     assert user is not None
     await buyers.register(user.id, user.language_code, user.full_name)
-    await message.answer(welcome_text(user.first_name, await keywords.example()))
+    await message.answer(welcome_text(user.first_name, await keywords.example(locale)))
 
 
-async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService) -> None:
+async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
     assert message.from_user is not None
     roles = buyers.roles_of(message.from_user.id)
-    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, await keywords.example()))
+    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, await keywords.example(locale)))

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import signal
 import sys
+import time
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -33,6 +34,14 @@ async def import_demo_catalogue(catalogue: CatalogueService, language: str, path
     log.info("imported the demo catalogue: %s products", report.products)
 
 
+def first_persona_id(now: float) -> int:
+    """Where this run's persona ids start. The demo's database outlives the sandbox, which forgets its personas when
+    it stops: ids that started at the same number every run would make a new persona the buyer an old one was, with
+    their language, cart and orders. Starting at the clock (a thousand ids a second) keeps each run's ids new, and
+    well inside the 52 bits Telegram's ids use."""
+    return int(now) * 1000
+
+
 async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_limits: bool = False) -> None:
     """Serve until SIGINT or SIGTERM, with or without a terminal; the terminal chat is an extra, not the lifetime."""
     await upgrade(settings.database_url)
@@ -42,7 +51,8 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
         # The chat page tells which persona languages the shop speaks and which fall back to its default.
         shop_languages = ShopLanguages(tuple(settings.supported_languages), settings.default_language)
         server = await SandboxServer(
-            Sandbox(token=DEFAULT_TOKEN, rate_limits=limits), shop_languages=shop_languages
+            Sandbox(token=DEFAULT_TOKEN, rate_limits=limits, first_persona_id=first_persona_id(time.time())),
+            shop_languages=shop_languages,
         ).start("127.0.0.1", port)
     except OSError as exc:
         raise SystemExit(f"livesell demo: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port") from None

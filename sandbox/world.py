@@ -139,6 +139,7 @@ class Sandbox:
         rate_limits: RateLimits | None = None,
         bot_username: str = "livesell_sandbox_bot",
         clock: Callable[[], float] = time.monotonic,
+        first_persona_id: int = 100_001,
     ) -> None:
         self.token = token
         head = token.split(":", 1)[0]
@@ -163,7 +164,7 @@ class Sandbox:
         self.polling = asyncio.Event()
         self.polled = threading.Event()  # the same, for threads that start the bot and wait for it
         self.closing = False
-        self._persona_ids = itertools.count(100_001)
+        self._persona_ids = itertools.count(first_persona_id)
         self._group_ids = itertools.count(1_000_000_001)
         self._update_ids = itertools.count(500_000_001)
         self._updates: deque[dict[str, Any]] = deque()

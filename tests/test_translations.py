@@ -191,6 +191,66 @@ def test_translations_keep_the_placeholders_of_their_message(language: str) -> N
     assert not problems, f"locales/{language}/LC_MESSAGES/messages.po:\n  " + "\n  ".join(problems)
 
 
+# The shop addresses buyers formally (Sie, vous, usted, Lei, ...) in every message; a message written later in the
+# familiar form reads as a different voice. Each entry: words that only the familiar address uses.
+FAMILIAR_WORDS: dict[str, tuple[str, ...]] = {
+    "de": ("du", "dein", "deine", "deinen", "deinem", "deiner", "dir", "dich"),
+    "es": ("tu", "tus", "elige", "toca", "escribe", "cámbiala", "quítalos", "puedes", "quita"),
+    "fr": ("tu", "ton", "ta", "tes", "toi", "choisis", "touche", "envoie"),
+    "it": ("tu", "tuo", "tua", "tuoi", "tue", "scegli", "tocca", "scrivi", "toccane", "cambiala"),
+    "pt": ("tu", "teu", "tua", "teus", "tuas", "escolhe", "toca", "escreve"),
+    "ru": ("ты", "твой", "твоя", "твою", "твоё", "тебе", "тебя", "выбери", "нажми", "напиши"),
+}
+
+
+# Familiar imperatives that are also another person's verb ("se envía", "il bot invia") are caught where a sentence
+# starts with them.
+FAMILIAR_SENTENCE_STARTS: dict[str, tuple[str, ...]] = {
+    "es": ("Envía", "Quita", "Vuelve a usar"),
+    "it": ("Invia", "Rimuovi", "Usa"),
+    "pt": ("Envia", "Escolhe", "Remove"),
+}
+
+
+def familiar_address(catalog: Catalog, language: str) -> list[str]:
+    """Translations that speak to the buyer in the familiar form."""
+    words = set(FAMILIAR_WORDS.get(language, ()))
+    starts = FAMILIAR_SENTENCE_STARTS.get(language, ())
+    sentence_start = re.compile(r"(?:^|[.!?:]\s+|^\W+\s*)(?:" + "|".join(starts) + r")\b") if starts else None
+    return [
+        f"{message.id!r}: {text!r}"
+        for message in catalog
+        if message.id
+        for text in _translations(message)
+        if words & {word.lower() for word in re.findall(r"\w+", text)}
+        or (sentence_start is not None and sentence_start.search(text))
+    ]
+
+
+@pytest.mark.parametrize("language", sorted(FAMILIAR_WORDS))
+def test_catalogue_addresses_the_buyer_formally_throughout(language: str) -> None:
+    problems = familiar_address(_catalogue(language), language)
+    assert not problems, f"locales/{language}/LC_MESSAGES/messages.po uses the familiar form:\n  " + "\n  ".join(
+        problems
+    )
+
+
+# The Portuguese catalogue is written in European Portuguese ("o seu carrinho", "encomenda", "estafeta"); Brazilian
+# turns in a few messages make one conversation switch variety halfway.
+BRAZILIAN_TURNS = re.compile(r"(?:^|[.!?:]\s+)Seu |\bem um\b|\bdigite\b|\bFrete\b|\bentregador\b|\bvocê\b|\bitens\b")
+
+
+def test_portuguese_catalogue_keeps_to_european_portuguese() -> None:
+    problems = [
+        f"{message.id!r}: {text!r}"
+        for message in _catalogue("pt")
+        if message.id
+        for text in _translations(message)
+        if BRAZILIAN_TURNS.search(text)
+    ]
+    assert not problems, "locales/pt/LC_MESSAGES/messages.po has Brazilian turns:\n  " + "\n  ".join(problems)
+
+
 @pytest.mark.parametrize("language", _languages())
 def test_catalogue_header_names_its_language(language: str) -> None:
     assert dict(_catalogue(language).mime_headers).get("Language") == language

@@ -3,6 +3,8 @@ the buyer's language (Babel's CLDR names)."""
 
 from __future__ import annotations
 
+import functools
+import re
 import unicodedata
 from collections.abc import Iterable
 
@@ -15,6 +17,27 @@ from babel.core import get_global
 COUNTRIES = frozenset(str(country.alpha_2) for country in pycountry.countries) | {"XK"}
 # What people type for a country that is neither its ISO code nor its name in the CLDR.
 COUNTRY_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UAE": "AE"}
+# Names people type that are no country's name in the CLDR or ISO 3166 (a nation of the United Kingdom, a former or
+# informal name); keys as `_name_key` reads them.
+COUNTRY_NAME_ALIASES = {
+    "england": "GB",
+    "scotland": "GB",
+    "wales": "GB",
+    "northern ireland": "GB",
+    "great britain": "GB",
+    "britain": "GB",
+    "holland": "NL",
+    "turkey": "TR",
+    "ivory coast": "CI",
+    "america": "US",
+    "korea": "KR",
+    "macedonia": "MK",
+    "swaziland": "SZ",
+    "burma": "MM",
+}
+# Besides the buyer's language and English, a country may be typed by its name in one of these (a French buyer
+# sending a parcel to "Deutschland", a Russian one to "España"): the world's most written languages.
+NAME_LANGUAGES = ("de", "fr", "es", "it", "pt", "ru", "zh", "nl", "pl", "ja", "ar", "tr", "sv", "ko")
 
 
 class UnknownCountry(ValueError):
@@ -63,12 +86,35 @@ def country_code_from(text: str, locale: str) -> str | None:
         return COUNTRY_ALIASES[typed.upper()]
     if typed.upper() in COUNTRIES:
         return typed.upper()
-    wanted = collation_key(typed)
+    wanted = _name_key(typed)
     for language in dict.fromkeys((locale, "en")):
         for code, name in Locale.parse(language).territories.items():
-            if code in COUNTRIES and collation_key(str(name)) == wanted:
+            if code in COUNTRIES and _name_key(str(name)) == wanted:
                 return str(code)
-    return None
+    return _other_names().get(wanted)
+
+
+def _name_key(text: str) -> str:
+    """A typed name as it is matched: `Royaume Uni` finds Royaume-Uni, `the Netherlands` Netherlands."""
+    words = re.sub(r"[\W_]+", " ", collation_key(text)).split()
+    return " ".join(words[1:] if words[:1] == ["the"] and len(words) > 1 else words)
+
+
+@functools.cache
+def _other_names() -> dict[str, str]:
+    """Country codes by every other name a buyer may type: aliases, ISO 3166's official and common names, and the
+    CLDR names in NAME_LANGUAGES (the first language to give a name keeps it)."""
+    names = dict(COUNTRY_NAME_ALIASES)
+    for country in pycountry.countries:
+        for attribute in ("name", "official_name", "common_name"):
+            name = getattr(country, attribute, None)
+            if name:
+                names.setdefault(_name_key(str(name)), str(country.alpha_2))
+    for language in NAME_LANGUAGES:
+        for code, name in Locale.parse(language).territories.items():
+            if code in COUNTRIES:
+                names.setdefault(_name_key(str(name)), str(code))
+    return names
 
 
 def likely_country(language_code: str | None) -> str | None:

@@ -7,7 +7,8 @@ The catalogue decides what is an order, not the shape of a code. A message is re
 - prefix: one of KEYWORD_PREFIXES; a sign (`#`) may touch the code, a word (`sold`) stands apart from it;
 - CODE: the first word, one of the catalogue's codes in any letter case (`mug`, `Dress-Red`, `2024-CAL`, `a12`);
 - VARIANT: one of that product's variants in any letter case, several words allowed (`dark blue`);
-- QUANTITY: last, as `x2`, `x 2`, `×2`, `*2`, `2x` or a bare number; 1 when absent.
+- QUANTITY: last, as `x2`, `x 2`, `×2`, `*2`, `2x` or a bare number; 1 when absent. Said before a variant the
+  product has, it counts too (`A12 2 Ivory`).
 
 How sure the bot must be depends on where the message was written:
 
@@ -24,27 +25,38 @@ How sure the bot must be depends on where the message was written:
   is talk unless it is a code, and that a group hears nothing about a code like no other (`#blessed`).
 
 A code's suggestions are the codes at most one edit away (two for codes longer than five characters), where swapping
-two neighbouring characters is one edit. The bot never reads a product from the database to decide: `CodeIndex` is
-the catalogue's codes and variants in memory (bot/services/keywords.py keeps it fresh).
+two neighbouring characters is one edit, and a hyphenated code typed as two words (`jacket rain` for JACKET-RAIN).
+The bot never reads a product from the database to decide: `CodeIndex` is the catalogue's codes and variants in
+memory (bot/services/keywords.py keeps it fresh).
 """
 
 from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 # The most units one keyword order may ask for, whatever MAX_QUANTITY says (its own maximum too).
 MAX_KEYWORD_QUANTITY = 999
-_VARIANT_WORD = re.compile(r"^[\w./+'-]{1,32}$")
+_VARIANT_WORD = re.compile(r"^[\w./+'\u2044-]{1,32}$")  # \u2044: the fraction slash NFKC makes of ½
 _MAX_VARIANT_WORDS = 3
 _CODE_WORD = re.compile(r"^[\w-]{1,32}$")  # what may be a mistyped code: `A12?` is a question, not a typo
 # `x2`, `×2`, `*2` (`x 2` too; `×` and `*` may touch what comes before: `M*2`), or a number last (`2`, `2x`).
 # Signed and of any length, so that `x-3` and `x1000` are read as the quantities they are and refused as such.
 _QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(-?\d+)$|(?:^|\s)(-?\d+)\s*[x×]?$", re.IGNORECASE)
 _TOUCHING_QUANTITY = re.compile(r"^(.+?)([×*]-?\d+)$")
+_LEADING_QUANTITY = re.compile(r"^[x×*]?\s*(-?\d+)\s*[x×]?\s+(.+)$", re.IGNORECASE)
 _QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the limit
+# Invisible marks that phone keyboards put into typed text: right-to-left and left-to-right marks and embeddings
+# (Arabic, Hebrew and Persian keyboards), zero-width spaces and joiners, the byte-order mark.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+
+
+def _fold(text: str) -> str:
+    """A name as it is compared: in any letter case, and in NFKC as typed text is read (`8½` is `8 1⁄2` both ways)."""
+    return unicodedata.normalize("NFKC", text).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,17 +92,17 @@ class IndexedProduct:
     def variant(self, typed: str, language: str | None = None) -> IndexedVariant | None:
         """The SKU a typed variant name picks: by its own name first, then its name in `language`, then in any
         language (`A12 Elfenbein` and `A12 Ivory` are the same scarf; names are unique within a language only)."""
-        wanted = typed.casefold()
+        wanted = _fold(typed)
         best: tuple[int, IndexedVariant] | None = None
         for variant in self.variants:
             if not variant.name:
                 continue
-            if variant.name.casefold() == wanted:
+            if _fold(variant.name) == wanted:
                 return variant
             rank = None
-            if language and variant.names.get(language, "").casefold() == wanted:
+            if language and _fold(variant.names.get(language, "")) == wanted:
                 rank = 1
-            elif any(name.casefold() == wanted for name in variant.names.values()):
+            elif any(_fold(name) == wanted for name in variant.names.values()):
                 rank = 2
             if rank is not None and (best is None or rank < best[0]):
                 best = (rank, variant)
@@ -107,14 +119,14 @@ class CodeIndex:
     """The catalogue's codes in memory, looked up in any letter case."""
 
     def __init__(self, products: Iterable[IndexedProduct] = ()) -> None:
-        self._by_code = {product.code.casefold(): product for product in products}
+        self._by_code = {_fold(product.code): product for product in products}
         self._by_id = {product.product_id: product for product in self._by_code.values()}
 
     def __len__(self) -> int:
         return len(self._by_code)
 
     def get(self, code: str) -> IndexedProduct | None:
-        return self._by_code.get(code.casefold())
+        return self._by_code.get(_fold(code))
 
     def product(self, product_id: int) -> IndexedProduct | None:
         return self._by_id.get(product_id)
@@ -265,6 +277,10 @@ def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, i
     typed, quantity = _split_quantity(rest)
     if not typed:
         return None, 1 if quantity is None else quantity, True
+    if quantity is None and product is not None:
+        leading = _LEADING_QUANTITY.match(rest)  # `A12 2 Ivory`, `A12 x2 Ivory`: the quantity said first
+        if leading and product.variant(leading.group(2)) is not None:
+            return leading.group(2), _quantity(leading.group(1)), True
     if not _variant_shaped(typed):
         return None
     known = product is not None and product.variant(typed) is not None
@@ -279,6 +295,13 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
         if touching and (product := index.get(touching.group(1))) is not None:
             first, rest = touching.group(1), f"{touching.group(2)} {rest}".strip()
     lenient = private or prefix is not None
+    if product is None and lenient and rest:
+        # `jacket rain L`: a hyphenated code typed with a space (or none) where its hyphen is, to be confirmed.
+        second, _, after = rest.partition(" ")
+        spaced = index.get(f"{first}-{second}") or index.get(first + second)
+        if spaced is not None and (read := _read_rest(spaced, after)) is not None:
+            variant, quantity, _known = read
+            return KeywordOrder(f"{first} {second}".upper(), None, variant, quantity, (spaced,))
     if product is None and (not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha())):
         return None  # most group chatter ends here; unknown codes in a group are talk, and so is `sold out`
     read = _read_rest(product, rest)
@@ -297,7 +320,9 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
 
 def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:
     """The order a message asks for, or None when it is not about ordering (see the module's rules)."""
-    normalised = " ".join(text.split())
+    # NFKC: the full-width letters and digits of Chinese and Japanese keyboards (`Ａ１２ Ｍ ｘ２`) are the codes they
+    # look like.
+    normalised = " ".join(_INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).split())
     body, prefix = _strip_prefix(normalised, prefixes)
     if prefix is None:
         return _read(normalised, index, None, private) if normalised else None

@@ -102,6 +102,10 @@ class BuyerService:
             await uow.commit()
         return code
 
+    async def get(self, telegram_id: int) -> Buyer | None:
+        async with self.uow() as uow:
+            return await uow.buyers.get(telegram_id)
+
     async def set_currency(self, telegram_id: int, currency: str | None) -> str | None:
         """Show prices in `currency` (None: derive it from the country again); raises UnknownCurrency."""
         code = None if currency is None else check_currency(currency)

@@ -85,10 +85,17 @@ class KeywordService:
         log.info("keyword codes loaded: %d products, catalogue version %d", len(self._index), version)
         return True
 
-    async def example(self) -> KeywordExample | None:
-        """A keyword order for a product in stock, a product with variants first; None when nothing is in stock."""
+    async def example(self, language: str | None = None) -> KeywordExample | None:
+        """A keyword order for a product in stock, a product with variants first; None when nothing is in stock. The
+        variant is named in `language` where the catalogue translates it (the buyer sees `Elfenbein` on the card, so
+        the example says `A12 Elfenbein x2`, an order the reader takes too)."""
         async with self.uow() as uow:
             sku = await uow.catalogue.sku_in_stock()
         if sku is None:
             return None
-        return KeywordExample(sku.code, sku.variant, 2 if sku.stock >= 2 else 1)
+        variant = sku.variant
+        product = (await self.index()).get(sku.code)
+        indexed = product.variant(sku.variant) if product is not None and sku.variant else None
+        if indexed is not None:
+            variant = indexed.name_in(language)
+        return KeywordExample(sku.code, variant, 2 if sku.stock >= 2 else 1)

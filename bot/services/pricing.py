@@ -34,12 +34,21 @@ class Pricing:
         """The buyer's currency. Choosing where to ship at checkout does not change it (the country is remembered
         when the order is placed), so the cart and the summary show the same currency and the same amounts."""
         if buyer is not None and rates.knows(self.shop_currency):
-            countries = (buyer.region, buyer.country)
-            derived = [currency_for_country(country) for country in countries if country]
-            for currency in (buyer.currency, *derived):
-                if currency and is_money(currency) and rates.knows(currency):
-                    return currency
-        return self.shop_currency
+            chosen = buyer.currency
+            if chosen and is_money(chosen) and rates.knows(chosen):
+                return chosen
+        return self.country_currency(buyer, rates) or self.shop_currency
+
+    def country_currency(self, buyer: Buyer | None, rates: Rates) -> str | None:
+        """The currency of the buyer's country (their app language's region, else where their last order went) when
+        the rates cover it; None when the country is not known yet."""
+        if buyer is None or not rates.knows(self.shop_currency):
+            return None
+        for country in (buyer.region, buyer.country):
+            currency = currency_for_country(country) if country else None
+            if currency and is_money(currency) and rates.knows(currency):
+                return currency
+        return None
 
     def cart(
         self,

@@ -18,6 +18,7 @@ from bot.domain.catalog import CataloguePage
 from bot.domain.countries import country_names
 from handlers.callbacks import CataloguePageCb, ProductCb, VariantCb
 from handlers.views.cart import variants_keyboard
+from handlers.views.common import listing
 
 if TYPE_CHECKING:
     from bot.domain.catalog import Product
@@ -75,12 +76,13 @@ def product_card_view(product: Product, locale: str, back_page: int = 0) -> Prod
         name = html.escape(sku.variant_in(locale)) if sku.variant else _("Price")
         price = sku.price.format(locale)
         stock = _("sold out") if sku.sold_out else _("{count} in stock").format(count=sku.stock)
-        lines.append(f"• {name}: {price} — {stock}")
+        # Translated, so each language punctuates it its own way ("Ivoire : 39,00 €", "象牙白：€39.00").
+        lines.append("• " + _("{variant}: {price} — {stock}").format(variant=name, price=price, stock=stock))
     if "*" in product.ships_to:
         lines.append("\n" + _("Ships worldwide."))
     else:
         names = country_names(product.ships_to, locale)
-        lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(", ".join(names))))
+        lines.append("\n" + _("Ships to: {countries}").format(countries=html.escape(listing(names))))
     keyboard = variants_keyboard(product, locale, back_page, back=back_to_catalogue_button(back_page))
     return ProductCardView(text="\n".join(lines), keyboard=keyboard, image=product.image_url, headline=lines[0])
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.numbers import format_decimal
 
@@ -17,7 +18,7 @@ from bot.domain.checkout import ADDRESS_LIMIT, NAME_LIMIT
 from bot.domain.countries import country_name, country_names
 from bot.domain.phones import example_phone, readable_phone
 from handlers.callbacks import CheckoutCb
-from handlers.views.common import Screen, item_label, line_text
+from handlers.views.common import Screen, item_label, line_text, listing
 
 if TYPE_CHECKING:
     from bot.domain.cart import CartLine
@@ -59,10 +60,14 @@ def nowhere_text(destinations: Destinations, locale: str) -> str:
         if EVERYWHERE in ships_to:
             where = _("everywhere we ship")
         else:
-            where = ", ".join(country_names(ships_to, locale)) or _("nowhere we ship")
+            where = listing(country_names(ships_to, locale)) or _("nowhere we ship")
         lines.append(f"• {html.escape(label)} — {html.escape(where)}")
     lines += ["", _("Remove the items that stop it in /cart, then /checkout again.")]
     return "\n".join(lines)
+
+
+def use_the_change_buttons_text() -> str:
+    return _("To correct a detail, tap its Change button below; to order, tap Confirm.")
 
 
 def unknown_country_text(typed: str) -> str:
@@ -73,11 +78,15 @@ def unknown_country_text(typed: str) -> str:
 
 def cannot_ship_text(lines: Sequence[CartLine], country: str, locale: str) -> str:
     # The country's name stands alone ("destination: ..."): inside a sentence some languages would inflect it.
-    items = ", ".join(html.escape(item_label(line.code, line.variant)) for line in lines)
+    items = listing(html.escape(item_label(line.code, line.variant)) for line in lines)
     return "\n".join(
         [
             _("Cannot ship to this destination: {country}").format(country=html.escape(country_name(country, locale))),
-            _("Not shipped there: {items}. Choose another country, or remove them in /cart.").format(items=items),
+            ngettext(
+                "Not shipped there: {items}. Choose another country, or remove it in /cart.",
+                "Not shipped there: {items}. Choose another country, or remove them in /cart.",
+                len(lines),
+            ).format(items=items),
         ]
     )
 

@@ -5,12 +5,14 @@ from __future__ import annotations
 import html
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.utils.i18n import gettext as _
 
 if TYPE_CHECKING:
     from bot.domain.cart import CartLine
@@ -61,6 +63,11 @@ def minutes_left(expires_at: datetime | None, now: datetime | None = None) -> in
         expires_at = expires_at.replace(tzinfo=UTC)
     seconds = (expires_at - (now or datetime.now(UTC))).total_seconds()
     return max(0, math.ceil(seconds / 60))
+
+
+def listing(items: Iterable[str]) -> str:
+    """Items named one after another, separated as the buyer's language separates a list ("A, B"; Chinese "A、B")."""
+    return _(", ").join(items)
 
 
 def item_label(code: str, variant: str | None, quantity: int | None = None) -> str:

@@ -11,7 +11,7 @@ from aiogram.utils.i18n import ngettext
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_date
 
-from bot.services.currency import AUTOMATIC
+from bot.services.currency import AUTOMATIC, CurrencyChoice
 from handlers.callbacks import CurrencyCb
 from handlers.views.common import Screen
 
@@ -62,10 +62,17 @@ def currency_screen(currencies: Sequence[str]) -> Screen:
     return Screen(text, builder.as_markup())
 
 
-def currency_set_text(currency: str | None) -> str:
-    if currency is None:
-        return _("Done: I will show prices in the currency of your country.")
-    return _("Done: I will show prices in {currency}.").format(currency=currency)
+def currency_set_text(choice: CurrencyChoice) -> str:
+    if choice.automatic and choice.from_country:
+        return _("Done: I will show prices in the currency of your country: {currency}.").format(
+            currency=choice.currency
+        )
+    if choice.automatic:
+        # Nothing tells the buyer's country yet (no region in their app language, no order): say what they will see.
+        return _("Done: I will show prices in {currency} until I know your country, then in its currency.").format(
+            currency=choice.currency
+        )
+    return _("Done: I will show prices in {currency}.").format(currency=choice.currency)
 
 
 def unknown_currency_text(code: str) -> str:

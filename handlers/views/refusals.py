@@ -23,7 +23,7 @@ from bot.services.cart import (
 )
 from bot.services.catalog import ProductNotFound
 from handlers.callbacks import KeywordCb, WaitlistCb
-from handlers.views.common import Screen, item_label
+from handlers.views.common import Screen, item_label, listing
 
 # What CartService.add and add_by_keyword may refuse with; each has a message in `refusal_screen`.
 CART_REFUSALS = (
@@ -39,7 +39,7 @@ CART_REFUSALS = (
 
 
 def codes(values: Iterable[str]) -> str:
-    return ", ".join(html.escape(value) for value in values)
+    return listing(html.escape(value) for value in values)
 
 
 def refusal_screen(error: Exception, locale: str) -> Screen:

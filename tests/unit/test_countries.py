@@ -47,6 +47,28 @@ def test_a_country_can_be_typed_by_its_name_in_the_buyers_language_or_english(co
     assert country_code_from(country_name(code, "en"), locale) == code
 
 
+@pytest.mark.parametrize(
+    ("typed", "locale", "country"),
+    [
+        ("Royaume Uni", "fr", "GB"),  # a space for the hyphen
+        ("etats unis", "fr", "US"),
+        ("the Netherlands", "en", "NL"),
+        ("England", "en", "GB"),
+        ("Great Britain", "de", "GB"),
+        ("Turkey", "en", "TR"),  # the CLDR and ISO now say Türkiye
+        ("Czech Republic", "en", "CZ"),  # ISO's official name (the CLDR says Czechia)
+        ("Ivory Coast", "en", "CI"),
+        ("Deutschland", "en", "DE"),  # the destination's own name, from a buyer writing in English
+        ("España", "ru", "ES"),
+        ("Schweiz", "fr", "CH"),
+    ],
+)
+def test_a_country_can_be_typed_by_a_common_name_another_languages_name_or_without_its_hyphen(
+    typed: str, locale: str, country: str
+) -> None:
+    assert country_code_from(typed, locale) == country
+
+
 @pytest.mark.parametrize("typed", ["EU", "UN", "QO", "EA", "Atlantis", "", "  "])
 def test_a_region_grouping_or_unknown_name_is_no_country(typed: str) -> None:
     assert country_code_from(typed, "de") is None

@@ -7,7 +7,7 @@ import pytest
 from bot.domain.fx import Rates
 from bot.domain.money import UnknownCurrency
 from bot.services.buyers import BuyerService
-from bot.services.currency import AUTOMATIC, CurrencyService
+from bot.services.currency import AUTOMATIC, CurrencyChoice, CurrencyService
 from bot.services.pricing import Pricing
 from tests.unit.fakes import FakeShop
 
@@ -34,7 +34,7 @@ async def test_a_buyer_may_pick_the_currencies_the_rates_cover(currencies: Curre
 
 
 async def test_a_picked_currency_is_remembered_in_any_letter_case(currencies: CurrencyService, shop: FakeShop) -> None:
-    assert await currencies.choose(7, " gbp ") == "GBP"
+    assert await currencies.choose(7, " gbp ") == CurrencyChoice("GBP")
     assert shop.data.buyers[7].currency == "GBP"
 
 
@@ -45,9 +45,17 @@ async def test_a_currency_the_rates_do_not_cover_is_refused(currencies: Currency
 
 
 async def test_automatic_hands_prices_back_to_the_buyers_country(currencies: CurrencyService, shop: FakeShop) -> None:
-    await currencies.choose(7, "USD")
-    assert await currencies.choose(7, AUTOMATIC.upper()) is None
-    assert shop.data.buyers[7].currency is None
+    await currencies.buyers.register(10, "en-GB")
+    await currencies.choose(10, "USD")
+    assert await currencies.choose(10, AUTOMATIC.upper()) == CurrencyChoice("GBP", automatic=True, from_country=True)
+    assert shop.data.buyers[10].currency is None
+
+
+async def test_automatic_without_a_known_country_says_it_is_the_shops_currency_for_now(
+    currencies: CurrencyService,
+) -> None:
+    await currencies.choose(7, "USD")  # Anna's app says "en": no country yet
+    assert await currencies.choose(7, AUTOMATIC) == CurrencyChoice("EUR", automatic=True, from_country=False)
 
 
 # --- the currency a buyer sees without choosing ---------------------------------------------------------------------

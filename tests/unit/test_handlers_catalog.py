@@ -101,4 +101,22 @@ async def test_variants_are_named_in_the_buyers_language_with_the_base_name_as_f
     assert any(label.startswith("🔔 Marine") for label in labels)
 
     [french] = [r for r in await open_card(chat, product, "fr", user_id=2) if isinstance(r, SendPhoto)]
-    assert french.caption is not None and "• Ivory:" in french.caption and "• Navy:" in french.caption
+    assert french.caption is not None and "• Ivory :" in french.caption and "• Navy :" in french.caption
+
+
+@pytest.mark.parametrize(("language", "line"), [("en", "• Ivory: €"), ("fr", "• Ivory : "), ("zh", "• Ivory：")])
+async def test_a_variants_price_line_is_punctuated_as_the_buyers_language_punctuates(
+    chat: ChatHarness, language: str, line: str
+) -> None:
+    [photo] = [r for r in await open_card(chat, scarf(chat), language) if isinstance(r, SendPhoto)]
+    assert photo.caption is not None and line in photo.caption
+
+
+@pytest.mark.parametrize(("language", "countries"), [("en", "France, Germany"), ("zh", "德国、法国")])
+async def test_the_countries_a_product_ships_to_are_listed_as_the_buyers_language_lists(
+    chat: ChatHarness, language: str, countries: str
+) -> None:
+    product = replace(scarf(chat), ships_to=frozenset({"DE", "FR"}))
+    chat.core.data.products["A12"] = product
+    [photo] = [r for r in await open_card(chat, product, language) if isinstance(r, SendPhoto)]
+    assert photo.caption is not None and countries in photo.caption

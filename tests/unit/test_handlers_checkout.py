@@ -91,8 +91,21 @@ async def test_lines_that_cannot_ship_there_are_named(chat: ChatHarness, anna: U
     await answer(chat, anna, "/checkout")
     reply = await answer(chat, anna, "US")
     assert "Cannot ship to this destination: United States\nNot shipped there: EU1." in reply.text
+    assert "remove it in /cart" in reply.text  # one item: "it", not "them"
     assert "A12" not in reply.text
     assert "Who is the parcel for" in (await answer(chat, anna, "FR")).text
+
+
+async def test_several_lines_that_cannot_ship_there_are_named_together() -> None:
+    chat = make_chat(storage=MemoryStorage())
+    chat.add_product("EU1", {"": 5}, ships_to="DE FR")
+    chat.add_product("EU2", {"": 5}, ships_to="DE FR")
+    anna = chat.chats.user(1, "Anna", language_code="en-GB")
+    await chat.say(anna, "EU1")
+    await chat.say(anna, "EU2")
+    await answer(chat, anna, "/checkout")
+    reply = await answer(chat, anna, "US")
+    assert "Not shipped there: EU1, EU2." in reply.text and "remove them in /cart" in reply.text
 
 
 async def test_a_bad_phone_is_refused_and_nothing_entered_is_lost(chat: ChatHarness, anna: User) -> None:
@@ -350,6 +363,14 @@ async def test_a_detail_changed_from_the_summary_returns_to_the_summary(
     again = await answer(chat, anna, new)
     assert "Total:" in again.text and shown in again.text
     assert again.text.count("Anna") == 1  # the other details kept, the changed one replaced
+
+
+async def test_a_detail_typed_at_the_summary_is_answered_with_how_to_change_it(chat: ChatHarness, anna: User) -> None:
+    await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "+49 30 1234567")
+    again = await answer(chat, anna, "+49 89 1234567")  # a corrected phone number, typed
+    assert again.text.startswith("To correct a detail, tap its Change button below")
+    assert "Total:" in again.text and "+49 30 1234567" in again.text  # the summary, unchanged
+    assert "Change phone" in " ".join(buttons(again.reply_markup))
 
 
 async def test_a_new_country_from_the_summary_rereads_a_national_phone(chat: ChatHarness, anna: User) -> None:

@@ -62,8 +62,10 @@ async def test_currency_offers_automatic_and_the_known_currencies(chat: ChatHarn
     [done] = [r for r in await chat.tap(anna, reply.reply_markup, "USD") if isinstance(r, EditMessageText)]
     assert "prices in USD" in done.text
     assert chat.core.data.buyers[anna.id].currency == "USD"
-    await chat.tap(anna, reply.reply_markup, "Automatic")
+    [automatic] = [r for r in await chat.tap(anna, reply.reply_markup, "Automatic") if isinstance(r, EditMessageText)]
     assert chat.core.data.buyers[anna.id].currency is None
+    # Her app says "en": no country yet, so she is told what she will see until there is one.
+    assert "prices in EUR until I know your country" in automatic.text
 
 
 async def test_currency_typed_after_the_command(chat: ChatHarness) -> None:

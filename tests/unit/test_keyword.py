@@ -122,6 +122,26 @@ def chosen(text: str, private: bool = True, max_quantity: int = 10) -> tuple[int
     return read.choose(max_quantity)
 
 
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("A12 2 Ivory", ("A12", "Ivory", 2)),
+        ("a12 x3 rose", ("A12", "rose", 3)),
+        ("shoe 2 dark blue", ("SHOE", "dark blue", 2)),
+    ],
+)
+def test_a_quantity_said_before_a_variant_of_the_product_counts(
+    text: str, expected: tuple[str, str, int], private: bool
+) -> None:
+    assert order_in(text, private) == expected
+
+
+def test_a_number_before_words_that_name_no_variant_is_no_order_in_a_group() -> None:
+    assert order_in("mug 2 is nice", private=False) is None
+    assert order_in("shoe 42", private=False) == ("SHOE", "42", 1)  # a size, not 42 pairs
+
+
 def test_an_order_chooses_the_sku_it_names() -> None:
     assert chosen("a12 rose x2") == (SHOP.get("A12").variants[1].sku_id, 2)  # type: ignore[union-attr]
     assert chosen("MUG 3") == (SHOP.get("MUG").variants[0].sku_id, 3)  # type: ignore[union-attr]
@@ -183,6 +203,18 @@ def test_a_suggestion_without_a_known_variant_leaves_the_variant_to_choose() -> 
     assert (suggestion.code, suggestion.sku_id) == ("SCARF-SILK", None)
 
 
+@pytest.mark.parametrize(("text", "private"), [("jacket rain L x2", True), ("#JACKET RAIN L x2", False)])
+def test_a_hyphenated_code_typed_as_two_words_is_suggested_with_the_variant_it_names(text: str, private: bool) -> None:
+    with pytest.raises(UnknownCode) as unknown:
+        chosen(text, private)
+    jacket = SHOP.get("JACKET-RAIN")
+    assert jacket is not None
+    assert unknown.value.code == "JACKET RAIN"
+    assert unknown.value.suggestions == [Suggestion("JACKET-RAIN", jacket.product_id, jacket.variants[1].sku_id, "L")]
+    assert unknown.value.quantity == 2
+    assert order_in("jacket rain L", private=False) is None  # in a group, without a prefix, it stays talk
+
+
 def test_mistyped_codes_are_suggested_in_a_group_only_after_a_prefix() -> None:
     assert order_in("DRES-RED M", private=False) is None
     with pytest.raises(UnknownCode):
@@ -206,6 +238,29 @@ def test_a_catalogue_code_may_use_any_character_the_catalogue_file_allows() -> N
     index = catalogue({"TEE_2024": ["S"], "X-1_B": [""]})
     assert read_keyword_order("tee_2024 s", index, PREFIXES, private=False) is not None
     assert read_keyword_order("#x-1_b", index, PREFIXES, private=False) is not None
+
+
+@pytest.mark.parametrize("private", [True, False], ids=["private", "group"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Ａ１２ Ｒｏｓｅ ｘ２", ("A12", "Rose", 2)),  # a Chinese or Japanese keyboard's full-width letters
+        ("ＤＲＥＳＳ－ＲＥＤ　Ｍ", ("DRESS-RED", "M", 1)),  # and its ideographic space
+        ("\u200fA12\u200f Rose", ("A12", "Rose", 1)),  # right-to-left marks from an Arabic or Hebrew keyboard
+        ("mug\u200b 2", ("MUG", None, 2)),  # a zero-width space
+    ],
+)
+def test_full_width_and_invisible_characters_from_phone_keyboards_read_as_the_code_they_show(
+    text: str, expected: tuple[str, str | None, int], private: bool
+) -> None:
+    assert order_in(text, private) == expected
+
+
+def test_variant_names_with_compatibility_characters_are_still_read_as_typed() -> None:
+    index = catalogue({"BOOT": ["8½", "9½"], "TEE": ["Ｌ", "XL"]})  # a half size; a full-width L from the file
+    assert read_keyword_order("BOOT 8½ x2", index, PREFIXES, private=False) is not None
+    assert read_keyword_order("boot 9½", index, PREFIXES, private=False).choose(10) == (101, 1)  # type: ignore[union-attr]
+    assert read_keyword_order("tee L", index, PREFIXES, private=False).choose(10) == (102, 1)  # type: ignore[union-attr]
 
 
 def test_closest_codes_allow_one_edit_or_two_for_long_codes_and_swaps_count_once() -> None:

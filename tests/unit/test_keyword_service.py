@@ -38,6 +38,18 @@ async def test_the_example_order_is_one_the_catalogue_takes_now(rows: str, examp
     assert (None if found is None else str(found)) == example
 
 
+async def test_the_example_order_names_the_variant_in_the_buyers_language_and_is_read_back_as_that_order() -> None:
+    shop = FakeShop()
+    rows = "A12,Ivory,Scarf,,9.00,EUR,5,*,,Elfenbein\nA12,Rose,,,9.00,EUR,5,,,"
+    await CatalogueService(shop).import_file(f"{HEADER},variant.de\n{rows}")
+    keywords = KeywordService(shop)
+    german = await keywords.example("de")
+    assert str(german) == "A12 Elfenbein x2"
+    assert str(await keywords.example("fr")) == "A12 Ivory x2"  # no French name: the catalogue's own
+    order = await keywords.read(str(german), private=False)
+    assert order is not None and order.choose(10, "de") == (order.product.variants[0].sku_id, 2)  # type: ignore[union-attr]
+
+
 async def test_codes_are_reloaded_only_after_the_check_interval_and_only_when_the_version_moved() -> None:
     shop, clock = FakeShop(), FakeClock()
     catalogue = CatalogueService(shop)
