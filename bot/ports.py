@@ -27,6 +27,14 @@ from bot.domain.orders import (
     SkuRef,
     WaitingEntry,
 )
+from bot.domain.payments import (
+    AttemptStatus,
+    PayableOrder,
+    PaymentAttempt,
+    PaymentEvent,
+    PaymentLink,
+    PaymentRequest,
+)
 
 
 class CatalogueRepository(Protocol):
@@ -196,6 +204,56 @@ class WaitlistRepository(Protocol):
         ...
 
 
+class PaymentRepository(Protocol):
+    """Payment attempts and provider events; every status change is one conditional statement."""
+
+    async def payable(self, order_id: int) -> PayableOrder | None: ...
+
+    async def open_attempt(self, order_id: int) -> PaymentAttempt | None: ...
+
+    async def add_attempt(
+        self, order_id: int, provider: str, amount: Money, expires_at: datetime, now: datetime
+    ) -> PaymentAttempt | None:
+        """A new open attempt (numbered after the order's others); None when the order has an open one already."""
+        ...
+
+    async def set_link(self, attempt_id: int, reference: str, url: str) -> None: ...
+
+    async def by_reference(self, provider: str, reference: str) -> PaymentAttempt | None: ...
+
+    async def close_attempt(self, attempt_id: int, status: AttemptStatus, now: datetime, payment_id: str = "") -> bool:
+        """Move an open attempt to `status`; False when it was not open any more."""
+        ...
+
+    async def flag_refund(self, attempt_id: int, now: datetime, payment_id: str) -> None:
+        """Money arrived on this attempt for an order that no longer takes it: keep it for a refund."""
+        ...
+
+    async def record_event(self, event: PaymentEvent, order_id: int | None, now: datetime) -> bool:
+        """Store the event under its (provider, event id); False when it was stored before (a replay)."""
+        ...
+
+    async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None: ...
+
+    async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
+        """Orders awaiting payment since before `placed_before`, oldest first."""
+        ...
+
+
+class PaymentProvider(Protocol):
+    """A payment provider: opens a payment session for an order attempt, and closes it."""
+
+    name: str
+
+    async def create_link(self, request: PaymentRequest) -> PaymentLink:
+        """The session for the attempt; asked again with the same idempotency key, the same session."""
+        ...
+
+    async def expire(self, attempt: PaymentAttempt) -> None:
+        """Close the attempt's session so its link takes no money (nothing to do when it has none)."""
+        ...
+
+
 class Notifier(Protocol):
     async def send(self, notice: Notice) -> bool:
         """Deliver a notice to its buyer; False when they cannot be reached (e.g. they blocked the bot)."""
@@ -214,6 +272,7 @@ class UnitOfWork(Protocol):
     stock: StockRepository
     orders: OrderRepository
     waitlist: WaitlistRepository
+    payments: PaymentRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -174,10 +174,11 @@ class SqlOrderRepository(_Repository):
     async def set_status(
         self, order_id: int, old: OrderStatus, new: OrderStatus, now: datetime, detail: str = ""
     ) -> bool:
+        values: dict[str, Any] = {"status": new.value, "updated_at": now}
+        if new is OrderStatus.AWAITING_PAYMENT:
+            values["placed_at"] = now  # the payment timeout counts from here
         result = await self._run(
-            sa.update(orders)
-            .where(orders.c.id == order_id, orders.c.status == old.value)
-            .values(status=new.value, updated_at=now)
+            sa.update(orders).where(orders.c.id == order_id, orders.c.status == old.value).values(**values)
         )
         if result.rowcount != 1:
             return False

@@ -134,6 +134,8 @@ class OrderTable(SQLModel, table=True):
     ship_name: str | None = Field(default=None, max_length=200)
     ship_address: str | None = Field(default=None, max_length=500)
     ship_phone: str | None = Field(default=None, max_length=40)
+    # When the order started waiting for payment: the payment timeout counts from here.
+    placed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -184,6 +186,58 @@ class WaitlistTable(SQLModel, table=True):
     created_at: datetime = _timestamp()
 
 
+OPEN_ATTEMPT = sa.text("status = 'open'")
+
+
+class PaymentAttemptTable(SQLModel, table=True):
+    """One payment session of an order at a provider. At most one per order is open (a partial unique index)."""
+
+    __tablename__ = "payment_attempt"
+    __table_args__ = (
+        sa.UniqueConstraint("order_id", "number", name="uq_payment_attempt_order_number"),
+        sa.UniqueConstraint("provider", "reference", name="uq_payment_attempt_provider_reference"),
+        sa.Index(
+            "ux_payment_attempt_open_per_order",
+            "order_id",
+            unique=True,
+            sqlite_where=OPEN_ATTEMPT,
+            postgresql_where=OPEN_ATTEMPT,
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    number: int
+    provider: str = Field(max_length=16)
+    idempotency_key: str = Field(max_length=80, unique=True)
+    reference: str | None = Field(default=None, max_length=255)
+    url: str | None = Field(default=None, max_length=2000)
+    amount_minor: int = Field(sa_type=sa.BigInteger)
+    currency: str = Field(max_length=3)
+    status: str = Field(default="open", max_length=16)
+    provider_payment_id: str = Field(default="", max_length=255)
+    created_at: datetime = _timestamp()
+    expires_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    settled_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class PaymentEventTable(SQLModel, table=True):
+    """Every provider event, once: (provider, event_id) is unique, so a replayed webhook finds its row and stops."""
+
+    __tablename__ = "payment_event"
+    __table_args__ = (sa.UniqueConstraint("provider", "event_id", name="uq_payment_event_provider_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=16)
+    event_id: str = Field(max_length=255)
+    kind: str = Field(max_length=16)
+    reference: str = Field(default="", max_length=255)
+    order_id: int | None = Field(default=None, foreign_key="orders.id", index=True)
+    outcome: str = Field(default="", max_length=16)
+    detail: str = Field(default="", max_length=200)
+    received_at: datetime = _timestamp()
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -206,3 +260,5 @@ lines: sa.Table = OrderLineTable.__table__  # type: ignore[attr-defined]
 events: sa.Table = OrderEventTable.__table__  # type: ignore[attr-defined]
 waitlist: sa.Table = WaitlistTable.__table__  # type: ignore[attr-defined]
 fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
+payment_attempts: sa.Table = PaymentAttemptTable.__table__  # type: ignore[attr-defined]
+payment_events: sa.Table = PaymentEventTable.__table__  # type: ignore[attr-defined]

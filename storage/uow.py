@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
+from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 
 
@@ -62,6 +63,7 @@ class SqlUnitOfWork:
         self.stock = SqlStockRepository(self.session)
         self.orders = SqlOrderRepository(self.session)
         self.waitlist = SqlWaitlistRepository(self.session)
+        self.payments = SqlPaymentRepository(self.session)
         return self
 
     async def __aexit__(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.cart import Cart, CartLine
+from bot.domain.payments import Receipt
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,4 +43,22 @@ class WaitlistOffer:
     expires_at: datetime
 
 
-Notice = HoldEndingSoon | HoldExpired | WaitlistOffer
+@dataclass(frozen=True, slots=True)
+class PaymentReceived:
+    """The order is paid: the buyer's receipt."""
+
+    buyer_id: int
+    language: str
+    receipt: Receipt
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTimedOut:
+    """The order was not paid in time (or the payment failed): it expired and its units went back on sale."""
+
+    buyer_id: int
+    language: str
+    order_id: int
+
+
+Notice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut

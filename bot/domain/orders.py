@@ -60,6 +60,8 @@ class EventKind(StrEnum):
     HOLD_EXPIRED = "hold_expired"
     WAITLIST_OFFER = "waitlist_offer"
     WAITLIST_WITHDRAWN = "waitlist_withdrawn"
+    PAYMENT_LATE = "payment_late"  # money arrived after the order expired: to refund
+    PAYMENT_MISMATCH = "payment_mismatch"  # a payment whose amount or currency differ: not applied
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from bot.domain.cart import AddedToCart
 from bot.domain.fx import Rates
 from bot.domain.money import Money
 from bot.domain.notices import Notice
+from bot.domain.payments import PaymentAttempt, PaymentLink, PaymentRequest
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
@@ -21,6 +22,7 @@ from bot.services.checkout import CheckoutService
 from bot.services.holds import HoldService
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
+from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from storage.uow import SqlUnitOfWorkFactory
@@ -151,3 +153,35 @@ async def stock_of(engine: AsyncEngine, sku_id: int) -> int:
 async def scalar(engine: AsyncEngine, sql: str, **params: object) -> object:
     async with engine.connect() as connection:
         return (await connection.execute(sa.text(sql), params)).scalar_one()
+
+
+@dataclass
+class RecordingProvider:
+    """A payment provider that opens one session per idempotency key, as real providers do, and remembers."""
+
+    name: str = "sandbox"
+    created: dict[str, PaymentLink] = field(default_factory=dict)
+    requests: list[PaymentRequest] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)
+
+    async def create_link(self, request: PaymentRequest) -> PaymentLink:
+        self.requests.append(request)
+        reference = f"ps_{request.idempotency_key}"
+        return self.created.setdefault(
+            request.idempotency_key, PaymentLink(reference, f"https://pay.example/{reference}")
+        )
+
+    async def expire(self, attempt: PaymentAttempt) -> None:
+        if attempt.reference is not None:
+            self.expired.append(attempt.reference)
+
+
+def make_payments(shop: Shop, provider: RecordingProvider | None = None, timeout_minutes: int = 30) -> PaymentService:
+    return PaymentService(
+        shop.uow,
+        provider or RecordingProvider(),
+        shop.notifier,
+        shop.waitlist,
+        timeout_minutes=timeout_minutes,
+        clock=shop.clock,
+    )

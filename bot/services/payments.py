@@ -1,0 +1,215 @@
+"""Payments: a link for each order awaiting payment, provider events settled exactly once, and unpaid orders expired.
+
+A webhook, the timeout sweep and a second bot instance may all act on one order at once: each decision is one
+conditional statement in the database (the event's unique id, the order's move out of `awaiting_payment`), so one of
+them wins and the others change nothing (docs/payments.md).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.domain.notices import PaymentReceived, PaymentTimedOut
+from bot.domain.orders import EventKind, OrderStatus
+from bot.domain.payments import (
+    AttemptStatus,
+    Outcome,
+    PayableOrder,
+    PaymentAttempt,
+    PaymentEvent,
+    PaymentEventKind,
+    PaymentPage,
+    PaymentRequest,
+    Receipt,
+    Settlement,
+)
+from bot.ports import Notifier, PaymentProvider, UnitOfWork, UnitOfWorkFactory
+from bot.services.cart import Clock, utc_now
+from bot.services.waitlist import WaitlistService
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+class NotAwaitingPayment(Exception):
+    """The order is not waiting for payment (paid, expired, or not placed): no link to give."""
+
+    def __init__(self, order_id: int) -> None:
+        super().__init__(f"order {order_id} is not awaiting payment")
+        self.order_id = order_id
+
+
+class PaymentService:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        provider: PaymentProvider,
+        notifier: Notifier,
+        waitlist: WaitlistService,
+        timeout_minutes: int = 30,
+        clock: Clock = utc_now,
+    ) -> None:
+        self.uow = uow
+        self.provider = provider
+        self.notifier = notifier
+        self.waitlist = waitlist
+        self.timeout = timedelta(minutes=timeout_minutes)
+        self.clock = clock
+
+    async def link_for(self, order_id: int) -> PaymentAttempt:
+        """The order's open attempt with its link, created if there is none; NotAwaitingPayment otherwise."""
+        now = self.clock()
+        async with self.uow() as uow:
+            order = await uow.payments.payable(order_id)
+            if order is None or order.status is not OrderStatus.AWAITING_PAYMENT:
+                raise NotAwaitingPayment(order_id)
+            attempt = await uow.payments.open_attempt(order_id)
+            if attempt is None:
+                expires_at = (order.placed_at or now) + self.timeout
+                attempt = await uow.payments.add_attempt(order_id, self.provider.name, order.total, expires_at, now)
+                # None: another request opened one in the same moment; use it.
+                attempt = attempt or await uow.payments.open_attempt(order_id)
+            if attempt is None:
+                raise NotAwaitingPayment(order_id)
+            await uow.commit()
+        if attempt.url is not None:
+            return attempt
+        # Outside the unit: the provider is a network call. Asked twice (a retry, two instances), the idempotency key
+        # makes it answer with the same session.
+        link = await self.provider.create_link(
+            PaymentRequest(
+                order_id=order_id,
+                buyer_id=order.buyer_id,
+                number=attempt.number,
+                idempotency_key=attempt.idempotency_key,
+                amount=attempt.amount,
+                language=order.language,
+                expires_at=attempt.expires_at,
+                description=f"Order #{order_id}",
+            )
+        )
+        async with self.uow() as uow:
+            await uow.payments.set_link(attempt.attempt_id, link.reference, link.url)
+            await uow.commit()
+        return replace(attempt, reference=link.reference, url=link.url)
+
+    async def page(self, reference: str, language: str | None = None) -> PaymentPage | None:
+        """What the hosted payment page of an attempt shows; None for an unknown reference."""
+        async with self.uow() as uow:
+            attempt = await uow.payments.by_reference(self.provider.name, reference)
+            order = None if attempt is None else await uow.payments.payable(attempt.order_id)
+            if attempt is None or order is None:
+                return None
+            items = await uow.orders.items(order.order_id, language or order.language)
+        return PaymentPage(attempt, order, tuple(items))
+
+    async def settle(self, event: PaymentEvent) -> Settlement:
+        """Apply a verified provider event, exactly once: a replay, or an event about a closed attempt, changes
+        nothing; a payment for an order that expired is kept and flagged for a refund, never lost."""
+        now = self.clock()
+        notices: list[PaymentReceived | PaymentTimedOut] = []
+        async with self.uow() as uow:
+            attempt = await uow.payments.by_reference(event.provider, event.reference)
+            if attempt is None:
+                log.warning("payment event %s from %s: no attempt has its reference", event.event_id, event.provider)
+                return Settlement(Outcome.UNKNOWN)
+            if not await uow.payments.record_event(event, attempt.order_id, now):
+                return Settlement(Outcome.DUPLICATE, attempt.order_id)
+            order = await uow.payments.payable(attempt.order_id)
+            assert order is not None  # an attempt's order is never deleted
+            if event.kind is PaymentEventKind.PAID:
+                outcome = await self._paid(uow, event, attempt, order, now)
+                if outcome is Outcome.PAID:
+                    items = await uow.orders.items(order.order_id, order.language)
+                    receipt = Receipt(order.order_id, tuple(items), order.total)
+                    notices.append(PaymentReceived(order.buyer_id, order.language, receipt))
+            elif attempt.status is AttemptStatus.OPEN and await self._expire(
+                uow, order, now, f"payment {event.kind} ({event.provider})"
+            ):
+                outcome = Outcome.EXPIRED
+                notices.append(PaymentTimedOut(order.buyer_id, order.language, order.order_id))
+            else:
+                outcome = Outcome.IGNORED
+            await uow.payments.set_outcome(event, outcome)
+            await uow.commit()
+        await self._after(notices)
+        return Settlement(outcome, order.order_id)
+
+    async def _paid(
+        self, uow: UnitOfWork, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder, now: datetime
+    ) -> Outcome:
+        if event.amount != attempt.amount or event.amount != order.total:
+            log.warning(
+                "payment event %s for order %s: %s paid, %s due; not applied",
+                event.event_id,
+                order.order_id,
+                event.amount,
+                attempt.amount,
+            )
+            await uow.orders.record(
+                order.order_id, EventKind.PAYMENT_MISMATCH, now, f"{event.provider} {event.event_id}"
+            )
+            return Outcome.MISMATCH
+        if attempt.status is AttemptStatus.PAID:
+            return Outcome.IGNORED  # the same payment told again under another event id
+        # The order first, then the attempt: the sweep takes the same order, so the two cannot deadlock.
+        detail = f"paid via {event.provider} {event.payment_id}".strip()
+        if await uow.orders.set_status(order.order_id, OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, now, detail):
+            await uow.payments.close_attempt(attempt.attempt_id, AttemptStatus.PAID, now, event.payment_id)
+            return Outcome.PAID
+        log.warning(
+            "payment event %s: order %s is %s; flagged for a refund", event.event_id, order.order_id, order.status
+        )
+        await uow.payments.flag_refund(attempt.attempt_id, now, event.payment_id)
+        await uow.orders.record(order.order_id, EventKind.PAYMENT_LATE, now, f"{event.provider} {event.payment_id}")
+        return Outcome.LATE
+
+    async def expire_due(self, now: datetime | None = None) -> int:
+        """Expire the orders not paid within the timeout: units back (waitlists first), sessions closed, buyers told;
+        how many expired."""
+        now = now or self.clock()
+        async with self.uow() as uow:
+            due = await uow.payments.due(now - self.timeout, BATCH)
+        count = 0
+        for order_id in due:
+            async with self.uow() as uow:
+                order = await uow.payments.payable(order_id)
+                attempt = await uow.payments.open_attempt(order_id)
+                if order is None or not await self._expire(uow, order, now, "not paid in time"):
+                    continue  # paid or expired meanwhile
+                await uow.commit()
+            count += 1
+            if attempt is not None:
+                await self._close_session(attempt)
+            await self.notifier.send(PaymentTimedOut(order.buyer_id, order.language, order.order_id))
+        if count:
+            await self.waitlist.offer_restocked(now=now)
+        return count
+
+    async def _expire(self, uow: UnitOfWork, order: PayableOrder, now: datetime, reason: str) -> bool:
+        """Expire the order if it still awaits payment, releasing its units and closing its open attempt."""
+        if not await uow.orders.set_status(
+            order.order_id, OrderStatus.AWAITING_PAYMENT, OrderStatus.EXPIRED, now, reason
+        ):
+            return False
+        for item in await uow.orders.items(order.order_id, order.language):
+            await uow.stock.release(item.sku_id, item.quantity)
+        attempt = await uow.payments.open_attempt(order.order_id)
+        if attempt is not None:
+            await uow.payments.close_attempt(attempt.attempt_id, AttemptStatus.EXPIRED, now)
+        return True
+
+    async def _close_session(self, attempt: PaymentAttempt) -> None:
+        try:
+            await self.provider.expire(attempt)
+        except Exception:
+            # The attempt is closed here whatever the provider says: a payment on it would be flagged as late.
+            log.exception("could not expire the %s session of order %s", attempt.provider, attempt.order_id)
+
+    async def _after(self, notices: list[PaymentReceived | PaymentTimedOut]) -> None:
+        for notice in notices:
+            await self.notifier.send(notice)
+        if any(isinstance(notice, PaymentTimedOut) for notice in notices):
+            await self.waitlist.offer_restocked(now=self.clock())
