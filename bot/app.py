@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
@@ -28,7 +29,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
+from bot.adapters.sandbox_payments import SandboxProvider
+from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
+from bot.ports import Notifier
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
@@ -38,6 +42,7 @@ from bot.services.currency import CurrencyService
 from bot.services.holds import HoldService
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
+from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
@@ -51,6 +56,7 @@ from storage.uow import SqlUnitOfWorkFactory
 log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 HOLD_SWEEP_SECONDS = 5
+PAYMENT_SWEEP_SECONDS = 15
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -194,6 +200,26 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
 
 
 @dataclass
+class Payments:
+    """The payment service on the configured provider, and what the web app needs to verify its webhooks."""
+
+    service: PaymentService
+    sandbox: SandboxProvider = field(repr=False)
+    sandbox_secret: str = field(repr=False)
+
+
+def build_payments(
+    settings: Settings, uow: SqlUnitOfWorkFactory, notifier: Notifier, waitlist: WaitlistService
+) -> Payments:
+    """The one place the payment provider is chosen (PAYMENT_PROVIDER; only the sandbox exists so far)."""
+    configured = settings.sandbox_payment_secret
+    secret = configured.get_secret_value() if configured and configured.get_secret_value() else secrets.token_hex(32)
+    sandbox = SandboxProvider(secret, settings.public_url)
+    service = PaymentService(uow, sandbox, notifier, waitlist, timeout_minutes=settings.payment_timeout_minutes)
+    return Payments(service=service, sandbox=sandbox, sandbox_secret=secret)
+
+
+@dataclass
 class Application:
     settings: Settings
     core: Core
@@ -201,6 +227,7 @@ class Application:
     i18n: I18n
     holds: HoldService
     notifier: TelegramNotifier
+    payments: Payments
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too."""
@@ -238,7 +265,21 @@ class Application:
             max_instances=1,
             coalesce=True,
         )
+        scheduler.add_job(
+            sweep_payments,
+            "interval",
+            seconds=PAYMENT_SWEEP_SECONDS,
+            args=(self.payments.service,),
+            id="sweep_payments",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
+
+    def serve_web(self) -> AbstractAsyncContextManager[object]:
+        """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
+        app = make_web_app(self.payments.service, self.payments.sandbox, self.payments.sandbox_secret)
+        return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
         """The command menu, in every language the shop speaks."""
@@ -341,6 +382,7 @@ def build(settings: Settings) -> Application:
         uow, pricing, notifier, hold_minutes=settings.hold_minutes, max_quantity=settings.max_quantity
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
+    payments = build_payments(settings, uow, notifier, waitlist)
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -351,12 +393,21 @@ def build(settings: Settings) -> Application:
         currencies=CurrencyService(buyers, pricing),
         checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
         orders=OrderService(uow, pricing),
+        payments=payments.service,
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
-    return Application(settings=settings, core=core, dispatcher=dispatcher, i18n=i18n, holds=holds, notifier=notifier)
+    return Application(
+        settings=settings,
+        core=core,
+        dispatcher=dispatcher,
+        i18n=i18n,
+        holds=holds,
+        notifier=notifier,
+        payments=payments,
+    )
 
 
 @asynccontextmanager
@@ -368,6 +419,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
         yield application
     finally:
         await application.close()
+
+
+async def sweep_payments(payments: PaymentService) -> None:
+    """Expire the orders not paid in time (their units go back, waitlists first)."""
+    await payments.expire_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

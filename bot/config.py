@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -55,6 +55,14 @@ class Settings(BaseSettings):
     )
     fx_rates_file: Path | None = None
     fx_rates_url: str | None = None
+    # Payments (docs/payments.md). Only the sandbox exists so far; Stripe and Telegram come next.
+    payment_provider: Literal["sandbox"] = "sandbox"
+    payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8081, ge=1, le=65535)
+    public_base_url: str | None = None
+    # Signs the sandbox's webhooks; empty: a new random secret each start (the sandbox only talks to itself).
+    sandbox_payment_secret: SecretStr | None = None
 
     @field_validator("merchant_ids", "ops_ids", "supported_languages", "keyword_group_ids", mode="before")
     @classmethod
@@ -161,6 +169,20 @@ class Settings(BaseSettings):
         if value.upper() not in logging.getLevelNamesMapping():
             raise ValueError(f"{value!r} is not a logging level (DEBUG, INFO, WARNING, ERROR)")
         return value.upper()
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @property
+    def public_url(self) -> str:
+        """Where the outside world reaches the web app: PUBLIC_BASE_URL, else the address it listens on."""
+        return self.public_base_url or f"http://{self.web_host}:{self.web_port}"
 
     @field_validator("telegram_api_url")
     @classmethod

@@ -17,9 +17,10 @@ async def run_bot(settings: Settings) -> None:
         try:
             await application.set_commands(bot)
             await bot.delete_webhook(drop_pending_updates=False)
-            scheduler.start()
-            log.info("polling %s", settings.telegram_api_url)
-            await application.poll(bot)
+            async with application.serve_web():
+                scheduler.start()
+                log.info("polling %s", settings.telegram_api_url)
+                await application.poll(bot)
         finally:
             if scheduler.running:
                 scheduler.shutdown(wait=False)

@@ -7,6 +7,7 @@ The state lives in the FSM storage configured in bot/app.py (database or Redis),
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,10 +20,12 @@ from aiogram.types import CallbackQuery, Message, User
 
 from bot.domain.checkout import InvalidDetails, ShippingDetails, valid_address, valid_name
 from bot.domain.countries import UnknownCountry, country_code_from, one_tap_countries
+from bot.domain.orders import PlacedOrder
 from bot.domain.phones import InvalidPhone, is_international, phone_in_e164
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartChanged, EmptyCart
 from bot.services.checkout import CannotShip, CheckoutService
+from bot.services.payments import NotAwaitingPayment, PaymentService
 from handlers.callbacks import CartCb, CheckoutCb
 from handlers.keyword import IsKeywordOrder
 from handlers.views.cart import cart_changed_text, empty_cart_text
@@ -42,6 +45,7 @@ from handlers.views.checkout import (
     use_the_change_buttons_text,
 )
 from handlers.views.common import Screen, edit_message
+from handlers.views.payments import pay_screen
 
 
 class Checkout(StatesGroup):
@@ -54,6 +58,8 @@ class Checkout(StatesGroup):
     phone = State()
     confirm = State()
 
+
+log = logging.getLogger(__name__)
 
 # The details the summary's Change buttons reopen, each the step that asks for it.
 CHANGEABLE = {"country": Checkout.country, "name": Checkout.name, "address": Checkout.address, "phone": Checkout.phone}
@@ -332,6 +338,7 @@ async def confirm(
     state: FSMContext,
     checkout: CheckoutService,
     buyers: BuyerService,
+    payments: PaymentService,
     locale: str,
     shop_currency: str,
 ) -> None:
@@ -342,6 +349,7 @@ async def confirm(
         return
     talk = Conversation(query.from_user, state, checkout, locale, shop_currency)
     data = await state.get_data()
+    placed: PlacedOrder | None = None
     try:
         placed = await checkout.confirm(query.from_user.id, details(data), locale)
     except CartChanged:
@@ -354,6 +362,20 @@ async def confirm(
         await finish(state)
         screen = Screen(awaiting_payment_text(placed.order_id, placed.total, locale))
     await talk_back(query, screen)
+    if placed is not None:
+        await send_payment_link(query, payments, placed.order_id, locale)
+
+
+async def send_payment_link(query: CallbackQuery, payments: PaymentService, order_id: int, locale: str) -> None:
+    try:
+        attempt = await payments.link_for(order_id)
+    except NotAwaitingPayment:
+        return  # paid or expired in the meantime: its own notice says so
+    except Exception:
+        # The order is placed; without a link it expires at the timeout, and the buyer is told then.
+        log.exception("no payment link for order %s", order_id)
+        return
+    await talk_back(query, pay_screen(attempt, locale))
 
 
 async def not_an_answer(

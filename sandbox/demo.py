@@ -71,7 +71,15 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
         loop.add_signal_handler(signum, stop.set)
     polling: asyncio.Task[None] | None = None
     chat: asyncio.Task[None] | None = None
+    web = contextlib.AsyncExitStack()
     try:
+        try:
+            await web.enter_async_context(application.serve_web())
+        except OSError as exc:
+            raise SystemExit(
+                f"livesell demo: cannot listen on {settings.web_host}:{settings.web_port} ({exc.strerror}); "
+                "set WEB_PORT"
+            ) from None
         await import_demo_catalogue(application.core.catalogue, settings.default_language)
         await application.set_commands(bot)
         await bot.delete_webhook(drop_pending_updates=False)
@@ -99,6 +107,7 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
                 await polling
         else:
             await bot.session.close()
+        await web.aclose()
         await application.close()
         await server.stop()
         print("livesell demo stopped.", flush=True)

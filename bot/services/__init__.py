@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.services.currency import CurrencyService
     from bot.services.keywords import KeywordService
     from bot.services.orders import OrderService
+    from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
     from bot.services.waitlist import WaitlistService
 
@@ -36,6 +37,7 @@ class HandlerServices:
     currencies: CurrencyService
     checkout: CheckoutService
     orders: OrderService
+    payments: PaymentService
     shop_currency: str
     max_quantity: int
     keyword_group_ids: Collection[int]

@@ -8,9 +8,10 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain.notices import HoldEndingSoon, HoldExpired, Notice, WaitlistOffer
+from bot.domain.notices import HoldEndingSoon, HoldExpired, Notice, PaymentReceived, PaymentTimedOut, WaitlistOffer
 from handlers.views.cart import cart_buttons, cart_screen
 from handlers.views.common import Screen, item_label, line_text, minutes_left
+from handlers.views.payments import payment_timed_out_screen, receipt_screen
 
 
 def notice_screen(notice: Notice, locale: str) -> Screen:
@@ -42,3 +43,7 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
                 minutes,
             ).format(item=f"<b>{label}</b>", title=html.escape(notice.line.title), minutes=minutes)
             return Screen(text, InlineKeyboardMarkup(inline_keyboard=[cart_buttons()]))
+        case PaymentReceived():
+            return receipt_screen(notice, locale)
+        case PaymentTimedOut():
+            return payment_timed_out_screen(notice)

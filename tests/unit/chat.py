@@ -26,6 +26,7 @@ from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
     FakeOrderService,
+    FakePaymentService,
     FakeWaitlistService,
     Shop,
 )
@@ -121,6 +122,7 @@ def make_chat(
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
+        payments=FakePaymentService(shop),
         pricing=pricing,
         currencies=CurrencyService(buyers, pricing),
         shop_currency="EUR",

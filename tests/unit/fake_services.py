@@ -18,6 +18,7 @@ from bot.domain.countries import check_country
 from bot.domain.keyword import KeywordOrder
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder
+from bot.domain.payments import AttemptStatus, PaymentAttempt, idempotency_key
 from bot.domain.shipping import Destinations, ShippingTable, cart_destinations
 from bot.services.cart import (
     CartChanged,
@@ -27,6 +28,7 @@ from bot.services.cart import (
     SoldOut,
 )
 from bot.services.catalog import ProductNotFound
+from bot.services.payments import NotAwaitingPayment
 from bot.services.waitlist import InStock
 from tests.unit.fakes import FakeShop
 
@@ -223,3 +225,31 @@ class FakeOrderService:
 
     async def list_for(self, buyer_id: int, language: str) -> list[OrderSummary]:
         return list(self.shop.orders.get(buyer_id, []))
+
+
+class FakePaymentService:
+    """Gives each placed order of the fake shop one payment link (the same one when asked again)."""
+
+    def __init__(self, shop: Shop, timeout_minutes: int = 30) -> None:
+        self.shop = shop
+        self.timeout = timedelta(minutes=timeout_minutes)
+        self.links: dict[int, PaymentAttempt] = {}
+
+    async def link_for(self, order_id: int) -> PaymentAttempt:
+        placed = [order for orders in self.shop.orders.values() for order in orders if order.order_id == order_id]
+        if not placed or placed[0].status is not OrderStatus.AWAITING_PAYMENT:
+            raise NotAwaitingPayment(order_id)
+        if order_id not in self.links:
+            self.links[order_id] = PaymentAttempt(
+                attempt_id=order_id,
+                order_id=order_id,
+                number=1,
+                provider="sandbox",
+                idempotency_key=idempotency_key(order_id, 1),
+                amount=placed[0].total,
+                status=AttemptStatus.OPEN,
+                reference=f"tok{order_id}",
+                url=f"https://pay.example/pay/tok{order_id}",
+                expires_at=datetime.now(UTC) + self.timeout,
+            )
+        return self.links[order_id]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.methods import SendMessage
@@ -61,8 +63,13 @@ async def test_checkout_to_awaiting_payment(chat: ChatHarness, anna: User) -> No
         "📞 Change phone",
     ]
 
-    [placed] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    [placed, pay] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
     assert "#1" in placed.text and "awaiting payment" in placed.text
+    # Then the payment link, as a URL button naming the amount, with how long it stays open.
+    assert "order #1 within 30 minutes" in pay.text
+    [[button]] = pay.reply_markup.inline_keyboard
+    assert button.text == f"Pay {placed_total(placed.text)}"
+    assert button.url == "https://pay.example/pay/tok1"
     [(number, details)] = chat.shop.placed
     assert (number, details.country, details.name, details.phone) == (1, "GB", "Anna Schmidt", "+49301234567")
     assert chat.core.data.buyers[anna.id].country == "GB"
@@ -197,7 +204,7 @@ async def test_double_tap_on_confirm_places_one_order(chat: ChatHarness, anna: U
     requests = await chat.double_tap(anna, summary.reply_markup, "Confirm")
 
     assert len(chat.shop.placed) == 1
-    [placed] = [r for r in requests if isinstance(r, SendMessage)]
+    [placed, _pay] = [r for r in requests if isinstance(r, SendMessage)]
     assert "awaiting payment" in placed.text
 
 
@@ -229,7 +236,7 @@ async def test_a_keyword_order_at_the_summary_goes_to_the_cart_and_the_next_summ
     [fresh] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
     assert "Your cart changed meanwhile" in fresh.text and "A12 M ×3" in fresh.text
     assert chat.shop.placed == []
-    [placed] = [r for r in await chat.tap(anna, fresh.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    [placed, _pay] = [r for r in await chat.tap(anna, fresh.reply_markup, "Confirm") if isinstance(r, SendMessage)]
     assert "awaiting payment" in placed.text
 
 
@@ -337,7 +344,7 @@ async def test_a_number_too_short_to_dial_is_refused_with_an_example_for_the_des
 async def test_a_national_number_is_read_for_the_destination_and_kept_in_e164(chat: ChatHarness, anna: User) -> None:
     summary = await answer(chat, anna, "/checkout", "DE", "Anna Schmidt", ADDRESS, "030 1234567")
     assert "Total:" in summary.text
-    [placed] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
+    [placed, _pay] = [r for r in await chat.tap(anna, summary.reply_markup, "Confirm") if isinstance(r, SendMessage)]
     assert "awaiting payment" in placed.text
     [(_number, details)] = chat.shop.placed
     assert details.phone == "+49301234567"
@@ -412,3 +419,10 @@ async def test_a_shared_contact_is_taken_as_the_phone(chat: ChatHarness, anna: U
     await chat.dispatcher.feed_update(chat.bot, update.model_copy(update={"message": shared}))
     [summary] = [r for r in chat.session.requests[before:] if isinstance(r, SendMessage)]
     assert "Total:" in summary.text and "+49 30 1234567" in summary.text
+
+
+def placed_total(text: str) -> str:
+    """The total an "awaiting payment" message names: "Your order #1 (€49.70) is awaiting payment"."""
+    match = re.search(r"\((.+?)\)", text)
+    assert match is not None, text
+    return match.group(1)

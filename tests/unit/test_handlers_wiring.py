@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 from aiogram.methods import SendMessage
 
-from bot.app import HOLD_SWEEP_SECONDS, Application, build, open_core, sweep_holds
+from bot.app import (
+    HOLD_SWEEP_SECONDS,
+    PAYMENT_SWEEP_SECONDS,
+    Application,
+    build,
+    open_core,
+    sweep_holds,
+    sweep_payments,
+)
 from bot.config import load_settings
 from bot.services import HandlerServices
 from tests.unit.chat import make_chat
@@ -76,12 +84,14 @@ async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
     }
 
 
-async def test_the_scheduler_sweeps_holds_every_few_seconds(application: Application) -> None:
+async def test_the_scheduler_sweeps_holds_and_payment_timeouts_every_few_seconds(application: Application) -> None:
     scheduler = application.make_scheduler()
-    [job] = scheduler.get_jobs()
-    assert job.func is sweep_holds and job.args == (application.holds,)
-    assert job.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
-    assert job.max_instances == 1
+    holds, payments = scheduler.get_jobs()
+    assert holds.func is sweep_holds and holds.args == (application.holds,)
+    assert holds.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
+    assert payments.func is sweep_payments and payments.args == (application.payments.service,)
+    assert payments.trigger.interval.total_seconds() == PAYMENT_SWEEP_SECONDS
+    assert holds.max_instances == payments.max_instances == 1
 
 
 class RecordingHolds:

@@ -1,0 +1,121 @@
+"""The bot's web app (aiohttp), beside the Telegram polling in the same process: `/healthz`, provider webhooks, and
+the sandbox provider's payment page. Webhooks are verified on their raw bytes before anything is read from them."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from aiohttp import ClientSession, ClientTimeout, web
+
+from bot.adapters.sandbox_payments import MalformedEvent, SandboxProvider, event_body, parse_event
+from bot.adapters.signatures import InvalidSignature, signature_header, verify
+from bot.domain.payments import Outcome, PaymentPage
+from bot.services.payments import PaymentService
+
+log = logging.getLogger(__name__)
+SIGNATURE_HEADER = "Sandbox-Signature"
+CLIENT: web.AppKey[ClientSession] = web.AppKey("client", ClientSession)
+# What a webhook's sender is answered: 2xx for anything settled or known already (it must not send it again).
+STATUS_BY_OUTCOME = {Outcome.UNKNOWN: 404}
+
+
+def make_web_app(
+    payments: PaymentService,
+    sandbox: SandboxProvider | None,
+    sandbox_secret: str,
+    clock: Callable[[], float] = time.time,
+) -> web.Application:
+    app = web.Application(client_max_size=64 * 1024)
+
+    async def healthz(request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def sandbox_webhook(request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            verify(request.headers.get(SIGNATURE_HEADER), raw, [sandbox_secret], now=clock())
+        except InvalidSignature as refused:
+            log.warning("sandbox webhook refused from %s: %s", request.remote, refused)
+            return web.json_response({"error": "invalid signature"}, status=400)
+        try:
+            event = parse_event(raw)
+        except MalformedEvent:
+            return web.json_response({"error": "malformed event"}, status=400)
+        settled = await payments.settle(event)
+        log.info("sandbox event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
+        return web.json_response({"outcome": settled.outcome.value}, status=STATUS_BY_OUTCOME.get(settled.outcome, 200))
+
+    async def payment_page(request: web.Request) -> web.Response:
+        page = await payments.page(request.match_info["token"])
+        if page is None:
+            raise web.HTTPNotFound(text="No such payment.")
+        return web.Response(text=render_page(page), content_type="text/html")
+
+    async def pay_or_decline(request: web.Request) -> web.Response:
+        token = request.match_info["token"]
+        page = await payments.page(token)
+        if page is None or sandbox is None:
+            raise web.HTTPNotFound(text="No such payment.")
+        if page.takes_money:
+            form = await request.post()
+            body = event_body(token, form.get("action") == "pay", page.attempt.amount)
+            # To the app's own public endpoint, signed: the same path a real provider's webhook takes.
+            headers = {SIGNATURE_HEADER: signature_header(sandbox_secret, body, int(clock()))}
+            url = f"{sandbox.public_url}/webhooks/sandbox"
+            async with request.app[CLIENT].post(url, data=body, headers=headers) as sent:
+                if sent.status >= 400:
+                    log.warning("the sandbox webhook to %s was answered %s", url, sent.status)
+        raise web.HTTPSeeOther(f"/pay/{token}")
+
+    async def client(app: web.Application) -> AsyncIterator[None]:
+        async with ClientSession(timeout=ClientTimeout(total=30)) as session:
+            app[CLIENT] = session
+            yield
+
+    app.cleanup_ctx.append(client)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/webhooks/sandbox", sandbox_webhook)
+    if sandbox is not None:
+        app.router.add_get("/pay/{token}", payment_page)
+        app.router.add_post("/pay/{token}", pay_or_decline)
+    return app
+
+
+def render_page(page: PaymentPage) -> str:
+    """The sandbox checkout page: the order, the amount in the buyer's currency in their language, Pay and Decline."""
+    language = page.order.language
+    rows = "".join(
+        f"<li>{html.escape(item.title)} {html.escape(item.variant)} × {item.quantity}</li>" for item in page.items
+    )
+    amount = html.escape(page.attempt.amount.format(language))
+    if page.takes_money:
+        action = (
+            '<form method="post"><button name="action" value="pay">Pay</button> '
+            '<button name="action" value="decline">Decline</button></form>'
+        )
+    else:
+        action = f"<p class=status>This payment is closed: the order is {html.escape(page.order.status.value)}.</p>"
+    return (
+        f'<!doctype html><html lang="{html.escape(language)}"><meta charset="utf-8">'
+        f"<title>Order #{page.order.order_id}</title>"
+        f"<h1>Order #{page.order.order_id}</h1><ul>{rows}</ul>"
+        f"<p>Total: <b class=amount>{amount}</b></p>{action}"
+        "<p><small>livesell sandbox payments: no money moves.</small></p></html>"
+    )
+
+
+@asynccontextmanager
+async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[web.AppRunner]:
+    """Serve the app on host:port until the block ends."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, port).start()
+        log.info("web app on http://%s:%s", host, port)
+        yield runner
+    finally:
+        await runner.cleanup()
