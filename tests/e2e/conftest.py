@@ -16,7 +16,7 @@ import pytest
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer, ShopLanguages, serve_in_thread
-from tests.e2e.harness import LANGUAGES, BotProcess, bot_environment, compile_translations, livesell
+from tests.e2e.harness import LANGUAGES, BotProcess, bot_environment, compile_translations, livesell, web_url
 from tests.e2e.pictures import png
 
 HERE = Path(__file__).resolve().parent
@@ -54,7 +54,7 @@ def running_bot(server: SandboxServer, folder: Path, database_url: str | None = 
     server.sandbox.polled.clear()
     with log.open("ab") as output:
         process = subprocess.Popen(livesell("run"), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
-    bot = BotProcess(process, log)
+    bot = BotProcess(process, log, web_url(env))
     # Wake when the bot first polls or when it dies, whichever comes first.
     ended = threading.Thread(target=lambda: (process.wait(), server.sandbox.polled.set()), daemon=True)
     ended.start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -13,12 +14,15 @@ from tests.environment import without_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGUAGES = "en de es zh fr"
+# Known to the tests, so they can send the bot webhooks signed as the sandbox provider signs them (and forge others).
+SANDBOX_PAYMENT_SECRET = "whsec_e2e_sandbox"
 
 
 @dataclass
 class BotProcess:
     process: subprocess.Popen[bytes]
     log: Path
+    web_url: str = ""  # the bot's web app: payment pages and webhooks
 
     def alive(self) -> bool:
         return self.process.poll() is None
@@ -36,9 +40,23 @@ def compile_translations() -> None:
             subprocess.run([str(pybabel), "compile", "-i", str(po), "-o", str(mo)], check=True, capture_output=True)
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def web_url(env: dict[str, str]) -> str:
+    """Where the bot started with `env` serves its web app (payment pages, webhooks)."""
+    return f"http://127.0.0.1:{env['WEB_PORT']}"
+
+
 def bot_environment(server_url: str, database_url: str) -> dict[str, str]:
     env = without_settings(os.environ)
     env.update(
+        # Each bot its own web app port: several run at once (tests/e2e/test_bot_processes.py).
+        WEB_PORT=str(free_port()),
+        SANDBOX_PAYMENT_SECRET=SANDBOX_PAYMENT_SECRET,
         BOT_TOKEN=DEFAULT_TOKEN,
         TELEGRAM_API_URL=server_url,
         DATABASE_URL=database_url,

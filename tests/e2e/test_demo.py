@@ -5,28 +5,26 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 from pathlib import Path
 
 import aiohttp
 
 from sandbox.client import SandboxClient
-from tests.e2e.harness import ROOT, compile_translations, livesell
+from tests.e2e.harness import ROOT, compile_translations, free_port, livesell
 from tests.environment import without_settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_demo_serves_the_bot_and_the_chat_page_and_stops_on_sigterm(tmp_path: Path) -> None:
     compile_translations()
     port = free_port()
     env = without_settings(os.environ)
-    env.update(DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}", LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT))
+    env.update(
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}",
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        WEB_PORT=str(free_port()),
+    )
     demo = await asyncio.create_subprocess_exec(
         *livesell("demo", "--port", str(port)),
         cwd=tmp_path,
