@@ -146,6 +146,7 @@ async def test_a_bot_killed_mid_checkout_resumes_it_after_a_restart_with_the_car
                 assert "Cleo Park" in summary.body and "A12 Ivory ×2" in summary.body
                 await cleo.press(summary, callback_data=CheckoutCb(action="confirm").pack())
                 await cleo.wait_for_reply()
+                assert "💳" in (await cleo.wait_for_reply()).body  # the payment link
                 orders = await answer(cleo, "/orders")
                 placed = [row for row in orders.body.splitlines() if row.startswith("#")]
                 assert len(placed) == 1 and "2 items" in placed[0], orders.body

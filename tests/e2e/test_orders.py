@@ -108,6 +108,8 @@ async def test_checkout_to_awaiting_payment_in_german(sandbox: SandboxClient) ->
     assert number is not None, placed.body
     expected = german("Your order #{number} ({total}) is awaiting payment; you will get a payment link.")
     assert placed.body == "🎉 " + expected.format(number=number.group(1), total=total)
+    pay = await dora.wait_for_reply()
+    assert pay.keyboard[0][0]["text"] == german("Pay {total}").format(total=total)
 
     orders = await answer(dora, "/orders")
     assert f"#{number.group(1)} · {german('awaiting payment')} · {total}" in orders.body
