@@ -95,14 +95,14 @@ class PaymentService:
             await uow.commit()
         return replace(attempt, reference=link.reference, url=link.url)
 
-    async def page(self, reference: str, language: str | None = None) -> PaymentPage | None:
+    async def page(self, reference: str) -> PaymentPage | None:
         """What the hosted payment page of an attempt shows; None for an unknown reference."""
         async with self.uow() as uow:
             attempt = await uow.payments.by_reference(self.provider.name, reference)
             order = None if attempt is None else await uow.payments.payable(attempt.order_id)
             if attempt is None or order is None:
                 return None
-            items = await uow.orders.items(order.order_id, language or order.language)
+            items = await uow.orders.items(order.order_id, order.language)
         return PaymentPage(attempt, order, tuple(items))
 
     async def settle(self, event: PaymentEvent) -> Settlement:

@@ -113,3 +113,22 @@ def test_livesell_run_with_a_bad_setting_exits_2_with_one_line_and_no_traceback(
     assert lines[0].startswith(f"{name}: ")
     assert "Traceback" not in result.stderr + result.stdout
     assert not (tmp_path / "livesell.db").exists()
+
+
+def test_payments_default_to_the_sandbox_on_loopback_with_a_30_minute_timeout() -> None:
+    settings = load_settings()
+    assert settings.payment_provider == "sandbox"
+    assert settings.payment_timeout_minutes == 30
+    assert settings.public_url == "http://127.0.0.1:8081"
+
+
+def test_public_base_url_is_where_payment_links_point(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://shop.example/")
+    assert load_settings().public_url == "https://shop.example"
+    monkeypatch.setenv("PUBLIC_BASE_URL", "shop.example")
+    with pytest.raises(SettingsError, match="PUBLIC_BASE_URL"):
+        load_settings()
+    monkeypatch.setenv("PUBLIC_BASE_URL", "")
+    monkeypatch.setenv("PAYMENT_PROVIDER", "paypal")
+    with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):
+        load_settings()
