@@ -10,6 +10,17 @@ class CataloguePageCb(CallbackData, prefix="cat"):
 
 
 class ProductCb(CallbackData, prefix="prod"):
+    """A product on a catalogue page. A tap that opens its card turns the button into a ProductTappedCb (and back),
+    so each tap changes the page's keyboard and the second of a double tap asks for the change the first made
+    (handlers/catalog.py). Another prefix rather than another field: buttons sent before still unpack."""
+
+    product_id: int
+    page: int = 0
+
+
+class ProductTappedCb(CallbackData, prefix="prod1"):
+    """A catalogue product whose card the last tap opened; the same as ProductCb to the buyer."""
+
     product_id: int
     page: int = 0
 

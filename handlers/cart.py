@@ -41,9 +41,11 @@ def make_router() -> Router:
     router.message.register(show_cart, Command("cart"), F.from_user)
     router.callback_query.register(choose_variant_again, VariantCb.filter(F.sku_id == 0))
     router.callback_query.register(choose_quantity, VariantCb.filter())
-    router.callback_query.register(add_to_cart, AddToCartCb.filter())
+    # A quantity below 1 (0 for a cart line, which removes it) is on no button the bot draws: a forged or garbled
+    # one falls through to handlers/fallback.py, which says the button is no longer valid, and nothing changes.
+    router.callback_query.register(add_to_cart, AddToCartCb.filter(F.quantity >= 1))
     router.callback_query.register(view_cart, CartCb.filter(F.action == "show"))
-    router.callback_query.register(change_quantity, CartCb.filter(F.action == "set"))
+    router.callback_query.register(change_quantity, CartCb.filter((F.action == "set") & (F.quantity >= 0)))
     router.callback_query.register(remove_line, CartCb.filter(F.action == "drop"))
     router.callback_query.register(empty_cart, CartCb.filter(F.action == "empty"))
     router.callback_query.register(join_waitlist, WaitlistCb.filter(F.action == "join"))
@@ -133,9 +135,7 @@ async def view_cart(query: CallbackQuery, cart: CartService, locale: str) -> Non
 
 async def change_quantity(query: CallbackQuery, callback_data: CartCb, cart: CartService, locale: str) -> None:
     try:
-        updated = await cart.set_quantity(
-            query.from_user.id, callback_data.sku_id, max(callback_data.quantity, 0), locale
-        )
+        updated = await cart.set_quantity(query.from_user.id, callback_data.sku_id, callback_data.quantity, locale)
     except CART_REFUSALS as refused:
         await query.answer(plain(refusal_screen(refused, locale).text), show_alert=True)
         return

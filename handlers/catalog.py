@@ -7,8 +7,14 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InaccessibleMessage, Message
 
 from bot.services.catalog import CatalogueService, PageNotFound, ProductNotFound
-from handlers.callbacks import CataloguePageCb, ProductCb
-from handlers.views.catalog import catalogue_page_view, page_gone_text, product_card_view, send_product_card
+from handlers.callbacks import CataloguePageCb, ProductCb, ProductTappedCb
+from handlers.views.catalog import (
+    catalogue_page_view,
+    keyboard_after_opening,
+    page_gone_text,
+    product_card_view,
+    send_product_card,
+)
 from handlers.views.common import edit_message
 from handlers.views.refusals import product_gone_text
 
@@ -18,6 +24,7 @@ def make_router() -> Router:
     router.message.register(show_catalogue, Command("catalog"))
     router.callback_query.register(turn_page, CataloguePageCb.filter())
     router.callback_query.register(show_product, ProductCb.filter())
+    router.callback_query.register(show_product, ProductTappedCb.filter())
     return router
 
 
@@ -45,8 +52,16 @@ async def turn_page(
 
 
 async def show_product(
-    query: CallbackQuery, callback_data: ProductCb, catalogue: CatalogueService, locale: str
+    query: CallbackQuery, callback_data: ProductCb | ProductTappedCb, catalogue: CatalogueService, locale: str
 ) -> None:
+    """One card per tap: the page's keyboard is redrawn first with the tapped button flipped, and Telegram
+    makes that change once, so the second tap of a double tap (asking for the same change) sends nothing, in any
+    bot process and without the database. A later tap on the redrawn button flips it back and opens the card again."""
+    page = query.message
+    after = keyboard_after_opening(page.reply_markup, callback_data) if isinstance(page, Message) else None
+    if isinstance(page, Message) and after is not None and not await edit_message(page, after):
+        await query.answer()
+        return
     try:
         product = await catalogue.product(callback_data.product_id, query.from_user.id)
     except ProductNotFound:

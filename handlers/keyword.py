@@ -44,7 +44,7 @@ def make_router() -> Router:
     router.message.filter(F.text, F.from_user, ~F.from_user.is_bot, F.sender_chat.is_(None))
     router.message.register(order_in_private, F.chat.type == "private", IsKeywordOrder())
     router.message.register(order_in_group, OrderingGroup(), IsKeywordOrder())
-    router.callback_query.register(order_by_button, KeywordCb.filter())
+    router.callback_query.register(order_by_button, KeywordCb.filter(F.quantity >= 1))  # else: handlers/fallback.py
     return router
 
 

@@ -35,8 +35,18 @@ from storage.tables import (
 RESERVING = [status.value for status in RESERVING_STATUSES]
 
 
+# The columns an import writes from the file, besides the keys and the stock.
+PRODUCT_LISTING = ("title", "description", "image_url", "ships_to", "active", "updated_at")
+SKU_LISTING = ("price_minor", "currency", "position", "variant_names", "active", "updated_at")
+
+
 def _ships_to(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+def _bound(values: dict[str, object]) -> dict[str, object]:
+    """Values for an executemany UPDATE, under `b_` names: a column's own name is SQLAlchemy's to bind."""
+    return {f"b_{name}": value for name, value in values.items()}
 
 
 class SqlCatalogueRepository:
@@ -180,57 +190,91 @@ class SqlCatalogueRepository:
 
     async def upsert(self, rows: Sequence[ProductRow]) -> ImportReport:
         """Update by (code, variant); what left the file is retired (hidden), never deleted. Only what differs from
-        the file is written, and the report names it."""
+        the file is written, and the report names it.
+
+        A few statements whatever the file's size: the catalogue is read once, then each kind of write is one
+        executemany, so a big import holds the write lock for as short a time as it can (bench/catalog_import.py)."""
         now = utcnow()
-        existing = {p.code: p for p in (await self.session.exec(select(ProductTable))).all()}
-        existing_skus: dict[tuple[int, str], SkuTable] = {
-            (s.product_id, s.variant): s for s in (await self.session.exec(select(SkuTable))).all()
+        connection = await self.session.connection()
+        existing = {p.code: p for p in await connection.execute(sa.select(products))}
+        existing_skus = {
+            (s.product_id, s.variant): s for s in await connection.execute(sa.select(skus).order_by(skus.c.id))
         }
         stored_texts: dict[int, dict[str, tuple[str, str]]] = {}
-        for text in (await self.session.exec(select(ProductTranslationTable))).all():
+        for text in await connection.execute(sa.select(translations)):
             stored_texts.setdefault(text.product_id, {})[text.language] = (text.title, text.description)
         unsold = await self._unsold()
+
+        def product_values(row: ProductRow) -> dict[str, object]:
+            return {
+                "title": row.title,
+                "description": row.description,
+                "image_url": row.image_url,
+                "ships_to": " ".join(sorted(row.ships_to)),
+                "active": True,
+                "updated_at": now,
+            }
+
+        new_products = [{"code": row.code, **product_values(row)} for row in rows if row.code not in existing]
+        if new_products:
+            await connection.execute(sa.insert(products), new_products)
+        product_ids = {
+            code: product_id for code, product_id in await connection.execute(sa.select(products.c.code, products.c.id))
+        }
+
+        product_updates: list[dict[str, object]] = []
+        texts_replaced: list[dict[str, object]] = []
+        texts_written: list[dict[str, object]] = []
+        sku_inserts: list[dict[str, object]] = []
+        sku_updates: list[dict[str, object]] = []
         created: list[SkuChange] = []
         updated: list[SkuChange] = []
         restored: list[SkuChange] = []
         unchanged = 0
         kept_skus: set[int] = set()
         for row in rows:
-            product = existing.get(row.code) or ProductTable(code=row.code, title=row.title)
-            listed_before = product.active and product.id is not None
-            texts_before = stored_texts.get(product.id, {}) if product.id is not None else {}
-            # What the product showed before this import, for the report.
+            product_id = product_ids[row.code]
+            stored = existing.get(row.code)
+            listed_before = stored is not None and stored.active
+            texts_before = stored_texts.get(product_id, {})
+            # What the product showed before this import, for the report (a new product's SKUs are all created).
             shown_before = (
-                product.title,
-                product.description,
-                product.image_url,
-                frozenset(product.ships_to.split()),
-                texts_before,
+                (stored.title, stored.description, stored.image_url, frozenset(stored.ships_to.split()), texts_before)
+                if stored is not None
+                else None
             )
             shown = (row.title, row.description, row.image_url, row.ships_to, row.translations)
-            if shown != shown_before or not listed_before:
-                product.title = row.title
-                product.description = row.description
-                product.image_url = row.image_url
-                product.ships_to = " ".join(sorted(row.ships_to))
-                product.active = True
-                product.updated_at = now
-                self.session.add(product)
-                await self.session.flush()
-            assert product.id is not None
+            if stored is not None and (shown != shown_before or not listed_before):
+                product_updates.append(_bound(product_values(row)) | {"b_id": product_id})
             if texts_before != row.translations:
-                await self._replace_texts(product.id, row.translations)
+                if stored is not None:
+                    texts_replaced.append({"b_product_id": product_id})
+                texts_written.extend(
+                    {"product_id": product_id, "language": language, "title": title, "description": description}
+                    for language, (title, description) in row.translations.items()
+                )
             for position, sku_row in enumerate(row.skus):
-                sku = existing_skus.get((product.id, sku_row.variant))
+                values = {
+                    "price_minor": sku_row.price.amount_minor,
+                    "currency": sku_row.price.currency,
+                    "position": position,
+                    "variant_names": dict(sku_row.names),
+                    "active": True,
+                    "updated_at": now,
+                }
+                sku = existing_skus.get((product_id, sku_row.variant))
                 if sku is None:
-                    sku = SkuTable(
-                        product_id=product.id, variant=sku_row.variant, price_minor=0, currency=sku_row.price.currency
+                    # A new SKU is in no cart: all the file's units are on sale.
+                    sku_inserts.append(
+                        {"product_id": product_id, "variant": sku_row.variant, "stock": sku_row.stock, "owed": 0}
+                        | values
                     )
                     created.append(SkuChange(row.code, sku_row.variant))
-                elif not (sku.active and listed_before):
+                    continue
+                if not (sku.active and listed_before):
                     restored.append(SkuChange(row.code, sku_row.variant))
                 else:
-                    assert sku.id is not None
+                    assert shown_before is not None
                     before = listing(
                         *shown_before,
                         Money(sku.price_minor, sku.currency),
@@ -245,54 +289,73 @@ class SqlCatalogueRepository:
                         kept_skus.add(sku.id)
                         continue
                     updated.append(SkuChange(row.code, sku_row.variant, fields))
-                sku.price_minor = sku_row.price.amount_minor
-                sku.currency = sku_row.price.currency
-                sku.stock = sku_row.stock
-                sku.position = position
-                sku.variant_names = dict(sku_row.names)
-                sku.active = True
-                sku.updated_at = now
-                self.session.add(sku)
-                await self.session.flush()
-                assert sku.id is not None
                 kept_skus.add(sku.id)
-                await self._subtract_reserved(sku.id, sku_row.stock)
+                sku_updates.append(_bound(values) | {"b_id": sku.id, "b_in_file": sku_row.stock})
+
+        if product_updates:
+            await connection.execute(
+                sa.update(products)
+                .where(products.c.id == sa.bindparam("b_id"))
+                .values({name: sa.bindparam(f"b_{name}", type_=products.c[name].type) for name in PRODUCT_LISTING}),
+                product_updates,
+            )
+        if texts_replaced:
+            await connection.execute(
+                sa.delete(translations).where(translations.c.product_id == sa.bindparam("b_product_id")), texts_replaced
+            )
+        if texts_written:
+            await connection.execute(sa.insert(translations), texts_written)
+        if sku_inserts:
+            await connection.execute(sa.insert(skus), sku_inserts)
+        if sku_updates:
+            await connection.execute(self._relisted_skus(), sku_updates)
         listed = {row.code for row in rows}
-        for code, product in existing.items():
-            if code not in listed and product.active:
-                product.active = False
-                self.session.add(product)
+        retired_products = [
+            {"b_id": product.id} for code, product in existing.items() if code not in listed and product.active
+        ]
         codes = {product.id: code for code, product in existing.items()}
-        retired: list[SkuChange] = []
-        for sku in existing_skus.values():
-            if sku.id not in kept_skus and sku.active:
-                sku.active = False
-                self.session.add(sku)
-                retired.append(SkuChange(codes[sku.product_id], sku.variant))
-        await self.session.flush()
+        retired_skus = [sku for sku in existing_skus.values() if sku.id not in kept_skus and sku.active]
+        for table, retiring in ((products, retired_products), (skus, [{"b_id": sku.id} for sku in retired_skus])):
+            if retiring:
+                await connection.execute(
+                    sa.update(table).where(table.c.id == sa.bindparam("b_id")).values(active=False), retiring
+                )
         return ImportReport(
             products=len(rows),
             created=tuple(created),
             updated=tuple(updated),
             unchanged=unchanged,
-            retired=tuple(retired),
+            retired=tuple(SkuChange(codes[sku.product_id], sku.variant) for sku in retired_skus),
             restored=tuple(restored),
         )
 
-    async def _replace_texts(self, product_id: int, texts: dict[str, tuple[str, str]]) -> None:
-        await self.session.exec(
-            sa.delete(ProductTranslationTable).where(  # type: ignore[call-overload]
-                col(ProductTranslationTable.product_id) == product_id
+    @staticmethod
+    def _relisted_skus() -> sa.Update:
+        """A SKU the file lists again or differently, one executemany for all. The file counts units not yet sold;
+        `sku.stock` is what is left to reserve, so carts and unpaid orders keep their units through a re-import (in
+        the same statement, so a reservation made meanwhile is counted). `owed` keeps what carts hold beyond the
+        file's count from going back on sale when their holds end."""
+        reserved = (
+            sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0))
+            .join(orders, orders.c.id == lines.c.order_id)
+            # One bound value per status: a list bound as one ("expanding") cannot be used by an executemany.
+            .where(lines.c.sku_id == skus.c.id, orders.c.status.in_([sa.literal(status) for status in RESERVING]))
+            .scalar_subquery()
+        )
+        left = sa.bindparam("b_in_file", type_=sa.Integer) - reserved
+        return (
+            sa.update(skus)
+            .where(skus.c.id == sa.bindparam("b_id"))
+            .values(
+                {name: sa.bindparam(f"b_{name}", type_=skus.c[name].type) for name in SKU_LISTING}
+                # Fewer units in the file than carts hold: none on sale, and the difference is owed by the holds.
+                | {"stock": sa.case((left > 0, left), else_=0), "owed": sa.case((left < 0, -left), else_=0)}
             )
         )
-        for language, (title, description) in texts.items():
-            self.session.add(
-                ProductTranslationTable(product_id=product_id, language=language, title=title, description=description)
-            )
 
     async def _unsold(self) -> dict[int, int]:
         """Units not yet sold by SKU, as a file counts them: on sale, plus held by carts and unpaid orders, less
-        what those holds owe (see `_subtract_reserved`). Only SKUs with units held are listed; for the rest it is
+        what those holds owe (see `_relisted_skus`). Only SKUs with units held are listed; for the rest it is
         `sku.stock`."""
         connection = await self.session.connection()
         held = await connection.execute(
@@ -303,25 +366,6 @@ class SqlCatalogueRepository:
             .group_by(skus.c.id, skus.c.stock, skus.c.owed)
         )
         return {sku_id: int(units) for sku_id, units in held}
-
-    async def _subtract_reserved(self, sku_id: int, in_file: int) -> None:
-        """The file counts units not yet sold; `sku.stock` is what is left to reserve, so carts and unpaid orders
-        keep their units through a re-import (one statement, so a reservation made meanwhile is counted).
-        `owed` keeps what carts hold beyond the file's count from going back on sale when their holds end."""
-        reserved = (
-            sa.select(sa.func.coalesce(sa.func.sum(lines.c.quantity), 0))
-            .join(orders, orders.c.id == lines.c.order_id)
-            .where(lines.c.sku_id == skus.c.id, orders.c.status.in_(RESERVING))
-            .scalar_subquery()
-        )
-        left = sa.literal(in_file) - reserved
-        connection = await self.session.connection()
-        # Fewer units in the file than carts hold: none on sale, and the difference is owed by the holds.
-        await connection.execute(
-            sa.update(skus)
-            .where(skus.c.id == sku_id)
-            .values(stock=sa.case((left > 0, left), else_=0), owed=sa.case((left < 0, -left), else_=0))
-        )
 
 
 # A buyer's fields are the buyer table's columns (besides created_at): asdict() one way, this the other.

@@ -49,6 +49,7 @@ _QUANTITY_TAIL = re.compile(r"(?:(?:^|\s)[x×*]|[×*])\s*(-?\d+)$|(?:^|\s)(-?\d+
 _TOUCHING_QUANTITY = re.compile(r"^(.+?)([×*]-?\d+)$")
 _LEADING_QUANTITY = re.compile(r"^[x×*]?\s*(-?\d+)\s*[x×]?\s+(.+)$", re.IGNORECASE)
 _QUANTITY_DIGITS = 7  # longer numbers are read as 10**7: too many, whatever the limit
+_SHOWN_DIGITS = 12  # a refusal repeats a quantity as typed, cut after this many characters
 # Invisible marks that phone keyboards put into typed text: right-to-left and left-to-right marks and embeddings
 # (Arabic, Hebrew and Persian keyboards), zero-width spaces and joiners, the byte-order mark.
 _INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
@@ -182,24 +183,28 @@ class UnknownVariant(KeywordRefusal):
 
 
 class BadQuantity(KeywordRefusal):
-    """The quantity is below 1 or above `maximum`: say which, and the limit."""
+    """The quantity is below 1 or above `maximum`: say which, and the limit. `typed` is the quantity as the buyer
+    wrote it (cut short when very long), to repeat to them: a number too long to read is not 10**7 to them."""
 
-    def __init__(self, code: str, variant: str | None, quantity: int, maximum: int) -> None:
+    def __init__(self, code: str, variant: str | None, quantity: int, maximum: int, typed: str = "") -> None:
         super().__init__(code, quantity)
         self.variant = variant
         self.maximum = maximum
+        self.typed = typed or str(quantity)
 
 
 @dataclass(frozen=True, slots=True)
 class KeywordOrder:
     """A message read as a keyword order. `product` None: the code is not in the catalogue (`suggestions` are);
-    `variant` is as typed; the quantity too (`choose` checks it)."""
+    `variant` is as typed; the quantity too (`choose` checks it), and `typed_quantity` is its digits as written,
+    for a refusal to repeat ("" when the order says none)."""
 
     code: str
     product: IndexedProduct | None
     variant: str | None
     quantity: int
     suggestions: tuple[IndexedProduct, ...] = ()
+    typed_quantity: str = field(default="", compare=False)
 
     def choose(self, max_quantity: int, language: str | None = None) -> tuple[int, int]:
         """The SKU and quantity to add; raises the KeywordRefusal that says what is wrong, quantity first. Variant
@@ -208,7 +213,7 @@ class KeywordOrder:
         if not 1 <= self.quantity <= maximum:
             picked = self.product.pick(self.variant, language) if self.product else None
             variant = picked.name_in(language) if picked else self.variant  # as the catalogue spells it, if it is one
-            raise BadQuantity(self.code, variant or None, self.quantity, maximum)
+            raise BadQuantity(self.code, variant or None, self.quantity, maximum, _shown(self.typed_quantity))
         if self.product is None:
             raise UnknownCode(
                 self.code,
@@ -249,17 +254,23 @@ def _strip_prefix(text: str, prefixes: Sequence[str]) -> tuple[str, str | None]:
 
 
 def _quantity(digits: str) -> int:
+    if not digits:
+        return 1
     sign = -1 if digits.startswith("-") else 1
     digits = digits.lstrip("-")
     return sign * (int(digits) if len(digits) <= _QUANTITY_DIGITS else 10**_QUANTITY_DIGITS)
 
 
-def _split_quantity(rest: str) -> tuple[str, int | None]:
-    """`M x2` -> ("M", 2); `M` -> ("M", None); `x-3` -> ("", -3)."""
+def _shown(digits: str) -> str:
+    return digits if len(digits) <= _SHOWN_DIGITS else digits[: _SHOWN_DIGITS - 2] + "…"
+
+
+def _split_quantity(rest: str) -> tuple[str, str]:
+    """`M x2` -> ("M", "2"); `M` -> ("M", ""); `x-3` -> ("", "-3"): the quantity's digits as typed."""
     tail = _QUANTITY_TAIL.search(rest)
     if tail is None:
-        return rest, None
-    return rest[: tail.start()].strip(), _quantity(tail.group(1) or tail.group(2))
+        return rest, ""
+    return rest[: tail.start()].strip(), tail.group(1) or tail.group(2)
 
 
 def _variant_shaped(text: str) -> bool:
@@ -267,24 +278,24 @@ def _variant_shaped(text: str) -> bool:
     return len(words) <= _MAX_VARIANT_WORDS and all(_VARIANT_WORD.match(word) for word in words)
 
 
-def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, int, bool] | None:
-    """The variant (as typed), the quantity, and whether the variant is one of the product's; None when the rest is
-    not a variant and quantity at all."""
+def _read_rest(product: IndexedProduct | None, rest: str) -> tuple[str | None, str, bool] | None:
+    """The variant (as typed), the quantity's digits as typed ("" for none), and whether the variant is one of the
+    product's; None when the rest is not a variant and quantity at all."""
     if not rest:
-        return None, 1, True
+        return None, "", True
     if product is not None and product.variant(rest) is not None:
-        return rest, 1, True  # before the quantity: shoe size `42` is a variant, not 42 pairs
+        return rest, "", True  # before the quantity: shoe size `42` is a variant, not 42 pairs
     typed, quantity = _split_quantity(rest)
     if not typed:
-        return None, 1 if quantity is None else quantity, True
-    if quantity is None and product is not None:
+        return None, quantity, True
+    if not quantity and product is not None:
         leading = _LEADING_QUANTITY.match(rest)  # `A12 2 Ivory`, `A12 x2 Ivory`: the quantity said first
         if leading and product.variant(leading.group(2)) is not None:
-            return leading.group(2), _quantity(leading.group(1)), True
+            return leading.group(2), leading.group(1), True
     if not _variant_shaped(typed):
         return None
     known = product is not None and product.variant(typed) is not None
-    return typed, 1 if quantity is None else quantity, known
+    return typed, quantity, known
 
 
 def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> KeywordOrder | None:
@@ -301,7 +312,7 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
         spaced = index.get(f"{first}-{second}") or index.get(first + second)
         if spaced is not None and (read := _read_rest(spaced, after)) is not None:
             variant, quantity, _known = read
-            return KeywordOrder(f"{first} {second}".upper(), None, variant, quantity, (spaced,))
+            return KeywordOrder(f"{first} {second}".upper(), None, variant, _quantity(quantity), (spaced,), quantity)
     if product is None and (not lenient or (prefix is not None and prefix[-1].isalnum() and first.isalpha())):
         return None  # most group chatter ends here; unknown codes in a group are talk, and so is `sold out`
     read = _read_rest(product, rest)
@@ -311,11 +322,11 @@ def _read(body: str, index: CodeIndex, prefix: str | None, private: bool) -> Key
     if product is not None:
         if not known_variant and (not lenient or not product.variant_names()):
             return None  # `mug is nice`: the rest names nothing MUG comes in
-        return KeywordOrder(product.code, product, variant, quantity)
+        return KeywordOrder(product.code, product, variant, _quantity(quantity), typed_quantity=quantity)
     suggestions = tuple(index.closest(first)) if _CODE_WORD.match(first) else ()
     if not suggestions and (prefix is None or not private):
         return None  # a first word that is no code and like none: talk, unless a buyer's prefix says otherwise
-    return KeywordOrder(first.upper(), None, variant, quantity, suggestions)
+    return KeywordOrder(first.upper(), None, variant, _quantity(quantity), suggestions, quantity)
 
 
 def read_keyword_order(text: str, index: CodeIndex, prefixes: Sequence[str], private: bool) -> KeywordOrder | None:

@@ -16,7 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.domain.catalog import CataloguePage
 from bot.domain.countries import country_names
-from handlers.callbacks import CataloguePageCb, ProductCb, VariantCb
+from handlers.callbacks import CataloguePageCb, ProductCb, ProductTappedCb, VariantCb
 from handlers.views.cart import variants_keyboard
 from handlers.views.common import listing
 
@@ -50,6 +50,29 @@ def catalogue_page_view(page: CataloguePage) -> tuple[str, InlineKeyboardMarkup 
         builder.row(*navigation)
     text = _("Catalogue, page {page} of {pages}. Tap a product to see it.").format(page=page.page + 1, pages=page.pages)
     return text, builder.as_markup()
+
+
+def keyboard_after_opening(
+    shown: InlineKeyboardMarkup | None, tapped: ProductCb | ProductTappedCb
+) -> InlineKeyboardMarkup | None:
+    """The keyboard a product was tapped on with that button flipped between ProductCb and ProductTappedCb, the
+    rest as shown; None when the button is not on it (a card opened by a forwarded or test tap has no page)."""
+    if shown is None:
+        return None
+    data = tapped.pack()
+    other = ProductTappedCb if isinstance(tapped, ProductCb) else ProductCb
+    flipped = other(product_id=tapped.product_id, page=tapped.page).pack()
+    found = False
+    rows = []
+    for row in shown.inline_keyboard:
+        buttons = []
+        for button in row:
+            if button.callback_data == data:
+                found = True
+                button = InlineKeyboardButton(text=button.text, callback_data=flipped)
+            buttons.append(button)
+        rows.append(buttons)
+    return InlineKeyboardMarkup(inline_keyboard=rows) if found else None
 
 
 def page_gone_text() -> str:

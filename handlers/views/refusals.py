@@ -106,9 +106,9 @@ def bad_quantity_text(error: BadQuantity) -> str:
     if error.quantity < 1:
         return _(
             "{quantity} is not a quantity I can reserve: send a number from 1 to {maximum}, e.g. “{example}”."
-        ).format(quantity=error.quantity, maximum=error.maximum, example=html.escape(f"{label} x1"))
+        ).format(quantity=html.escape(error.typed), maximum=error.maximum, example=html.escape(f"{label} x1"))
     return _("{quantity} is more than one order can take: at most {maximum} of one item, e.g. “{example}”.").format(
-        quantity=error.quantity, maximum=error.maximum, example=html.escape(f"{label} x{error.maximum}")
+        quantity=html.escape(error.typed), maximum=error.maximum, example=html.escape(f"{label} x{error.maximum}")
     )
 
 

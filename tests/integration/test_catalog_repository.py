@@ -207,3 +207,42 @@ async def test_variant_names_are_stored_by_language_and_reported_when_they_chang
     ]
     report = await service.import_file(first.replace(",,,,\n", ",,,Marineblau,\n"))
     assert report.updated == (SkuChange("A12", "Navy", ("variant.de",)),)
+
+
+def _catalogue(code: str, products: int, price: str) -> str:
+    lines = [HEADER]
+    for number in range(products):
+        translated = f"Tuch {number},,围巾" if number % 2 else ",,"
+        lines += [
+            f"{code}{number:04d},{variant},Scarf {number},Silk,{price},EUR,{number % 4},*,,{translated}"
+            for variant in "SM"
+        ]
+    return "\n".join(lines) + "\n"
+
+
+async def test_an_import_takes_as_many_statements_for_a_big_file_as_for_a_small_one(
+    service: CatalogueService, engine: AsyncEngine
+) -> None:
+    """One statement per SKU held the write lock for seconds on a big catalogue: each kind of write is batched."""
+    statements: list[str] = []
+
+    def count(_connection: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    async def statements_for(text: str) -> int:
+        before = len(statements)
+        await service.import_file(text)
+        return len(statements) - before
+
+    async def imports(code: str, products: int) -> list[int]:
+        """Created (retiring the products before), then updated (every price), then unchanged."""
+        return [await statements_for(_catalogue(code, products, price)) for price in ("9.90", "9.95", "9.95")]
+
+    await service.import_file(_catalogue("A", 3, "9.90"))
+    sa.event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        small = await imports("B", 3)
+        big = await imports("C", 60)
+    finally:
+        sa.event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert big == small

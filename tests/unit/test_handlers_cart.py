@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMessageText, SendMessage
 
-from handlers.callbacks import AddToCartCb, CartCb, ProductCb, VariantCb, WaitlistCb
+from handlers.callbacks import AddToCartCb, CartCb, KeywordCb, ProductCb, VariantCb, WaitlistCb
 from tests.shown import country, price, symbol
 from tests.unit.chat import ChatHarness, make_chat
 from tests.unit.telegram import button_data, buttons
@@ -189,11 +189,45 @@ async def test_forged_buttons_get_a_clear_answer(chat: ChatHarness, data: str, a
 
 async def test_forged_quantities_are_refused(chat: ChatHarness) -> None:
     sku = chat.shop.products["A12"].skus[0].id
-    for quantity in (0, -3, 11):
-        requests = await chat.tap_data(chat.chats.user(1), AddToCartCb(sku_id=sku, quantity=quantity).pack())
-        [reply] = [r for r in requests if isinstance(r, SendMessage)]
-        assert "at most 10" in reply.text
+    requests = await chat.tap_data(chat.chats.user(1), AddToCartCb(sku_id=sku, quantity=11).pack())
+    [reply] = [r for r in requests if isinstance(r, SendMessage)]
+    assert "at most 10" in reply.text
     assert chat.shop.stock[sku] == 5
+
+
+@pytest.mark.parametrize("quantity", [0, -3])
+async def test_a_button_with_no_quantity_to_add_is_no_longer_valid_and_changes_nothing(
+    chat: ChatHarness, quantity: int
+) -> None:
+    product = chat.shop.products["A12"]
+    sku = product.skus[0].id
+    anna = chat.chats.user(1)
+    await chat.tap_data(anna, AddToCartCb(sku_id=sku, quantity=2).pack())
+    forged = [
+        AddToCartCb(sku_id=sku, quantity=quantity).pack(),
+        AddToCartCb(sku_id=sku, quantity=quantity, product_id=product.id).pack(),
+        KeywordCb(product_id=product.id, sku_id=sku, quantity=quantity).pack(),
+        KeywordCb(product_id=product.id, quantity=quantity).pack(),
+    ]
+    for data in forged:
+        requests = await chat.tap_data(anna, data)
+        [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+        assert "no longer valid" in (answer.text or "") and "at most" not in (answer.text or "")
+        assert not [r for r in requests if not isinstance(r, AnswerCallbackQuery)]
+    assert chat.shop.stock[sku] == 3
+
+
+async def test_a_cart_button_with_a_negative_quantity_is_no_longer_valid_and_keeps_the_line(
+    chat: ChatHarness,
+) -> None:
+    sku = chat.shop.products["A12"].skus[0].id
+    anna = chat.chats.user(1)
+    await chat.tap_data(anna, AddToCartCb(sku_id=sku, quantity=2).pack())
+    requests = await chat.tap_data(anna, CartCb(action="set", sku_id=sku, quantity=-1).pack())
+    [answer] = [r for r in requests if isinstance(r, AnswerCallbackQuery)]
+    assert "no longer valid" in (answer.text or "")
+    assert not [r for r in requests if not isinstance(r, AnswerCallbackQuery)]
+    assert chat.shop.stock[sku] == 3
 
 
 async def test_second_tap_on_a_variant_does_not_redraw_the_same_quantities(chat: ChatHarness) -> None:

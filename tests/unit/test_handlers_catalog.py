@@ -11,7 +11,7 @@ from bot.domain.catalog import Product
 from handlers.callbacks import ProductCb
 from handlers.views.catalog import shown_length
 from tests.unit.chat import ChatHarness, make_chat
-from tests.unit.telegram import CAPTION_LIMIT, buttons, telegram_length
+from tests.unit.telegram import CAPTION_LIMIT, button_data, buttons, telegram_length
 
 PHOTO = "https://cdn.example.com/a12.png"
 # Too long for a caption, measured as Telegram measures it: Cyrillic, CJK, and emoji that count two UTF-16 units.
@@ -83,6 +83,24 @@ async def test_the_long_cards_keyboard_is_redrawn_in_place(chat: ChatHarness) ->
     back = await chat.tap(user, card.reply_markup, "Back to the catalogue")
     assert [r for r in back if isinstance(r, EditMessageText)]
     assert not [r for r in picked + back if isinstance(r, SendMessage | SendPhoto)]
+
+
+async def test_a_double_tap_on_a_catalogue_product_sends_one_card(chat: ChatHarness) -> None:
+    scarf(chat)
+    anna = chat.chats.user(1)
+    [page] = await chat.say(anna, "/catalog")
+
+    requests = await chat.double_tap(anna, page.reply_markup, "A12")
+
+    assert len([r for r in requests if isinstance(r, SendPhoto | SendMessage)]) == 1
+    redrawn = next(r for r in requests if isinstance(r, EditMessageReplyMarkup))  # the second tap's is refused
+    assert buttons(redrawn.reply_markup) == buttons(page.reply_markup)  # the page looks the same
+    # A later tap on the same page as it is now opens the card again (the card may have scrolled out of sight).
+    [data] = [data for text, data in button_data(redrawn.reply_markup) if "A12" in text]
+    before = len(chat.session.requests)
+    await chat.feed_taps(chat.chats.tap(anna, data, markup=redrawn.reply_markup, message_id=redrawn.message_id))
+    again = chat.session.requests[before:]
+    assert len([r for r in again if isinstance(r, SendPhoto | SendMessage)]) == 1
 
 
 def test_caption_length_is_counted_after_html_in_utf16_units() -> None:

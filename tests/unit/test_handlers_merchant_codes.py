@@ -151,6 +151,19 @@ async def test_a_suggested_code_with_several_variants_opens_the_variant_choice_i
         ("A12 Ivory x1000", "1000 is more than one order can take: at most 10 of one item, e.g. “A12 Ivory x10”."),
         ("A12 Rose x-3", "-3 is not a quantity I can reserve: send a number from 1 to 10, e.g. “A12 Rose x1”."),
         ("A12 Ivory x0", "0 is not a quantity I can reserve: send a number from 1 to 10, e.g. “A12 Ivory x1”."),
+        # A number too long to read is repeated as typed, cut short: never as the 10000000 the bot reads it as.
+        (
+            "A12 Ivory x" + "9" * 50,
+            "9999999999… is more than one order can take: at most 10 of one item, e.g. “A12 Ivory x10”.",
+        ),
+        (
+            "A12 Ivory x12345678",
+            "12345678 is more than one order can take: at most 10 of one item, e.g. “A12 Ivory x10”.",
+        ),
+        (
+            "A12 Rose x-" + "9" * 30,
+            "-999999999… is not a quantity I can reserve: send a number from 1 to 10, e.g. “A12 Rose x1”.",
+        ),
     ],
 )
 async def test_a_bad_quantity_says_what_is_wrong_and_the_limit(chat: ChatHarness, text: str, wanted: str) -> None:
