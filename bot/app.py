@@ -30,9 +30,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
+from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
-from bot.ports import Notifier
+from bot.domain.invoices import InvoicePricing
+from bot.ports import Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
@@ -40,6 +42,7 @@ from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
 from bot.services.holds import HoldService
+from bot.services.invoices import InvoiceService
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
@@ -206,17 +209,28 @@ class Payments:
     service: PaymentService
     sandbox: SandboxProvider = field(repr=False)
     sandbox_secret: str = field(repr=False)
+    invoices: InvoiceService = field(repr=False)
+    # PAYMENT_PROVIDER=telegram: invoice links need the bot, attached when it is made.
+    telegram: TelegramInvoiceProvider | None = field(default=None, repr=False)
 
 
 def build_payments(
     settings: Settings, uow: SqlUnitOfWorkFactory, notifier: Notifier, waitlist: WaitlistService
 ) -> Payments:
-    """The one place the payment provider is chosen (PAYMENT_PROVIDER; only the sandbox exists so far)."""
+    """The one place the payment provider is chosen (PAYMENT_PROVIDER)."""
     configured = settings.sandbox_payment_secret
     secret = configured.get_secret_value() if configured and configured.get_secret_value() else secrets.token_hex(32)
     sandbox = SandboxProvider(secret, settings.public_url)
-    service = PaymentService(uow, sandbox, notifier, waitlist, timeout_minutes=settings.payment_timeout_minutes)
-    return Payments(service=service, sandbox=sandbox, sandbox_secret=secret)
+    provider: PaymentProvider = sandbox
+    telegram = None
+    # A provider token pays in the order's currency; without one, Stars at TELEGRAM_STARS_RATES.
+    token = settings.telegram_provider_token()
+    pricing = InvoicePricing(None if token else settings.telegram_stars_rates)
+    if settings.payment_provider == "telegram":
+        provider = telegram = TelegramInvoiceProvider(token, pricing)
+    service = PaymentService(uow, provider, notifier, waitlist, timeout_minutes=settings.payment_timeout_minutes)
+    invoices = InvoiceService(uow, service, pricing)
+    return Payments(service=service, sandbox=sandbox, sandbox_secret=secret, invoices=invoices, telegram=telegram)
 
 
 @dataclass
@@ -241,6 +255,8 @@ class Application:
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
+        if self.payments.telegram is not None:
+            self.payments.telegram.attach(bot)
         return bot
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
@@ -394,6 +410,7 @@ def build(settings: Settings) -> Application:
         checkout=CheckoutService(uow, pricing, shipping=settings.shipping_table()),
         orders=OrderService(uow, pricing),
         payments=payments.service,
+        invoices=payments.invoices,
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),

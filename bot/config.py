@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -55,14 +56,18 @@ class Settings(BaseSettings):
     )
     fx_rates_file: Path | None = None
     fx_rates_url: str | None = None
-    # Payments (docs/payments.md). Only the sandbox exists so far; Stripe and Telegram come next.
-    payment_provider: Literal["sandbox"] = "sandbox"
+    # Payments (docs/payments.md).
+    payment_provider: Literal["sandbox", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8081, ge=1, le=65535)
     public_base_url: str | None = None
     # Signs the sandbox's webhooks; empty: a new random secret each start (the sandbox only talks to itself).
     sandbox_payment_secret: SecretStr | None = None
+    # Telegram Payments: the token @BotFather gives for a payments provider; without one, Telegram Stars when
+    # TELEGRAM_STARS_RATES prices them (stars per one major unit of each currency buyers pay in).
+    telegram_payment_provider_token: SecretStr | None = None
+    telegram_stars_rates: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
 
     @field_validator("merchant_ids", "ops_ids", "supported_languages", "keyword_group_ids", mode="before")
     @classmethod
@@ -74,6 +79,12 @@ class Settings(BaseSettings):
     def _prefixes(cls, value: object) -> object:
         # Only spaces separate prefixes: "," could itself be one.
         return value.split() if isinstance(value, str) else value
+
+    @field_validator("telegram_stars_rates", mode="before")
+    @classmethod
+    def _stars_rates(cls, value: object) -> object:
+        # Empty: no Stars.
+        return {} if isinstance(value, str) and not value.strip() else cls._json(value)
 
     @field_validator("shipping_fees", "shipping_zones", mode="before")
     @classmethod
@@ -235,6 +246,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"SHIPPING_FEES: {key}: a fee cannot be negative")
         zones = {name: frozenset(countries) for name, countries in self.shipping_zones.items()}
         return ShippingTable(fees=fees, zones=zones)
+
+    @model_validator(mode="after")
+    def _telegram_payments(self) -> Settings:
+        if self.payment_provider != "telegram":
+            return self
+        if any(rate <= 0 for rate in self.telegram_stars_rates.values()):
+            raise ValueError("TELEGRAM_STARS_RATES: every rate must be more than 0 stars")
+        if not self.telegram_provider_token() and not self.telegram_stars_rates:
+            raise ValueError(
+                "TELEGRAM_PAYMENT_PROVIDER_TOKEN: required with PAYMENT_PROVIDER=telegram, unless "
+                "TELEGRAM_STARS_RATES allows Telegram Stars"
+            )
+        return self
+
+    def telegram_provider_token(self) -> str | None:
+        token = self.telegram_payment_provider_token
+        return token.get_secret_value() if token and token.get_secret_value() else None
 
     def require_token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value():

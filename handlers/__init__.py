@@ -18,16 +18,19 @@ def get_routers() -> list[Router]:
         language,
         membership,
         orders,
+        payments,
         start,
     )
 
-    # Errors first (error events look for a handler in this order too); then what groups may not do (buyer commands
+    # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
+    # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
     # and buttons belong to the private chat); then commands; then checkout, whose steps take the buyer's typed
     # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
     # answers whatever no feature claimed.
     return [
         errors.make_router(),
         membership.make_router(),
+        payments.make_router(),
         groups.make_router(),
         start.make_router(),
         language.make_router(),

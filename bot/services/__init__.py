@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
     from bot.services.currency import CurrencyService
+    from bot.services.invoices import InvoiceService
     from bot.services.keywords import KeywordService
     from bot.services.orders import OrderService
     from bot.services.payments import PaymentService
@@ -38,6 +39,7 @@ class HandlerServices:
     checkout: CheckoutService
     orders: OrderService
     payments: PaymentService
+    invoices: InvoiceService
     shop_currency: str
     max_quantity: int
     keyword_group_ids: Collection[int]

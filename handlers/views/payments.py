@@ -8,6 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
+from bot.domain.invoices import Refusal
 from bot.domain.notices import PaymentReceived, PaymentTimedOut
 from bot.domain.payments import PaymentAttempt
 from handlers.views.common import Screen, item_label, minutes_left
@@ -46,3 +47,16 @@ def payment_timed_out_screen(notice: PaymentTimedOut) -> Screen:
             "again and check out with a new payment link."
         ).format(number=notice.order_id)
     )
+
+
+def refusal_text(refusal: Refusal, order_id: int | None) -> str:
+    """Why Telegram's payment sheet refuses to pay (shown there, so plain text)."""
+    if refusal is Refusal.CHANGED:
+        return _("The amount of order #{number} has changed. Please check out again for a new invoice.").format(
+            number=order_id
+        )
+    if refusal is Refusal.CLOSED:
+        return _(
+            "Order #{number} can no longer be paid: it was paid already or it expired. You can order again."
+        ).format(number=order_id)
+    return _("This invoice is no longer valid. Please check out again.")

@@ -28,6 +28,7 @@ from tests.unit.fake_services import (
     FakeOrderService,
     FakePaymentService,
     FakeWaitlistService,
+    NoInvoices,
     Shop,
 )
 from tests.unit.fakes import FakeShop
@@ -106,6 +107,7 @@ def make_chat(
     storage: MemoryStorage | None = None,
     shop: Shop | None = None,
     core: FakeShop | None = None,
+    invoices: object = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
@@ -123,6 +125,7 @@ def make_chat(
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
         payments=FakePaymentService(shop),
+        invoices=invoices or NoInvoices(),
         pricing=pricing,
         currencies=CurrencyService(buyers, pricing),
         shop_currency="EUR",

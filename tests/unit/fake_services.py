@@ -15,10 +15,11 @@ from bot.domain.cart import AddedToCart, Cart, CartLine
 from bot.domain.catalog import Product, Sku
 from bot.domain.checkout import CheckoutSummary, ShippingDetails
 from bot.domain.countries import check_country
+from bot.domain.invoices import InvoiceCheck, Refusal
 from bot.domain.keyword import KeywordOrder
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus, OrderSummary, PlacedOrder
-from bot.domain.payments import AttemptStatus, PaymentAttempt, idempotency_key
+from bot.domain.payments import AttemptStatus, Outcome, PaymentAttempt, Settlement, idempotency_key
 from bot.domain.shipping import Destinations, ShippingTable, cart_destinations
 from bot.services.cart import (
     CartChanged,
@@ -253,3 +254,13 @@ class FakePaymentService:
                 expires_at=datetime.now(UTC) + self.timeout,
             )
         return self.links[order_id]
+
+
+class NoInvoices:
+    """No Telegram invoices: every pre-checkout query is refused, no payment settles."""
+
+    async def check(self, payload: str, amount: Money) -> InvoiceCheck:
+        return InvoiceCheck(None, Refusal.UNKNOWN)
+
+    async def paid(self, payload: str, charge_id: str, amount: Money, provider_charge_id: str = "") -> Settlement:
+        return Settlement(Outcome.UNKNOWN)

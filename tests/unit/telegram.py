@@ -25,6 +25,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
 from aiogram.methods import (
     AnswerCallbackQuery,
+    CreateInvoiceLink,
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
@@ -108,6 +109,8 @@ class RecordingSession(BaseSession):
             )
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
+        if isinstance(method, CreateInvoiceLink):
+            return f"https://t.me/$invoice{len(self.requests)}"  # type: ignore[return-value]
         if isinstance(method, SendMessage):
             chat = Chat(id=int(chat_id or 0), type="private" if int(chat_id or 0) > 0 else "supergroup")
             message = Message(
