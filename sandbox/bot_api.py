@@ -16,7 +16,7 @@ from aiohttp import web
 
 from sandbox.markup import EntityError, check_entities, utf16_length
 from sandbox.params import ApiError, Handler, Params, bad_request, json_response
-from sandbox.world import Chat, Sandbox, StoredFile, StoredMessage
+from sandbox.world import Chat, Invoice, Sandbox, StoredFile, StoredMessage
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
@@ -104,6 +104,8 @@ class BotApi:
             "editMessageReplyMarkup": self.api_edit_message_reply_markup,
             "deleteMessage": self.api_delete_message,
             "answerCallbackQuery": self.api_answer_callback_query,
+            "createInvoiceLink": self.api_create_invoice_link,
+            "answerPreCheckoutQuery": self.api_answer_pre_checkout_query,
             "getChat": self.api_get_chat,
             "getFile": self.api_get_file,
             "sendChatAction": self.api_send_chat_action,
@@ -360,6 +362,40 @@ class BotApi:
         }
         self.sandbox.callback_answers.append(answer)
         self.sandbox.emit("callback_answer", answer=answer)
+        return True
+
+    async def api_create_invoice_link(self, params: Params) -> str:
+        """Checked as Telegram does: lengths, a currency code, integer prices; Stars (XTR) take no provider token and
+        exactly one price, other currencies need a token."""
+        title, description = str(params.require("title")), str(params.require("description"))
+        payload, currency = str(params.require("payload")), str(params.require("currency")).upper()
+        if len(title) > 32 or len(description) > 255 or len(payload.encode()) > 128:
+            raise bad_request("INVOICE_TITLE_INVALID / DESCRIPTION / PAYLOAD too long")
+        if len(currency) != 3 or not currency.isalpha():
+            raise bad_request("CURRENCY_INVALID")
+        prices = params.get_json("prices")
+        if not isinstance(prices, list) or not prices:
+            raise bad_request("prices must be a non-empty array of LabeledPrice")
+        for price in prices:
+            if not isinstance(price, dict) or not price.get("label") or not isinstance(price.get("amount"), int):
+                raise bad_request("can't parse prices: each needs a label and an integer amount")
+        token = params.get_str("provider_token", "") or ""
+        if currency == "XTR" and (token or len(prices) != 1):
+            raise bad_request("Stars invoices take no provider_token and exactly one price")
+        if currency != "XTR" and not token:
+            raise bad_request("PAYMENT_PROVIDER_INVALID")
+        total = sum(int(price["amount"]) for price in prices)
+        if total <= 0:
+            raise bad_request("TOTAL_AMOUNT_INVALID")
+        invoice = Invoice(secrets.token_urlsafe(12), title, description, payload, currency, total, prices)
+        return self.sandbox.add_invoice(invoice).link
+
+    async def api_answer_pre_checkout_query(self, params: Params) -> bool:
+        ok = params.get_bool("ok")
+        error_message = params.get_str("error_message", "") or ""
+        if not ok and not error_message:
+            raise bad_request("error_message is required when ok is false")
+        self.sandbox.answer_pre_checkout(str(params.require("pre_checkout_query_id")), ok, error_message)
         return True
 
     async def api_get_chat(self, params: Params) -> dict[str, Any]:

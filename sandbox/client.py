@@ -341,6 +341,15 @@ class SandboxPersona:
         self.cursor = int(raw["seq"])
         return str(raw["callback_query_id"])
 
+    async def pay(self, link: str, deliveries: int = 1) -> dict[str, Any]:
+        """Pay a Telegram invoice link: `ok` (and the `telegram_payment_charge_id`) once the bot accepted the
+        pre-checkout query, else its `error_message`. `deliveries` > 1 delivers the successful payment that often."""
+        raw = dict(
+            await self.client.request("POST", f"/personas/{self.id}/pay", {"link": link, "deliveries": deliveries})
+        )
+        self.cursor = int(raw.pop("seq"))
+        return raw
+
     async def block(self) -> None:
         raw = await self.client.request("POST", f"/personas/{self.id}/block")
         self.cursor = int(raw["seq"])

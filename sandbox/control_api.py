@@ -37,6 +37,7 @@ class ControlApi:
         app.router.add_get(f"{API}/personas/{{id}}", self._get_persona)
         app.router.add_post(f"{API}/personas/{{id}}/messages", self._persona_message)
         app.router.add_post(f"{API}/personas/{{id}}/press", self._persona_press)
+        app.router.add_post(f"{API}/personas/{{id}}/pay", self._pay)
         app.router.add_post(f"{API}/personas/{{id}}/block", self._block)
         app.router.add_post(f"{API}/personas/{{id}}/unblock", self._unblock)
         app.router.add_get(f"{API}/groups", self._list_groups)
@@ -173,6 +174,17 @@ class ControlApi:
                 "message_id": query.message_id,
                 "seq": self.sandbox.last_event,
             }
+
+        return await self._control(action)
+
+    async def _pay(self, request: web.Request) -> web.Response:
+        """Pay an invoice link (body: `link`, optional `deliveries` of the successful payment, default 1): answers
+        once the bot answered the pre-checkout query, with `ok` and its `error_message`."""
+
+        async def action() -> Any:
+            persona = self._persona_of(request)
+            body = await self._body(request)
+            return await self.sandbox.pay_invoice(persona, str(body["link"]), deliveries=int(body.get("deliveries", 1)))
 
         return await self._control(action)
 

@@ -107,6 +107,7 @@ class StoredMessage:
     edit_date: int | None = None
     version: int = 1
     deleted: bool = False
+    successful_payment: dict[str, Any] | None = None  # the service message Telegram sends when an invoice is paid
 
     def buttons(self) -> Iterator[dict[str, Any]]:
         for row in (self.reply_markup or {}).get("inline_keyboard", []):
@@ -118,6 +119,23 @@ class StoredMessage:
             button: dict[str, Any] = keyboard[row][column]
             return button
         return None
+
+
+@dataclass(slots=True)
+class Invoice:
+    """An invoice made by `createInvoiceLink`: what paying it charges, and the payload the bot gets back."""
+
+    slug: str
+    title: str
+    description: str
+    payload: str
+    currency: str
+    total_amount: int
+    prices: list[dict[str, Any]]
+
+    @property
+    def link(self) -> str:
+        return f"https://t.me/${self.slug}"
 
 
 @dataclass(slots=True)
@@ -159,6 +177,8 @@ class Sandbox:
         self.files: dict[str, StoredFile] = {}
         self.callbacks: dict[str, CallbackQuery] = {}
         self.callback_answers: list[dict[str, Any]] = []
+        self.invoices: dict[str, Invoice] = {}
+        self.pre_checkouts: dict[str, asyncio.Future[tuple[bool, str]]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.webhook_url = ""
         self.polling = asyncio.Event()
@@ -391,6 +411,8 @@ class Sandbox:
                 out["caption_entities"] = entities
         if message.reply_markup:
             out["reply_markup"] = message.reply_markup
+        if message.successful_payment is not None:
+            out["successful_payment"] = message.successful_payment
         if with_reply and message.reply_to_message_id is not None:
             replied = chat.messages.get(message.reply_to_message_id)
             if replied is not None and not replied.deleted:
@@ -441,6 +463,7 @@ class Sandbox:
             "version": message.version,
             "edited": message.version > 1,
             "deleted": message.deleted,
+            "successful_payment": message.successful_payment,
         }
         return entry
 
@@ -549,6 +572,74 @@ class Sandbox:
             },
         )
         return query
+
+    # -- payments -------------------------------------------------------------------------------------------
+
+    def add_invoice(self, invoice: Invoice) -> Invoice:
+        self.invoices[invoice.slug] = invoice
+        self.emit(
+            "invoice",
+            invoice={
+                "link": invoice.link,
+                "payload": invoice.payload,
+                "currency": invoice.currency,
+                "total_amount": invoice.total_amount,
+            },
+        )
+        return invoice
+
+    async def pay_invoice(
+        self, persona: Persona, link: str, deliveries: int = 1, patience: float = 10.0
+    ) -> dict[str, Any]:
+        """A persona pays an invoice link as Telegram's payment sheet does: the bot gets a `pre_checkout_query` and
+        has `patience` seconds (Telegram's 10) to answer; only on ok does it get the `successful_payment` message,
+        `deliveries` times with one charge id (Telegram may deliver an update more than once)."""
+        invoice = self.invoices.get(link.rsplit("$", 1)[-1])
+        if invoice is None:
+            raise bad_request("invoice not found")
+        chat = self.chats.get(persona.id)
+        if chat is None:
+            raise bad_request("chat not found")
+        query_id = str(secrets.randbits(63))
+        answer: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
+        self.pre_checkouts[query_id] = answer
+        self._push_update(
+            "pre_checkout_query",
+            {
+                "id": query_id,
+                "from": persona.user(),
+                "currency": invoice.currency,
+                "total_amount": invoice.total_amount,
+                "invoice_payload": invoice.payload,
+            },
+        )
+        try:
+            ok, error_message = await asyncio.wait_for(answer, patience)
+        except TimeoutError:
+            ok, error_message = False, "the bot did not answer the pre-checkout query in time"
+        finally:
+            self.pre_checkouts.pop(query_id, None)
+        if not ok:
+            self.emit("payment_refused", persona_id=persona.id, error_message=error_message)
+            return {"ok": False, "error_message": error_message, "seq": self.last_event}
+        charge_id = f"tgpc_{secrets.token_hex(8)}"
+        payment = {
+            "currency": invoice.currency,
+            "total_amount": invoice.total_amount,
+            "invoice_payload": invoice.payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "" if invoice.currency == "XTR" else f"prov_{charge_id}",
+        }
+        for _ in range(max(deliveries, 1)):
+            message = self.store(chat, sender_id=persona.id, from_bot=False, successful_payment=payment)
+            self._push_update("message", self.message_object(message))
+        return {"ok": True, "telegram_payment_charge_id": charge_id, "seq": self.last_event}
+
+    def answer_pre_checkout(self, query_id: str, ok: bool, error_message: str) -> None:
+        answer = self.pre_checkouts.get(query_id)
+        if answer is None or answer.done():
+            raise bad_request("query is too old and response timeout expired or query ID is invalid")
+        answer.set_result((ok, error_message))
 
     def set_blocking(self, persona: Persona, blocking: bool) -> None:
         if persona.is_blocking_bot == blocking:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -131,4 +132,22 @@ def test_public_base_url_is_where_payment_links_point(monkeypatch: pytest.Monkey
     monkeypatch.setenv("PUBLIC_BASE_URL", "")
     monkeypatch.setenv("PAYMENT_PROVIDER", "paypal")
     with pytest.raises(SettingsError, match="PAYMENT_PROVIDER"):
+        load_settings()
+
+
+def test_telegram_payments_need_a_provider_token_or_stars_rates(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAYMENT_PROVIDER", "telegram")
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_PAYMENT_PROVIDER_TOKEN: required") as caught:
+        load_settings()
+    assert "\n" not in str(caught.value)
+    monkeypatch.setenv("TELEGRAM_PAYMENT_PROVIDER_TOKEN", "284685063:TEST:abc")
+    assert load_settings().telegram_provider_token() == "284685063:TEST:abc"
+    monkeypatch.setenv("TELEGRAM_PAYMENT_PROVIDER_TOKEN", "")
+    monkeypatch.setenv("TELEGRAM_STARS_RATES", '{"eur": "50", "JPY": "0.3"}')
+    assert load_settings().telegram_stars_rates == {"EUR": Decimal("50"), "JPY": Decimal("0.3")}
+    monkeypatch.setenv("TELEGRAM_STARS_RATES", '{"EUR": "0"}')
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_STARS_RATES"):
+        load_settings()
+    monkeypatch.setenv("TELEGRAM_STARS_RATES", "[1]")
+    with pytest.raises(SettingsError, match=r"^TELEGRAM_STARS_RATES"):
         load_settings()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -230,3 +231,39 @@ async def test_a_wait_that_times_out_says_what_did_happen(client: SandboxClient)
     await tina.send("/start")
     with pytest.raises(TimeoutError, match=r"within 0.2s after event \d+; the last ones: none"):
         await tina.wait_for_reply(timeout=0.2)  # nobody polls: the bot never answers
+
+
+async def test_an_invoice_link_is_paid_only_after_the_bot_accepts_the_pre_checkout_query(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    mei = await client.persona("Mei")
+    await mei.send("/start")
+    prices = '[{"label": "Order #1", "amount": 9627}]'
+    invoice = {"title": "Order #1", "description": "Order #1", "payload": "order-1-attempt-1", "currency": "JPY"}
+    status, body = await call(http, server, "createInvoiceLink", data={**invoice, "prices": prices})
+    assert (status, body["description"]) == (400, "Bad Request: PAYMENT_PROVIDER_INVALID")
+    status, body = await call(
+        http, server, "createInvoiceLink", data={**invoice, "prices": prices, "provider_token": "1:TEST:x"}
+    )
+    assert status == 200 and body["result"].startswith("https://t.me/$")
+    link = body["result"]
+    stars = {**invoice, "currency": "XTR", "prices": prices, "provider_token": "1:TEST:x"}
+    assert (await call(http, server, "createInvoiceLink", data=stars))[0] == 400
+
+    async def bot_answers(ok: bool) -> None:
+        """The bot's side: fetch the pre-checkout query and answer it."""
+        _, polled = await call(http, server, "getUpdates", json={"timeout": 5})
+        query = polled["result"][-1]["pre_checkout_query"]
+        assert query["total_amount"] == 9627 and query["invoice_payload"] == "order-1-attempt-1"
+        answer = {"pre_checkout_query_id": query["id"], "ok": ok, "error_message": "" if ok else "Expired"}
+        assert (await call(http, server, "answerPreCheckoutQuery", json=answer))[0] == 200
+        await call(http, server, "getUpdates", json={"offset": polled["result"][-1]["update_id"] + 1})
+
+    refused, _ = await asyncio.gather(mei.pay(link), bot_answers(False))
+    assert refused == {"ok": False, "error_message": "Expired"}
+    paid, _ = await asyncio.gather(mei.pay(link, deliveries=2), bot_answers(True))
+    assert paid["ok"] is True
+    _, polled = await call(http, server, "getUpdates", json={})
+    payments = [update["message"]["successful_payment"] for update in polled["result"]]
+    assert len(payments) == 2 and payments[0] == payments[1]
+    assert payments[0]["telegram_payment_charge_id"] == paid["telegram_payment_charge_id"]
