@@ -3,6 +3,8 @@
 
 const API = "/sandbox/api";
 const TELEGRAM_HOSTS = ["t.me", "www.t.me", "telegram.me", "www.telegram.me"];
+// Links made by createInvoiceLink: paid in the page through the control API, as Telegram's payment sheet would.
+const INVOICE_PREFIX = "https://t.me/$";
 const state = {
   bot: null,
   personas: new Map(), // id -> persona
@@ -19,6 +21,12 @@ async function api(method, path, body) {
   const data = await response.json();
   if (!response.ok) throw new Error(data.description || `HTTP ${response.status}`);
   return data;
+}
+
+// A successful payment is a service message in Telegram: shown here as a line of text.
+function paymentText(message) {
+  const { total_amount: amount, currency } = message.successful_payment;
+  return `💳 Paid ${amount} ${currency} (smallest units)`;
 }
 
 function element(tag, className, text) {
@@ -203,6 +211,18 @@ class Pane {
   }
 
   // Tap the button at (row, column): labels repeat (every cart row has its +, - and bin), positions do not.
+  // As Telegram's payment sheet does: the bot answers a pre-checkout query first; only then is the payment made.
+  async payInvoice(button) {
+    const persona = this.persona;
+    if (!persona || !window.confirm(`${button.text}?`)) return;
+    try {
+      const paid = await api("POST", `/personas/${persona.id}/pay`, { link: button.url });
+      if (!paid.ok) showAlert(paid.error_message);
+    } catch (error) {
+      this.note(`Not paid: ${error.message}`);
+    }
+  }
+
   async press(message, row, column) {
     const persona = this.persona;
     if (!persona) return;
@@ -314,7 +334,7 @@ class Pane {
       link.download = message.document.file_name || "";
       item.append(link);
     }
-    const text = message.text ?? message.caption;
+    const text = message.text ?? message.caption ?? (message.successful_payment && paymentText(message));
     if (text) {
       const body = element("div", "body");
       body.append(window.renderFormatted(text, message.from_bot ? message.parse_mode : null));
@@ -333,7 +353,14 @@ class Pane {
     for (const [rowIndex, row] of keyboard.entries()) {
       const line = element("div", "keyboard-row");
       for (const [column, button] of row.entries()) {
-        if (button.url) {
+        if (button.url && button.url.startsWith(INVOICE_PREFIX)) {
+          // A Telegram invoice: Telegram's payment sheet, reduced to one confirmation.
+          const pay = element("button", "button url-button", button.text);
+          pay.type = "button";
+          pay.title = `Pays the invoice ${button.url}`;
+          pay.addEventListener("click", () => this.payInvoice(button));
+          line.append(pay);
+        } else if (button.url) {
           const link = element("a", "button url-button", button.text);
           link.href = button.url;
           link.target = "_blank";
