@@ -28,8 +28,8 @@ class TelegramInvoiceProvider:
 
     async def create_link(self, request: PaymentRequest) -> PaymentLink:
         """The payload is the attempt's idempotency key (order and attempt number): what the pre-checkout query and
-        the payment carry back. Asked again, Telegram makes another link to the same payload, which pays the same
-        attempt, so a retry cannot charge twice (the payment is settled once per attempt)."""
+        the payment carry back. Telegram has no idempotency key: asked again (a race), it makes a second link to the
+        same attempt; once one is paid, the pre-checkout re-check refuses the other."""
         if self.bot is None:
             raise BotNotAttached("the Telegram provider has no bot")
         charge = self.pricing.charge(request.amount)
