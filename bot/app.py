@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
+from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.ports import Notifier
@@ -204,18 +205,31 @@ class Payments:
     """The payment service on the configured provider, and what the web app needs to verify its webhooks."""
 
     service: PaymentService
-    sandbox: SandboxProvider = field(repr=False)
+    sandbox: SandboxProvider | None = field(repr=False)
     sandbox_secret: str = field(repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
 
 
 def build_payments(
     settings: Settings, uow: SqlUnitOfWorkFactory, notifier: Notifier, waitlist: WaitlistService
 ) -> Payments:
-    """The one place the payment provider is chosen (PAYMENT_PROVIDER; only the sandbox exists so far)."""
+    """The one place the payment provider is chosen (PAYMENT_PROVIDER)."""
     configured = settings.sandbox_payment_secret
     secret = configured.get_secret_value() if configured and configured.get_secret_value() else secrets.token_hex(32)
+    timeout = settings.payment_timeout_minutes
+    if settings.payment_provider == "stripe":
+        assert settings.stripe_secret_key is not None and settings.stripe_webhook_secret is not None  # settings check
+        stripe = StripeProvider(
+            settings.stripe_secret_key.get_secret_value(),
+            settings.public_url,
+            api_base=settings.stripe_api_base,
+            local_methods=settings.stripe_payment_methods,
+        )
+        service = PaymentService(uow, stripe, notifier, waitlist, timeout_minutes=timeout)
+        webhook_secret = settings.stripe_webhook_secret.get_secret_value()
+        return Payments(service=service, sandbox=None, sandbox_secret=secret, stripe_webhook_secret=webhook_secret)
     sandbox = SandboxProvider(secret, settings.public_url)
-    service = PaymentService(uow, sandbox, notifier, waitlist, timeout_minutes=settings.payment_timeout_minutes)
+    service = PaymentService(uow, sandbox, notifier, waitlist, timeout_minutes=timeout)
     return Payments(service=service, sandbox=sandbox, sandbox_secret=secret)
 
 
@@ -278,7 +292,10 @@ class Application:
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
         """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
-        app = make_web_app(self.payments.service, self.payments.sandbox, self.payments.sandbox_secret)
+        payments = self.payments
+        app = make_web_app(
+            payments.service, payments.sandbox, payments.sandbox_secret, stripe_secret=payments.stripe_webhook_secret
+        )
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
