@@ -171,6 +171,7 @@ def describe_error(body: object) -> str:
 
 
 EVENT_KINDS = {
+    "checkout.session.completed": PaymentEventKind.PAID,  # paid only when its payment_status says so
     "checkout.session.async_payment_succeeded": PaymentEventKind.PAID,
     "checkout.session.async_payment_failed": PaymentEventKind.FAILED,
     "checkout.session.expired": PaymentEventKind.EXPIRED,
@@ -187,15 +188,12 @@ def parse_event(raw: bytes) -> PaymentEvent | None:
         session = body["data"]["object"]
     except (ValueError, KeyError, TypeError) as exc:
         raise MalformedEvent(str(exc)) from None
+    kind = EVENT_KINDS.get(kind_name)
+    if kind is None:
+        return None
     if not isinstance(session, dict) or not session.get("id"):
         raise MalformedEvent("the event names no Checkout Session")
-    if kind_name == "checkout.session.completed":
-        if session.get("payment_status") != "paid":
-            return None
-        kind = PaymentEventKind.PAID
-    elif kind_name in EVENT_KINDS:
-        kind = EVENT_KINDS[kind_name]
-    else:
+    if kind_name == "checkout.session.completed" and session.get("payment_status") != "paid":
         return None
     amount: Money | None
     try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,10 +40,14 @@ def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPath
 
 
 @contextmanager
-def running_bot(server: SandboxServer, folder: Path, database_url: str | None = None) -> Iterator[BotProcess]:
+def running_bot(
+    server: SandboxServer, folder: Path, database_url: str | None = None, settings: Mapping[str, str] | None = None
+) -> Iterator[BotProcess]:
     """The real bot polling `server` after importing `folder`/catalog.csv; its database `database_url`, by default
-    SQLite in `folder`. Started again on the same server, it is awaited until it polls anew."""
+    SQLite in `folder`; `settings` added to its environment. Started again on the same server, it is awaited until
+    it polls anew."""
     env = bot_environment(server.url, database_url or f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    env.update(settings or {})
     compile_translations()
     imported = subprocess.run(
         livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60

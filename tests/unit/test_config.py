@@ -151,5 +151,5 @@ def test_stripe_payment_methods_are_read_by_country_and_unknown_ones_refused(mon
     monkeypatch.setenv("STRIPE_PAYMENT_METHODS", '{"nl": ["iDEAL"], "CN": ["alipay", "wechat_pay"]}')
     assert load_settings().stripe_payment_methods == {"NL": ["ideal"], "CN": ["alipay", "wechat_pay"]}
     monkeypatch.setenv("STRIPE_PAYMENT_METHODS", '{"NL": ["ideel"]}')
-    with pytest.raises(SettingsError, match="^STRIPE_PAYMENT_METHODS: .*ideel"):
+    with pytest.raises(SettingsError, match=r"^STRIPE_PAYMENT_METHODS: .*ideel"):
         load_settings()
