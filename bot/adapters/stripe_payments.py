@@ -96,8 +96,10 @@ def session_params(
     }
 
 
-# Checkout's page languages among the bot's (anything else: Stripe picks from the browser).
-STRIPE_LOCALES = frozenset({"de", "en", "es", "fr", "it", "pt", "ru", "zh"})
+# The languages Checkout's page speaks (Stripe's `locale`); for any other, Stripe picks from the browser.
+STRIPE_LOCALES = frozenset(
+    "bg cs da de el en es et fi fil fr hr hu id it ja ko lt lv ms mt nb nl pl pt ro ru sk sl sv th tr vi zh".split()  # noqa: SIM905
+)
 
 
 class StripeProvider:
