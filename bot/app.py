@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
+from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
@@ -207,11 +208,12 @@ class Payments:
     """The payment service on the configured provider, and what the web app needs to verify its webhooks."""
 
     service: PaymentService
-    sandbox: SandboxProvider = field(repr=False)
+    sandbox: SandboxProvider | None = field(repr=False)
     sandbox_secret: str = field(repr=False)
     invoices: InvoiceService = field(repr=False)
     # PAYMENT_PROVIDER=telegram: invoice links need the bot, attached when it is made.
     telegram: TelegramInvoiceProvider | None = field(default=None, repr=False)
+    stripe_webhook_secret: str | None = field(default=None, repr=False)
 
 
 def build_payments(
@@ -220,15 +222,33 @@ def build_payments(
     """The one place the payment provider is chosen (PAYMENT_PROVIDER)."""
     configured = settings.sandbox_payment_secret
     secret = configured.get_secret_value() if configured and configured.get_secret_value() else secrets.token_hex(32)
-    sandbox = SandboxProvider(secret, settings.public_url)
-    provider: PaymentProvider = sandbox
-    telegram = None
+    timeout = settings.payment_timeout_minutes
     # A provider token pays in the order's currency; without one, Stars at TELEGRAM_STARS_RATES.
     token = settings.telegram_provider_token()
     pricing = InvoicePricing(None if token else settings.telegram_stars_rates)
+    if settings.payment_provider == "stripe":
+        assert settings.stripe_secret_key is not None and settings.stripe_webhook_secret is not None  # settings check
+        stripe = StripeProvider(
+            settings.stripe_secret_key.get_secret_value(),
+            settings.public_url,
+            api_base=settings.stripe_api_base,
+            local_methods=settings.stripe_payment_methods,
+        )
+        service = PaymentService(uow, stripe, notifier, waitlist, timeout_minutes=timeout)
+        webhook_secret = settings.stripe_webhook_secret.get_secret_value()
+        return Payments(
+            service=service,
+            sandbox=None,
+            sandbox_secret=secret,
+            invoices=InvoiceService(uow, service, pricing),
+            stripe_webhook_secret=webhook_secret,
+        )
+    sandbox = SandboxProvider(secret, settings.public_url)
+    provider: PaymentProvider = sandbox
+    telegram = None
     if settings.payment_provider == "telegram":
         provider = telegram = TelegramInvoiceProvider(token, pricing)
-    service = PaymentService(uow, provider, notifier, waitlist, timeout_minutes=settings.payment_timeout_minutes)
+    service = PaymentService(uow, provider, notifier, waitlist, timeout_minutes=timeout)
     invoices = InvoiceService(uow, service, pricing)
     return Payments(service=service, sandbox=sandbox, sandbox_secret=secret, invoices=invoices, telegram=telegram)
 
@@ -294,7 +314,10 @@ class Application:
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
         """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
-        app = make_web_app(self.payments.service, self.payments.sandbox, self.payments.sandbox_secret)
+        payments = self.payments
+        app = make_web_app(
+            payments.service, payments.sandbox, payments.sandbox_secret, stripe_secret=payments.stripe_webhook_secret
+        )
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:

@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.domain.countries import COUNTRIES
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
+from bot.domain.stripe import CARD, METHOD_CURRENCIES
 
 OFFICIAL_BOT_API = "https://api.telegram.org"
 
@@ -57,7 +58,7 @@ class Settings(BaseSettings):
     fx_rates_file: Path | None = None
     fx_rates_url: str | None = None
     # Payments (docs/payments.md).
-    payment_provider: Literal["sandbox", "telegram"] = "sandbox"
+    payment_provider: Literal["sandbox", "stripe", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8081, ge=1, le=65535)
@@ -68,6 +69,51 @@ class Settings(BaseSettings):
     # TELEGRAM_STARS_RATES prices them (stars per one major unit of each currency buyers pay in).
     telegram_payment_provider_token: SecretStr | None = None
     telegram_stars_rates: Annotated[dict[str, Decimal], NoDecode] = Field(default_factory=dict)
+    # Stripe Checkout (PAYMENT_PROVIDER=stripe): both secrets are required then.
+    stripe_secret_key: SecretStr | None = None
+    stripe_webhook_secret: SecretStr | None = None
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_payment_methods: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
+
+    @field_validator("stripe_payment_methods", mode="before")
+    @classmethod
+    def _stripe_methods(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value) if value.strip() else {}
+            except ValueError as exc:
+                raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+        if not isinstance(value, dict) or not all(isinstance(methods, list) for methods in value.values()):
+            raise ValueError('must be a JSON object of country codes to lists of methods, like {"NL": ["ideal"]}')
+        methods = {
+            str(country).upper(): [str(method).lower() for method in listed] for country, listed in value.items()
+        }
+        for country, listed in methods.items():
+            if country not in COUNTRIES:
+                raise ValueError(f"{country!r} is not a country code")
+            unknown = [method for method in listed if method != CARD and method not in METHOD_CURRENCIES]
+            if unknown:
+                raise ValueError(
+                    f"{country}: unknown payment methods {', '.join(unknown)} (known: card, "
+                    f"{', '.join(sorted(METHOD_CURRENCIES))})"
+                )
+        return methods
+
+    @field_validator("stripe_api_base")
+    @classmethod
+    def _stripe_api_base(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _stripe_secrets(self) -> Settings:
+        if self.payment_provider == "stripe":
+            for name in ("stripe_secret_key", "stripe_webhook_secret"):
+                secret = getattr(self, name)
+                if secret is None or not secret.get_secret_value():
+                    raise ValueError(f"{name.upper()}: required when PAYMENT_PROVIDER is stripe")
+        return self
 
     @field_validator("merchant_ids", "ops_ids", "supported_languages", "keyword_group_ids", mode="before")
     @classmethod

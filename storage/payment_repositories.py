@@ -43,6 +43,7 @@ class SqlPaymentRepository(_Repository):
                     orders.c.currency,
                     orders.c.placed_at,
                     buyers.c.language,
+                    sa.func.coalesce(orders.c.ship_country, buyers.c.country).label("country"),
                 )
                 .join(buyers, buyers.c.telegram_id == orders.c.buyer_id)
                 .where(orders.c.id == order_id)
@@ -57,6 +58,7 @@ class SqlPaymentRepository(_Repository):
             status=OrderStatus(row.status),
             total=Money(row.total_minor, row.currency),
             placed_at=_utc(row.placed_at),
+            country=row.country,
         )
 
     async def open_attempt(self, order_id: int) -> PaymentAttempt | None:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import ClientSession, ClientTimeout, web
 
+from bot.adapters import stripe_payments
 from bot.adapters.sandbox_payments import MalformedEvent, SandboxProvider, event_body, parse_event
 from bot.adapters.signatures import InvalidSignature, signature_header, verify
 from bot.domain.payments import Outcome, PaymentPage
@@ -28,6 +29,7 @@ def make_web_app(
     sandbox: SandboxProvider | None,
     sandbox_secret: str,
     clock: Callable[[], float] = time.time,
+    stripe_secret: str | None = None,
 ) -> web.Application:
     app = web.Application(client_max_size=64 * 1024)
 
@@ -48,6 +50,29 @@ def make_web_app(
         settled = await payments.settle(event)
         log.info("sandbox event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
         return web.json_response({"outcome": settled.outcome.value}, status=STATUS_BY_OUTCOME.get(settled.outcome, 200))
+
+    async def stripe_webhook(request: web.Request) -> web.Response:
+        raw = await request.read()
+        try:
+            verify(request.headers.get(stripe_payments.SIGNATURE_HEADER), raw, [stripe_secret or ""], now=clock())
+        except InvalidSignature as refused:
+            log.warning("stripe webhook refused from %s: %s", request.remote, refused)
+            return web.json_response({"error": "invalid signature"}, status=400)
+        try:
+            event = stripe_payments.parse_event(raw)
+        except stripe_payments.MalformedEvent:
+            return web.json_response({"error": "malformed event"}, status=400)
+        if event is None:  # another event type, or a session still waiting for its money: acknowledged
+            return web.json_response({"outcome": "ignored"})
+        settled = await payments.settle(event)
+        log.info("stripe event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
+        return web.json_response({"outcome": settled.outcome.value}, status=STATUS_BY_OUTCOME.get(settled.outcome, 200))
+
+    async def stripe_return(request: web.Request) -> web.Response:
+        # Where Checkout sends the buyer back; the order is settled by the webhook, never by this visit.
+        paid = request.match_info["outcome"] == "paid"
+        text = "Thank you: the receipt arrives in the chat." if paid else "The payment was cancelled."
+        return web.Response(text=f"<!doctype html><meta charset=utf-8><p>{text}</p>", content_type="text/html")
 
     async def payment_page(request: web.Request) -> web.Response:
         page = await payments.page(request.match_info["token"])
@@ -79,6 +104,9 @@ def make_web_app(
     app.cleanup_ctx.append(client)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/sandbox", sandbox_webhook)
+    if stripe_secret:
+        app.router.add_post("/webhooks/stripe", stripe_webhook)
+        app.router.add_get("/stripe/return/{outcome:paid|cancelled}", stripe_return)
     if sandbox is not None:
         app.router.add_get("/pay/{token}", payment_page)
         app.router.add_post("/pay/{token}", pay_or_decline)

@@ -53,6 +53,7 @@ class PayableOrder:
     status: OrderStatus
     total: Money
     placed_at: datetime | None
+    country: str | None = None  # where the order ships (else the buyer's country): local payment methods
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,7 @@ class PaymentRequest:
     language: str
     expires_at: datetime
     description: str
+    country: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,6 +88,7 @@ class PaymentService:
                 language=order.language,
                 expires_at=attempt.expires_at,
                 description=f"Order #{order_id}",
+                country=order.country,
             )
         )
         async with self.uow() as uow:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -41,7 +41,7 @@ def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPath
 
 @contextmanager
 def running_bot(
-    server: SandboxServer, folder: Path, database_url: str | None = None, settings: dict[str, str] | None = None
+    server: SandboxServer, folder: Path, database_url: str | None = None, settings: Mapping[str, str] | None = None
 ) -> Iterator[BotProcess]:
     """The real bot polling `server` after importing `folder`/catalog.csv; its database `database_url`, by default
     SQLite in `folder`; `settings` added to its environment. Started again on the same server, it is awaited until

@@ -151,3 +151,24 @@ def test_telegram_payments_need_a_provider_token_or_stars_rates(monkeypatch: pyt
     monkeypatch.setenv("TELEGRAM_STARS_RATES", "[1]")
     with pytest.raises(SettingsError, match=r"^TELEGRAM_STARS_RATES"):
         load_settings()
+
+
+@pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"])
+def test_stripe_without_its_secrets_stops_with_one_line_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    monkeypatch.setenv("PAYMENT_PROVIDER", "stripe")
+    for name in ("STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        monkeypatch.setenv(name, "" if name == missing else "sk_or_whsec_given")
+    with pytest.raises(SettingsError) as stopped:
+        load_settings()
+    assert str(stopped.value).startswith(f"{missing}: ")
+    assert "\n" not in str(stopped.value)
+
+
+def test_stripe_payment_methods_are_read_by_country_and_unknown_ones_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRIPE_PAYMENT_METHODS", '{"nl": ["iDEAL"], "CN": ["alipay", "wechat_pay"]}')
+    assert load_settings().stripe_payment_methods == {"NL": ["ideal"], "CN": ["alipay", "wechat_pay"]}
+    monkeypatch.setenv("STRIPE_PAYMENT_METHODS", '{"NL": ["ideel"]}')
+    with pytest.raises(SettingsError, match=r"^STRIPE_PAYMENT_METHODS: .*ideel"):
+        load_settings()
