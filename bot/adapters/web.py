@@ -129,6 +129,8 @@ def render_page(page: PaymentPage) -> str:
         action = f"<p class=status>This payment is closed: the order is {html.escape(page.order.status.value)}.</p>"
     return (
         f'<!doctype html><html lang="{html.escape(language)}"><meta charset="utf-8">'
+        # No icon of its own: without this line a browser asks for /favicon.ico and logs the 404 as an error.
+        '<link rel="icon" href="data:,">'
         f"<title>Order #{page.order.order_id}</title>"
         f"<h1>Order #{page.order.order_id}</h1><ul>{rows}</ul>"
         f"<p>Total: <b class=amount>{amount}</b></p>{action}"

@@ -1,4 +1,5 @@
-"""The sandbox chat page in real headless Chromium: a Spanish buyer starts the bot and browses the catalogue."""
+"""The sandbox chat page in real headless Chromium: a Spanish buyer starts the bot and browses the catalogue; a
+buyer in Japan checks out in yen, pays on the sandbox payment page the Pay button opens, and sees the receipt."""
 
 from __future__ import annotations
 
@@ -215,3 +216,65 @@ async def test_group_view_shows_comments_from_several_personas(page: Any) -> Non
         await expect(group.locator(".message.outgoing").last).to_contain_text(comment)
     await expect(group.locator(".message .sender-name")).to_have_text(["Ana", "Ben"])
     assert await page.locator(".pane").count() == 3  # two private chats and the group
+
+
+async def test_a_buyer_in_japan_pays_in_yen_on_the_payment_page_and_the_receipt_arrives_in_the_chat(
+    page: Any, bot_process: BotProcess
+) -> None:
+    from playwright.async_api import expect
+
+    problems: list[str] = []  # in the chat page and the payment page (a missing favicon included)
+    page.context.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.context.on("weberror", lambda error: problems.append(str(error.error)))
+    await page.fill("#new-persona [name=first_name]", "Haruto")
+    await page.select_option("#new-persona [name=language_code]", "ja")
+    await page.fill("#new-persona [name=country]", "jp")
+    await page.click("#new-persona button[type=submit]")
+    pane = page.locator(".pane", has=page.locator(".pane-title", has_text="Haruto"))
+    await expect(pane.locator(".pane-subtitle")).to_have_text("Telegram language ja · JP")
+    incoming = pane.locator(".message.incoming")
+
+    async def say(text: str) -> None:
+        replies = await incoming.count()
+        await pane.locator(".composer .text").fill(text)
+        await pane.locator(".composer .text").press("Enter")
+        await expect(incoming).not_to_have_count(replies)
+
+    await say("/start")
+    await say("/currency JPY")
+    await expect(incoming.last).to_contain_text("JPY")
+    await say("A10")
+    await expect(incoming.last).to_contain_text("A10 ×1")
+    await say("/checkout")
+    await say("Japan")
+    await expect(incoming.last).to_contain_text("Who is the parcel for?")
+    await say("Haruto Sato")
+    await say("1-1 Chiyoda, Tokyo 100-0001")
+    await say("+81 3-1234-5678")
+    await incoming.last.get_by_role("button", name="✅ Confirm").click()
+
+    placed = incoming.filter(has_text="is awaiting payment")
+    await expect(placed).to_have_count(1)
+    found = re.search(r"#(\d+) \((¥[\d,]+)\) is awaiting payment", await placed.inner_text())
+    assert found is not None
+    number, total = found.groups()
+    pay = pane.locator("a.url-button", has_text=f"Pay {total}")
+    await expect(pay).to_have_attribute("href", re.compile(f"^{re.escape(bot_process.web_url)}/pay/"))
+
+    async with page.context.expect_page() as opened:
+        await pay.click()
+    payment = await opened.value
+    await payment.wait_for_load_state()
+    await expect(payment.locator("h1")).to_have_text(f"Order #{number}")
+    await expect(payment.locator(".amount")).to_have_text(total)  # yen have no decimals
+    await expect(payment.locator("li")).to_contain_text(["Silk scarf"])
+    assert re.fullmatch(r"¥\d{1,3}(,\d{3})*", total)
+    await payment.get_by_role("button", name="Pay", exact=True).click()
+    await expect(payment.locator(".status")).to_contain_text("the order is paid")
+
+    receipt = incoming.filter(has_text="Payment received")
+    await expect(receipt).to_have_count(1)
+    await expect(receipt).to_contain_text(f"Order #{number} is paid.")
+    await expect(receipt).to_contain_text(f"Total: {total}")
+    assert len(page.context.pages) == 2  # the chat stayed open in its own tab, beside the payment page
+    assert problems == []
