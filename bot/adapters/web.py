@@ -3,21 +3,26 @@ the sandbox provider's payment page. Webhooks are verified on their raw bytes be
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from gettext import NullTranslations, translation
+from pathlib import Path
 
 from aiohttp import ClientSession, ClientTimeout, web
 
 from bot.adapters import stripe_payments
 from bot.adapters.sandbox_payments import MalformedEvent, SandboxProvider, event_body, parse_event
 from bot.adapters.signatures import InvalidSignature, signature_header, verify
+from bot.domain.orders import OrderStatus
 from bot.domain.payments import Outcome, PaymentPage
 from bot.services.payments import PaymentService
 
 log = logging.getLogger(__name__)
+LOCALES = Path(__file__).resolve().parents[2] / "locales"
 SIGNATURE_HEADER = "Sandbox-Signature"
 CLIENT: web.AppKey[ClientSession] = web.AppKey("client", ClientSession)
 # What a webhook's sender is answered: 2xx for anything settled or known already (it must not send it again).
@@ -113,28 +118,41 @@ def make_web_app(
     return app
 
 
+@functools.cache
+def translations(language: str) -> NullTranslations:
+    """The chat's own catalogues (locales/), so the page speaks the buyer's language as the chat does."""
+    return translation("messages", LOCALES, languages=[language], fallback=True)
+
+
 def render_page(page: PaymentPage) -> str:
-    """The sandbox checkout page: the order, the amount in the buyer's currency in their language, Pay and Decline."""
+    """The sandbox checkout page, in the buyer's language: the order, the amount in their currency, Pay and Decline."""
     language = page.order.language
+    _ = translations(language).gettext
     rows = "".join(
         f"<li>{html.escape(item.title)} {html.escape(item.variant)} × {item.quantity}</li>" for item in page.items
     )
     amount = html.escape(page.attempt.amount.format(language))
+    heading = html.escape(_("Order #{order_id}").format(order_id=page.order.order_id))
+    total = html.escape(_("Total: {amount}")).format(amount=f"<b class=amount>{amount}</b>")
+    no_money = html.escape(_("Sandbox payments: no money moves."))
     if page.takes_money:
+        pay, decline = html.escape(_("Pay")), html.escape(_("Decline"))
         action = (
-            '<form method="post"><button name="action" value="pay">Pay</button> '
-            '<button name="action" value="decline">Decline</button></form>'
+            f'<form method="post"><button name="action" value="pay">{pay}</button> '
+            f'<button name="action" value="decline">{decline}</button></form>'
         )
+    elif page.order.status is OrderStatus.PAID:
+        paid = html.escape(_("Paid: the receipt is in your chat."))
+        action = f"<p class=status data-status=paid>{paid}</p>"
     else:
-        action = f"<p class=status>This payment is closed: the order is {html.escape(page.order.status.value)}.</p>"
+        closed = _("This payment is closed: the order can no longer be paid here.")
+        action = f"<p class=status data-status={html.escape(page.order.status.value)}>{html.escape(closed)}</p>"
     return (
         f'<!doctype html><html lang="{html.escape(language)}"><meta charset="utf-8">'
         # No icon of its own: without this line a browser asks for /favicon.ico and logs the 404 as an error.
         '<link rel="icon" href="data:,">'
-        f"<title>Order #{page.order.order_id}</title>"
-        f"<h1>Order #{page.order.order_id}</h1><ul>{rows}</ul>"
-        f"<p>Total: <b class=amount>{amount}</b></p>{action}"
-        "<p><small>livesell sandbox payments: no money moves.</small></p></html>"
+        f"<title>{heading}</title><h1>{heading}</h1><ul>{rows}</ul>"
+        f"<p>{total}</p>{action}<p><small>{no_money}</small></p></html>"
     )
 
 
