@@ -216,13 +216,32 @@ class Payments:
     stripe_webhook_secret: str | None = field(default=None, repr=False)
 
 
+def payment_service(
+    settings: Settings,
+    uow: SqlUnitOfWorkFactory,
+    provider: PaymentProvider,
+    notifier: Notifier,
+    waitlist: WaitlistService,
+) -> PaymentService:
+    """The payment service, with the shop's name for receipts and the merchants and ops it tells."""
+    return PaymentService(
+        uow,
+        provider,
+        notifier,
+        waitlist,
+        timeout_minutes=settings.payment_timeout_minutes,
+        shop_name=settings.shop_name,
+        staff_ids=[*settings.merchant_ids, *settings.ops_ids],
+        staff_language=settings.default_language,
+    )
+
+
 def build_payments(
     settings: Settings, uow: SqlUnitOfWorkFactory, notifier: Notifier, waitlist: WaitlistService
 ) -> Payments:
     """The one place the payment provider is chosen (PAYMENT_PROVIDER)."""
     configured = settings.sandbox_payment_secret
     secret = configured.get_secret_value() if configured and configured.get_secret_value() else secrets.token_hex(32)
-    timeout = settings.payment_timeout_minutes
     # A provider token pays in the order's currency; without one, Stars at TELEGRAM_STARS_RATES.
     token = settings.telegram_provider_token()
     pricing = InvoicePricing(None if token else settings.telegram_stars_rates)
@@ -234,7 +253,7 @@ def build_payments(
             api_base=settings.stripe_api_base,
             local_methods=settings.stripe_payment_methods,
         )
-        service = PaymentService(uow, stripe, notifier, waitlist, timeout_minutes=timeout)
+        service = payment_service(settings, uow, stripe, notifier, waitlist)
         webhook_secret = settings.stripe_webhook_secret.get_secret_value()
         return Payments(
             service=service,
@@ -248,7 +267,7 @@ def build_payments(
     telegram = None
     if settings.payment_provider == "telegram":
         provider = telegram = TelegramInvoiceProvider(token, pricing)
-    service = PaymentService(uow, provider, notifier, waitlist, timeout_minutes=timeout)
+    service = payment_service(settings, uow, provider, notifier, waitlist)
     invoices = InvoiceService(uow, service, pricing)
     return Payments(service=service, sandbox=sandbox, sandbox_secret=secret, invoices=invoices, telegram=telegram)
 

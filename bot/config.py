@@ -41,6 +41,7 @@ class Settings(BaseSettings):
         default_factory=lambda: ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
     )
     shop_currency: str = "EUR"
+    shop_name: str = Field(default="livesell demo shop", min_length=1, max_length=100)
     shop_timezone: str = "UTC"
     catalog_page_size: int = Field(default=8, ge=1, le=50)
     sandbox_port: int = Field(default=8080, ge=1, le=65535)

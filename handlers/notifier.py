@@ -8,7 +8,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from aiogram.utils.i18n import I18n
 
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, recipient_of
 from handlers.errors import is_blocked_by_user
 from handlers.views.notices import notice_screen
 
@@ -30,16 +30,18 @@ class TelegramNotifier:
         self.bot = bot
 
     async def send(self, notice: Notice) -> bool:
-        """True when sent; False when the buyer blocked the bot or never started it (the core decides what then)."""
+        """True when sent; False when the recipient (a buyer, a merchant or ops) blocked the bot or never started
+        it (the core decides what then)."""
         if self.bot is None:
             raise RuntimeError("TelegramNotifier has no bot yet: call attach(bot) first")
         # Called from the scheduler, outside any update: the language comes from the notice, not a middleware.
         with self.i18n.context(), self.i18n.use_locale(notice.language):
             screen = notice_screen(notice, notice.language)
+        recipient = recipient_of(notice)
         try:
-            await self.bot.send_message(notice.buyer_id, screen.text, reply_markup=screen.keyboard)
+            await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
         except TelegramForbiddenError as refused:
             if self.on_blocked is not None and is_blocked_by_user(refused):
-                await self.on_blocked(notice.buyer_id)
+                await self.on_blocked(recipient)
             return False
         return True

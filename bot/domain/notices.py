@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.cart import Cart, CartLine
+from bot.domain.money import Money
 from bot.domain.payments import Receipt
 
 
@@ -61,4 +62,51 @@ class PaymentTimedOut:
     order_id: int
 
 
-Notice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
+@dataclass(frozen=True, slots=True)
+class OrderPaid:
+    """For a merchant or ops (`recipient_id`, in their language): an order was paid."""
+
+    recipient_id: int
+    language: str
+    order_id: int
+    buyer_name: str
+    total: Money
+    items: int  # units in the order
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLate:
+    """For a merchant or ops: money arrived for an order that had already expired (or was paid by another attempt);
+    it is kept and flagged for a refund or manual handling."""
+
+    recipient_id: int
+    language: str
+    order_id: int
+    amount: Money | None
+    provider: str
+    reference: str  # the provider's payment id, else its session reference
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentMismatch:
+    """For a merchant or ops: a payment's amount or currency differs from the order; it was not applied."""
+
+    recipient_id: int
+    language: str
+    order_id: int
+    paid: Money | None
+    due: Money
+    provider: str
+    reference: str
+
+
+StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
+BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
+Notice = BuyerNotice | StaffNotice
+
+
+def recipient_of(notice: Notice) -> int:
+    """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
+    if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch):
+        return notice.recipient_id
+    return notice.buyer_id

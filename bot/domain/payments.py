@@ -116,6 +116,7 @@ class Receipt:
     order_id: int
     items: tuple[HeldItem, ...]
     total: Money
+    shop: str = ""  # the shop's name (SHOP_NAME)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,19 @@ them wins and the others change nothing (docs/payments.md).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.domain.notices import PaymentReceived, PaymentTimedOut
+from bot.domain.notices import (
+    Notice,
+    OrderPaid,
+    PaymentLate,
+    PaymentMismatch,
+    PaymentReceived,
+    PaymentTimedOut,
+    StaffNotice,
+)
 from bot.domain.orders import EventKind, OrderStatus
 from bot.domain.payments import (
     AttemptStatus,
@@ -50,6 +59,9 @@ class PaymentService:
         waitlist: WaitlistService,
         timeout_minutes: int = 30,
         clock: Clock = utc_now,
+        shop_name: str = "",
+        staff_ids: Sequence[int] = (),
+        staff_language: str = "en",
     ) -> None:
         self.uow = uow
         self.provider = provider
@@ -57,6 +69,10 @@ class PaymentService:
         self.waitlist = waitlist
         self.timeout = timedelta(minutes=timeout_minutes)
         self.clock = clock
+        self.shop_name = shop_name
+        # Merchants and ops (MERCHANT_IDS, OPS_IDS), each once: told of paid orders, late payments and mismatches.
+        self.staff_ids = tuple(dict.fromkeys(staff_ids))
+        self.staff_language = staff_language  # for staff who never wrote to the bot (DEFAULT_LANGUAGE)
 
     async def link_for(self, order_id: int) -> PaymentAttempt:
         """The order's open attempt with its link, created if there is none; NotAwaitingPayment otherwise."""
@@ -110,7 +126,7 @@ class PaymentService:
         """Apply a verified provider event, exactly once: a replay, or an event about a closed attempt, changes
         nothing; a payment for an order that expired is kept and flagged for a refund, never lost."""
         now = self.clock()
-        notices: list[PaymentReceived | PaymentTimedOut] = []
+        notices: list[Notice] = []
         async with self.uow() as uow:
             attempt = await uow.payments.by_reference(event.provider, event.reference)
             if attempt is None:
@@ -124,8 +140,9 @@ class PaymentService:
                 outcome = await self._paid(uow, event, attempt, order, now)
                 if outcome is Outcome.PAID:
                     items = await uow.orders.items(order.order_id, order.language)
-                    receipt = Receipt(order.order_id, tuple(items), order.total)
+                    receipt = Receipt(order.order_id, tuple(items), order.total, self.shop_name)
                     notices.append(PaymentReceived(order.buyer_id, order.language, receipt))
+                notices += await self._staff_notices(uow, outcome, event, attempt, order)
             elif attempt.status is AttemptStatus.OPEN and await self._expire(
                 uow, order, now, f"payment {event.kind} ({event.provider})"
             ):
@@ -209,8 +226,57 @@ class PaymentService:
             # The attempt is closed here whatever the provider says: a payment on it would be flagged as late.
             log.exception("could not expire the %s session of order %s", attempt.provider, attempt.order_id)
 
-    async def _after(self, notices: list[PaymentReceived | PaymentTimedOut]) -> None:
+    async def _staff_notices(
+        self, uow: UnitOfWork, outcome: Outcome, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder
+    ) -> list[StaffNotice]:
+        """What merchants and ops are told of a paid event's outcome, each in their own language (the one they chose
+        with the bot, else the shop's default); nothing for an ignored one."""
+        if outcome not in (Outcome.PAID, Outcome.LATE, Outcome.MISMATCH) or not self.staff_ids:
+            return []
+        languages = {}
+        for staff_id in self.staff_ids:
+            person = await uow.buyers.get(staff_id)
+            languages[staff_id] = person.language if person is not None else self.staff_language
+        reference = event.payment_id or event.reference
+        if outcome is Outcome.PAID:
+            buyer = await uow.buyers.get(order.buyer_id)
+            name = buyer.name if buyer is not None and buyer.name else str(order.buyer_id)
+            units = sum(item.quantity for item in await uow.orders.items(order.order_id, order.language))
+            return [
+                OrderPaid(staff_id, language, order.order_id, name, order.total, units)
+                for staff_id, language in languages.items()
+            ]
+        if outcome is Outcome.LATE:
+            return [
+                PaymentLate(staff_id, language, order.order_id, event.amount, event.provider, reference)
+                for staff_id, language in languages.items()
+            ]
+        return [
+            PaymentMismatch(staff_id, language, order.order_id, event.amount, attempt.amount, event.provider, reference)
+            for staff_id, language in languages.items()
+        ]
+
+    async def _tell_staff(self, notice: StaffNotice) -> None:
+        """The payment is committed already: a merchant who cannot be reached costs one log line, nothing more."""
+        try:
+            sent = await self.notifier.send(notice)
+        except Exception as error:  # any delivery failure (a chat Telegram cannot find): the adapter's to raise
+            log.warning("could not tell %s about order %s: %s", notice.recipient_id, notice.order_id, error)
+            return
+        if not sent:
+            log.warning(
+                "could not tell %s about order %s: they blocked or never started the bot",
+                notice.recipient_id,
+                notice.order_id,
+            )
+
+    async def _after(self, notices: list[Notice]) -> None:
         for notice in notices:
+            if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch):
+                continue
             await self.notifier.send(notice)
+        for notice in notices:
+            if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch):
+                await self._tell_staff(notice)
         if any(isinstance(notice, PaymentTimedOut) for notice in notices):
             await self.waitlist.offer_restocked(now=self.clock())

@@ -8,10 +8,26 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
-from bot.domain.notices import HoldEndingSoon, HoldExpired, Notice, PaymentReceived, PaymentTimedOut, WaitlistOffer
+from bot.domain.notices import (
+    HoldEndingSoon,
+    HoldExpired,
+    Notice,
+    OrderPaid,
+    PaymentLate,
+    PaymentMismatch,
+    PaymentReceived,
+    PaymentTimedOut,
+    WaitlistOffer,
+)
 from handlers.views.cart import cart_buttons, cart_screen
 from handlers.views.common import Screen, item_label, line_text, minutes_left
-from handlers.views.payments import payment_timed_out_screen, receipt_screen
+from handlers.views.payments import (
+    order_paid_screen,
+    payment_late_screen,
+    payment_mismatch_screen,
+    payment_timed_out_screen,
+    receipt_screen,
+)
 
 
 def notice_screen(notice: Notice, locale: str) -> Screen:
@@ -47,3 +63,9 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return receipt_screen(notice, locale)
         case PaymentTimedOut():
             return payment_timed_out_screen(notice)
+        case OrderPaid():
+            return order_paid_screen(notice, locale)
+        case PaymentLate():
+            return payment_late_screen(notice, locale)
+        case PaymentMismatch():
+            return payment_mismatch_screen(notice, locale)

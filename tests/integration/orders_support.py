@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -13,7 +14,7 @@ from bot.domain.buyer import Buyer
 from bot.domain.cart import AddedToCart
 from bot.domain.fx import Rates
 from bot.domain.money import Money
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, recipient_of
 from bot.domain.payments import PaymentAttempt, PaymentLink, PaymentRequest
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 from bot.services.cart import CartService
@@ -64,10 +65,10 @@ class StaticRates:
 @dataclass
 class RecordingNotifier:
     sent: list[Notice] = field(default_factory=list)
-    unreachable: set[int] = field(default_factory=set)  # buyers whose notices Telegram refuses (blocked the bot)
+    unreachable: set[int] = field(default_factory=set)  # people whose notices Telegram refuses (blocked the bot)
 
     async def send(self, notice: Notice) -> bool:
-        if notice.buyer_id in self.unreachable:
+        if recipient_of(notice) in self.unreachable:
             return False
         self.sent.append(notice)
         return True
@@ -176,7 +177,12 @@ class RecordingProvider:
             self.expired.append(attempt.reference)
 
 
-def make_payments(shop: Shop, provider: RecordingProvider | None = None, timeout_minutes: int = 30) -> PaymentService:
+def make_payments(
+    shop: Shop,
+    provider: RecordingProvider | None = None,
+    timeout_minutes: int = 30,
+    staff_ids: Sequence[int] = (),
+) -> PaymentService:
     return PaymentService(
         shop.uow,
         provider or RecordingProvider(),
@@ -184,4 +190,6 @@ def make_payments(shop: Shop, provider: RecordingProvider | None = None, timeout
         shop.waitlist,
         timeout_minutes=timeout_minutes,
         clock=shop.clock,
+        shop_name="livesell test shop",
+        staff_ids=staff_ids,
     )

@@ -9,7 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.checkout import ShippingDetails
 from bot.domain.money import Money
-from bot.domain.notices import PaymentReceived, PaymentTimedOut, WaitlistOffer
+from bot.domain.notices import (
+    OrderPaid,
+    PaymentLate,
+    PaymentMismatch,
+    PaymentReceived,
+    PaymentTimedOut,
+    WaitlistOffer,
+)
 from bot.domain.orders import EventKind, OrderStatus
 from bot.domain.payments import Outcome, PaymentEvent, PaymentEventKind
 from storage.uow import SqlUnitOfWorkFactory
@@ -181,3 +188,55 @@ async def test_a_webhook_racing_the_timeout_sweep_ends_in_one_outcome(
     expired = sum(outcome is Outcome.LATE for outcome in outcomes)
     assert results[0] == expired
     assert await stock_of(engine, shop.skus["C3"]) == expired  # units of expired orders back, paid ones sold
+
+
+MERCHANT, OPS = 9001, 9002
+
+
+def staff_told(shop: Shop) -> list[tuple[type, int, int]]:
+    return [
+        (type(notice), notice.recipient_id, notice.order_id)
+        for notice in shop.notifier.sent
+        if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch)
+    ]
+
+
+async def test_merchants_and_ops_are_told_of_a_payment_once_when_the_webhook_is_replayed(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    shop = await open_shop(uow_factory)
+    payments = make_payments(shop, staff_ids=[MERCHANT, OPS])
+    order_id = await placed_order(shop)
+    attempt = await payments.link_for(order_id)
+    assert attempt.reference is not None
+
+    for event_id in ("evt_1", "evt_1", "evt_2"):
+        await payments.settle(paid(attempt.reference, attempt.amount, event_id=event_id))
+
+    assert staff_told(shop) == [(OrderPaid, MERCHANT, order_id), (OrderPaid, OPS, order_id)]
+    told = next(notice for notice in shop.notifier.sent if isinstance(notice, OrderPaid))
+    assert (told.total, told.items, told.language) == (Money(9627, "JPY"), 2, "en")
+    receipt = next(notice for notice in shop.notifier.sent if isinstance(notice, PaymentReceived))
+    assert receipt.receipt.shop == "livesell test shop"
+
+
+async def test_a_late_payment_and_a_wrong_amount_are_each_reported_to_staff_once(
+    uow_factory: SqlUnitOfWorkFactory,
+) -> None:
+    shop = await open_shop(uow_factory)
+    shop.notifier.unreachable.add(MERCHANT)  # blocked the bot: settling goes on, ops are still told
+    payments = make_payments(shop, staff_ids=[MERCHANT, OPS])
+    order_id = await placed_order(shop)
+    attempt = await payments.link_for(order_id)
+    assert attempt.reference is not None
+
+    for _ in range(2):
+        wrong = await payments.settle(paid(attempt.reference, Money(9626, "JPY"), event_id="evt_wrong"))
+    await payments.expire_due(shop.clock.advance(31))
+    for _ in range(2):
+        late = await payments.settle(paid(attempt.reference, attempt.amount, event_id="evt_late"))
+
+    assert (wrong.outcome, late.outcome) == (Outcome.DUPLICATE, Outcome.DUPLICATE)  # the replays
+    assert staff_told(shop) == [(PaymentMismatch, OPS, order_id), (PaymentLate, OPS, order_id)]
+    flagged = next(notice for notice in shop.notifier.sent if isinstance(notice, PaymentLate))
+    assert flagged.reference == "pay_1" and flagged.amount == attempt.amount

@@ -10,9 +10,20 @@ from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+import pytest
+
+from bot.domain.buyer import Buyer
 from bot.domain.cart import HeldItem
 from bot.domain.money import Money
-from bot.domain.notices import Notice, PaymentReceived, PaymentTimedOut
+from bot.domain.notices import (
+    Notice,
+    OrderPaid,
+    PaymentLate,
+    PaymentMismatch,
+    PaymentReceived,
+    PaymentTimedOut,
+    recipient_of,
+)
 from bot.domain.orders import EventKind, OrderStatus
 from bot.domain.payments import (
     AttemptStatus,
@@ -38,6 +49,7 @@ class World:
     events: dict[tuple[str, str], str] = field(default_factory=dict)
     order_events: list[tuple[int, EventKind]] = field(default_factory=list)
     stock: dict[int, int] = field(default_factory=dict)
+    buyers: dict[int, Buyer] = field(default_factory=dict)
 
 
 class FakeUnit:
@@ -48,7 +60,7 @@ class FakeUnit:
 
     async def __aenter__(self) -> Self:
         self.world = copy.deepcopy(self.shop.world)
-        self.orders = self.stock = self.payments = self
+        self.orders = self.stock = self.payments = self.buyers = self
         return self
 
     async def __aexit__(
@@ -78,6 +90,10 @@ class FakeUnit:
     # stock
     async def release(self, sku_id: int, quantity: int) -> None:
         self.world.stock[sku_id] = self.world.stock.get(sku_id, 0) + quantity
+
+    # buyers
+    async def get(self, telegram_id: int) -> Buyer | None:
+        return self.world.buyers.get(telegram_id)
 
     # payments
     async def payable(self, order_id: int) -> PayableOrder | None:
@@ -271,3 +287,99 @@ async def test_an_event_for_an_unknown_session_is_not_recorded() -> None:
     service, shop, *_ = make()
     assert (await service.settle(paid("ps_nobody"))).outcome is Outcome.UNKNOWN
     assert shop.world.events == {}
+
+
+MERCHANT, OPS = 501, 502
+
+
+@dataclass
+class Unreachable(Told):
+    """Delivers to everyone but `blocked` (returns False) and `gone` (raises, as a chat Telegram cannot find)."""
+
+    blocked: frozenset[int] = frozenset()
+    gone: frozenset[int] = frozenset()
+
+    async def send(self, notice: Notice) -> bool:
+        if recipient_of(notice) in self.gone:
+            raise RuntimeError("Bad Request: chat not found")
+        if recipient_of(notice) in self.blocked:
+            return False
+        return await super().send(notice)
+
+
+def make_with_staff(told: Told | None = None) -> tuple[PaymentService, FakeShop, Told]:
+    shop, told = FakeShop(), told or Told()
+    shop.world.orders[1] = PayableOrder(1, 42, "de", OrderStatus.AWAITING_PAYMENT, Money(9627, "JPY"), START)
+    shop.world.buyers[42] = Buyer(42, "de", name="Anna")
+    shop.world.buyers[OPS] = Buyer(OPS, "fr")  # wrote to the bot once: their language is known
+    service = PaymentService(
+        shop,  # type: ignore[arg-type]
+        FakeProvider(),
+        told,
+        NoWaitlist(),  # type: ignore[arg-type]
+        clock=Clock(),
+        shop_name="Kyoto Silk",
+        staff_ids=[MERCHANT, OPS, MERCHANT],
+        staff_language="it",
+    )
+    return service, shop, told
+
+
+async def test_a_paid_order_tells_the_buyer_then_each_merchant_and_ops_once_in_their_language() -> None:
+    service, _shop, told = make_with_staff()
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    await service.settle(paid(attempt.reference))
+    await service.settle(paid(attempt.reference))  # replayed: nobody is told again
+    receipt, *staff = told.sent
+    assert isinstance(receipt, PaymentReceived) and receipt.receipt.shop == "Kyoto Silk"
+    assert staff == [
+        OrderPaid(MERCHANT, "it", 1, "Anna", Money(9627, "JPY"), SCARF.quantity),
+        OrderPaid(OPS, "fr", 1, "Anna", Money(9627, "JPY"), SCARF.quantity),
+    ]
+
+
+async def test_a_late_payment_tells_staff_it_awaits_a_refund_with_the_provider_reference() -> None:
+    service, _shop, told = make_with_staff()
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    await service.expire_due(START + timedelta(minutes=31))
+    assert (await service.settle(paid(attempt.reference))).outcome is Outcome.LATE
+    late = [notice for notice in told.sent if isinstance(notice, PaymentLate)]
+    assert [(n.recipient_id, n.language, n.reference, n.amount) for n in late] == [
+        (MERCHANT, "it", "pay_1", Money(9627, "JPY")),
+        (OPS, "fr", "pay_1", Money(9627, "JPY")),
+    ]
+    assert not any(isinstance(notice, PaymentReceived) for notice in told.sent)
+
+
+async def test_a_mismatched_payment_tells_staff_only_and_says_what_was_paid_and_due() -> None:
+    service, _shop, told = make_with_staff()
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    assert (await service.settle(paid(attempt.reference, Money(9627, "EUR")))).outcome is Outcome.MISMATCH
+    assert told.sent == [
+        PaymentMismatch(MERCHANT, "it", 1, Money(9627, "EUR"), Money(9627, "JPY"), "sandbox", "pay_1"),
+        PaymentMismatch(OPS, "fr", 1, Money(9627, "EUR"), Money(9627, "JPY"), "sandbox", "pay_1"),
+    ]
+
+
+async def test_a_merchant_who_blocked_or_never_started_the_bot_does_not_stop_settling(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service, shop, told = make_with_staff(Unreachable(blocked=frozenset({MERCHANT}), gone=frozenset({OPS})))
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    assert (await service.settle(paid(attempt.reference))).outcome is Outcome.PAID
+    assert shop.world.orders[1].status is OrderStatus.PAID
+    [receipt] = told.sent
+    assert isinstance(receipt, PaymentReceived) and receipt.buyer_id == 42
+    assert sum("could not tell" in record.getMessage() for record in caplog.records) == 2
+
+
+async def test_without_merchants_or_ops_a_payment_tells_only_the_buyer() -> None:
+    service, _shop, _provider, told = make()
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    await service.settle(paid(attempt.reference))
+    assert [type(notice) for notice in told.sent] == [PaymentReceived]
