@@ -87,8 +87,9 @@ def session_params(
             }
         ],
         "payment_method_types": list(payment_methods(request.country, currency, local_methods)),
-        "success_url": f"{public_url}/stripe/return/paid",
-        "cancel_url": f"{public_url}/stripe/return/cancelled",
+        # The page the buyer comes back to speaks their language (the chat's catalogues): it says so in `lang`.
+        "success_url": f"{public_url}/stripe/return/paid?{urlencode({'lang': request.language})}",
+        "cancel_url": f"{public_url}/stripe/return/cancelled?{urlencode({'lang': request.language})}",
         "client_reference_id": str(request.order_id),
         "metadata": {"order_id": str(request.order_id), "attempt_id": request.idempotency_key},
         "expires_at": int(expires_at.timestamp()),

@@ -75,9 +75,16 @@ def make_web_app(
 
     async def stripe_return(request: web.Request) -> web.Response:
         # Where Checkout sends the buyer back; the order is settled by the webhook, never by this visit.
-        paid = request.match_info["outcome"] == "paid"
-        text = "Thank you: the receipt arrives in the chat." if paid else "The payment was cancelled."
-        return web.Response(text=f"<!doctype html><meta charset=utf-8><p>{text}</p>", content_type="text/html")
+        # Only a language the shop has catalogues for: the query is anyone's to write.
+        language = request.query.get("lang", "")
+        language = language if language in catalogue_languages() else "en"
+        _ = translations(language).gettext
+        if request.match_info["outcome"] == "paid":
+            text = _("Thank you: your receipt arrives in the chat.")
+        else:
+            text = _("The payment was cancelled. The link in the chat works until the order expires.")
+        page = f'<!doctype html><html lang="{html.escape(language)}"><meta charset=utf-8><p>{html.escape(text)}</p>'
+        return web.Response(text=page, content_type="text/html")
 
     async def payment_page(request: web.Request) -> web.Response:
         page = await payments.page(request.match_info["token"])
@@ -116,6 +123,11 @@ def make_web_app(
         app.router.add_get("/pay/{token}", payment_page)
         app.router.add_post("/pay/{token}", pay_or_decline)
     return app
+
+
+@functools.cache
+def catalogue_languages() -> frozenset[str]:
+    return frozenset(path.parents[1].name for path in LOCALES.glob("*/LC_MESSAGES/messages.mo"))
 
 
 @functools.cache

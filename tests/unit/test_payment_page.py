@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from aiogram.utils.i18n import I18n
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.adapters.web import render_page
+from bot.adapters.web import make_web_app, render_page
 from bot.domain.cart import HeldItem
 from bot.domain.money import Money
 from bot.domain.orders import OrderStatus
 from bot.domain.payments import AttemptStatus, PayableOrder, PaymentAttempt, PaymentPage
+from bot.services.payments import PaymentService
 
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
 translations = I18n(path=LOCALES, default_locale="en", domain="messages")
@@ -51,3 +55,29 @@ def test_a_page_that_takes_no_money_says_why_without_buttons(status: OrderStatus
     assert translations.gettext(message, locale="de") in shown
     assert f"data-status={status.value}" in shown
     assert "<button" not in shown
+
+
+@pytest.mark.parametrize(
+    ("query", "outcome", "message", "language"),
+    [
+        ("?lang=de", "paid", "Thank you: your receipt arrives in the chat.", "de"),
+        (
+            "?lang=fr",
+            "cancelled",
+            "The payment was cancelled. The link in the chat works until the order expires.",
+            "fr",
+        ),
+        ("?lang=../../etc", "paid", "Thank you: your receipt arrives in the chat.", "en"),  # anyone's to write
+        ("", "paid", "Thank you: your receipt arrives in the chat.", "en"),
+    ],
+)
+async def test_the_stripe_return_page_speaks_the_language_the_session_names(
+    query: str, outcome: str, message: str, language: str
+) -> None:
+    app = make_web_app(cast(PaymentService, None), None, "sandbox-secret", stripe_secret="whsec_test")
+    async with TestClient(TestServer(app)) as client:
+        answer = await client.get(f"/stripe/return/{outcome}{query}")
+        shown = await answer.text()
+    assert answer.status == 200
+    assert f'lang="{language}"' in shown
+    assert html.escape(translations.gettext(message, locale=language)) in shown
