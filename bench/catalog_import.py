@@ -13,15 +13,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import tempfile
 import time
-import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
+from databases import fresh_database
 
 from bot.app import open_core
 from bot.config import load_settings
@@ -39,30 +33,9 @@ def catalogue(rows: int, cents: int) -> str:
     return "".join(lines)
 
 
-@asynccontextmanager
-async def fresh_database(postgres_url: str | None) -> AsyncIterator[str]:
-    """An empty database URL: a temporary SQLite file, or a throwaway PostgreSQL database."""
-    if postgres_url is None:
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / 'bench.db'}"
-        return
-    url = make_url(postgres_url)
-    name = f"bench_import_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 async def timed_imports(postgres_url: str | None, rows: int) -> tuple[float, float]:
     """Seconds for a first import of `rows` rows, and for a re-import that changes every price."""
-    async with fresh_database(postgres_url) as url, open_core(load_settings(database_url=url)) as core:
+    async with fresh_database(postgres_url, "import") as url, open_core(load_settings(database_url=url)) as core:
         started = time.perf_counter()
         first = await core.catalogue.import_file(catalogue(rows, 90))
         created = time.perf_counter() - started

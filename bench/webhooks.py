@@ -26,19 +26,13 @@ import os
 import random
 import socket
 import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import asyncpg
 from aiohttp import ClientSession, ClientTimeout
+from databases import fresh_database
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from bot.adapters.sandbox_payments import event_body
 from bot.adapters.signatures import signature_header
@@ -244,34 +238,13 @@ async def run_webhooks(database_url: str, webhooks: int, concurrency: int = 50, 
     return Outcome(backend, len(mix), Counter(webhook.kind for webhook in mix), seconds, baseline_rate, wrong)
 
 
-@asynccontextmanager
-async def fresh_database(postgres_url: str | None) -> AsyncIterator[str]:
-    """An empty database URL: a temporary SQLite file, or a throwaway PostgreSQL database."""
-    if postgres_url is None:
-        with tempfile.TemporaryDirectory(prefix="livesell-bench-") as folder:
-            yield f"sqlite+aiosqlite:///{Path(folder) / 'webhooks.db'}"
-        return
-    url = make_url(postgres_url)
-    name = f"bench_webhooks_{uuid.uuid4().hex[:8]}"
-    admin = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(admin)
-    try:
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield url.set(database=name).render_as_string(hide_password=False)
-        finally:
-            await connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-    finally:
-        await connection.close()
-
-
 async def main(arguments: argparse.Namespace) -> int:
     failed = False
     for backend, url in (("sqlite", None), ("postgresql", arguments.postgres_url)):
         if backend == "postgresql" and not url:
             print("[postgresql] skipped: set TEST_POSTGRES_URL or pass --postgres-url", flush=True)
             continue
-        async with fresh_database(url) as database_url:
+        async with fresh_database(url, "webhooks") as database_url:
             outcome = await run_webhooks(database_url, arguments.webhooks, arguments.concurrency, backend)
         print(outcome.report(), flush=True)
         failed |= bool(outcome.wrong)
