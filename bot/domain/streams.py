@@ -1,0 +1,197 @@
+"""Live streams and their announcements: what a merchant plans, when each subscriber is told, and the rules a plan
+must meet before it is saved."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+DEFAULT_REMINDER_OFFSETS = "24h,1h,0"
+# A stream lasts at least a minute and at most a day; a title fits a Telegram message heading.
+MIN_DURATION = timedelta(minutes=1)
+MAX_DURATION = timedelta(hours=24)
+MAX_TITLE = 200
+MAX_PRODUCTS = 50
+
+
+class StreamStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    LIVE = "live"
+    ENDED = "ended"
+    CANCELLED = "cancelled"
+
+
+# Where a status may go; nothing leaves ENDED or CANCELLED.
+STREAM_TRANSITIONS: dict[StreamStatus, frozenset[StreamStatus]] = {
+    StreamStatus.SCHEDULED: frozenset({StreamStatus.LIVE, StreamStatus.CANCELLED}),
+    StreamStatus.LIVE: frozenset({StreamStatus.ENDED}),
+    StreamStatus.ENDED: frozenset(),
+    StreamStatus.CANCELLED: frozenset(),
+}
+
+
+class AnnouncementKind(StrEnum):
+    REMINDER = "reminder"  # before the start, at one of REMINDER_OFFSETS ("starts in 1 hour", "starting now")
+    LIVE = "live"  # the merchant said /live: "live now"
+
+
+class AnnouncementStatus(StrEnum):
+    PENDING = "pending"  # waiting for its due time
+    SENDING = "sending"  # claimed by one bot process; its broadcast runs (and resumes after a crash)
+    SENT = "sent"
+    MISSED = "missed"  # due while no bot ran, and found later than ANNOUNCEMENT_GRACE_MINUTES: not sent
+    CANCELLED = "cancelled"  # the stream was cancelled or went live before it was due
+
+
+class StreamError(ValueError):
+    """A plan the shop cannot accept; the message says what is wrong in one line (the chat layer translates by
+    type, the CLI prints it)."""
+
+
+class BadStartTime(StreamError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"not a start time: {text!r} (use 2026-12-01T19:00+01:00 or 2026-12-01 19:00)")
+        self.text = text
+
+
+class StartInPast(StreamError):
+    def __init__(self, starts_at: datetime) -> None:
+        super().__init__(f"the start {starts_at.isoformat()} is in the past")
+        self.starts_at = starts_at
+
+
+class BadDuration(StreamError):
+    def __init__(self, minutes: object) -> None:
+        super().__init__(f"a stream lasts 1 to {int(MAX_DURATION.total_seconds()) // 60} minutes, not {minutes}")
+        self.minutes = minutes
+
+
+class UnknownProducts(StreamError):
+    def __init__(self, codes: Sequence[str]) -> None:
+        super().__init__(f"not in the catalogue: {', '.join(codes)}")
+        self.codes = tuple(codes)
+
+
+class BadOffsets(StreamError):
+    def __init__(self, text: str) -> None:
+        super().__init__(f"not a list of reminder offsets: {text!r} (use e.g. 24h,1h,0 with units d, h, m, s)")
+        self.text = text
+
+
+_OFFSET_PART = re.compile(r"(\d+)([dhms])")
+_UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+
+
+def parse_offsets(text: str) -> tuple[timedelta, ...]:
+    """`24h,1h,0` -> (24 h, 1 h, 0): how long before the start each reminder goes out, longest first, no repeats.
+
+    Each item is `0` or one or more number-unit pairs (`1h30m`); units d, h, m, s."""
+    offsets: set[timedelta] = set()
+    for raw in text.split(","):
+        item = raw.strip().lower()
+        if item == "0":
+            offsets.add(timedelta(0))
+            continue
+        if not item or _OFFSET_PART.sub("", item) != "":
+            raise BadOffsets(text)
+        seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _OFFSET_PART.findall(item))
+        offsets.add(timedelta(seconds=seconds))
+    if not offsets:
+        raise BadOffsets(text)
+    return tuple(sorted(offsets, reverse=True))
+
+
+def parse_start(text: str, timezone: str) -> datetime:
+    """A start time as a merchant types it, in UTC: ISO 8601 with an offset keeps its offset; without one it is read
+    in `timezone` (the shop's, or one the merchant picked). `T` or a space between date and time."""
+    cleaned = text.strip()
+    try:
+        moment = datetime.fromisoformat(cleaned)
+    except ValueError:
+        raise BadStartTime(text) from None
+    if len(cleaned) <= 10:  # a date alone is not a start time
+        raise BadStartTime(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return moment.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPlan:
+    """What a merchant asks for (chat or CLI), before the catalogue and the clock have checked it."""
+
+    title: str
+    starts_at: datetime  # UTC
+    duration: timedelta
+    product_codes: tuple[str, ...]
+    timezone: str  # the zone the merchant planned in (shown back to them)
+    # The title by language, where the merchant gave one; `title` otherwise.
+    titles: Mapping[str, str] = field(default_factory=dict)
+    link: str | None = None
+    chat_id: int | None = None  # a channel or group to post in
+    created_by: int | None = None
+
+
+def check_plan(plan: StreamPlan, now: datetime) -> None:
+    """Raise the first StreamError the plan has, catalogue aside (the service checks codes against it)."""
+    if plan.starts_at <= now:
+        raise StartInPast(plan.starts_at)
+    if not MIN_DURATION <= plan.duration <= MAX_DURATION:
+        raise BadDuration(int(plan.duration.total_seconds() // 60))
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    stream_id: int
+    title: str
+    starts_at: datetime
+    duration: timedelta
+    status: StreamStatus
+    timezone: str
+    product_codes: tuple[str, ...]
+    titles: Mapping[str, str] = field(default_factory=dict)
+    link: str | None = None
+    chat_id: int | None = None
+    created_by: int | None = None
+    live_at: datetime | None = None
+    ended_at: datetime | None = None
+
+    @property
+    def ends_at(self) -> datetime:
+        """When it is planned to end: the planned duration after it went live (or after the planned start)."""
+        return (self.live_at or self.starts_at) + self.duration
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language) or self.title
+
+
+def reminder_schedule(starts_at: datetime, offsets: Sequence[timedelta], now: datetime) -> list[tuple[int, datetime]]:
+    """(offset in seconds, due time) for each reminder still ahead of `now`: a plan made 30 minutes before its start
+    gets no "starts in 24 hours"."""
+    return [(int(offset.total_seconds()), starts_at - offset) for offset in offsets if starts_at - offset > now]
+
+
+@dataclass(frozen=True, slots=True)
+class Announcement:
+    announcement_id: int
+    stream_id: int
+    kind: AnnouncementKind
+    offset_seconds: int  # before the start; 0 for "starting now" and for LIVE
+    due_at: datetime
+    status: AnnouncementStatus
+
+
+@dataclass(frozen=True, slots=True)
+class StreamTotals:
+    """How a stream sold: orders placed while it was live, in the shop's currency."""
+
+    stream_id: int
+    orders: int
+    units: int
+    revenue_minor: int
+    currency: str
+    paid_orders: int = 0
