@@ -411,6 +411,9 @@ class SqlBuyerRepository:
     async def set_region(self, telegram_id: int, region: str | None) -> None:
         await self._set(telegram_id, region=region)
 
+    async def set_timezone(self, telegram_id: int, timezone: str | None) -> None:
+        await self._set(telegram_id, timezone=timezone)
+
     async def set_started(self, telegram_id: int) -> None:
         await self._set(telegram_id, started=True)
 

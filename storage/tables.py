@@ -94,6 +94,7 @@ class BuyerTable(SQLModel, table=True):
     currency: str | None = Field(default=None, max_length=3)
     # The country the person's app language names (pt-BR -> BR): the currency prices default to.
     region: str | None = Field(default=None, max_length=2)
+    timezone: str | None = Field(default=None, max_length=64)
     name: str = Field(default="", max_length=200)
     subscribed: bool = Field(default=False)
     blocked: bool = Field(default=False)

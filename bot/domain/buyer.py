@@ -24,3 +24,5 @@ class Buyer:
     started: bool = True
     # The country the person's Telegram app language names (pt-BR -> BR): their currency until they choose one.
     region: str | None = None
+    # The IANA zone the person chose with /timezone; None: their country's (bot/domain/timezones.py).
+    timezone: str | None = None

@@ -1,0 +1,26 @@
+"""buyer.timezone: the IANA zone a buyer chose with /timezone (announcements show times in it)
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-12-02 20:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("buyer", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("timezone", sa.String(length=64), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("buyer", schema=None) as batch_op:
+        batch_op.drop_column("timezone")
