@@ -75,3 +75,9 @@ class KeywordCb(CallbackData, prefix="kw"):
     product_id: int
     sku_id: int = 0
     quantity: int = 1
+
+
+class SubscriptionCb(CallbackData, prefix="sub"):
+    """Subscribe to live-stream announcements (on), or stop them (off: the button under every announcement)."""
+
+    action: str  # on | off
