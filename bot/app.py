@@ -34,9 +34,11 @@ from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
+from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
-from bot.ports import Notifier, PaymentProvider
+from bot.ports import BroadcastSender, Notifier, PaymentProvider
 from bot.services import HandlerServices
+from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
@@ -50,7 +52,9 @@ from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
+from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
+from handlers.views.broadcasts import message_renderer
 from handlers.views.start import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
@@ -61,6 +65,10 @@ log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 HOLD_SWEEP_SECONDS = 5
 PAYMENT_SWEEP_SECONDS = 15
+# How often a bot looks for broadcasts to send (or resume after a crash); one runs until it is done.
+BROADCAST_SWEEP_SECONDS = 2
+# Sends a broadcast has waiting for Telegram's answer at once: at 1,000 a second, a fifth of a second's worth.
+BROADCAST_CONCURRENCY = 200
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -203,6 +211,20 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         await core.close()
 
 
+def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | None = None) -> BroadcastService:
+    """The broadcast service at the configured rate; without a sender (the CLI) it only opens broadcasts."""
+    return BroadcastService(
+        core.uow,
+        sender,
+        core.pricing,
+        rate=settings.broadcast_messages_per_second,
+        paid=settings.paid_broadcast,
+        shop_timezone=settings.shop_timezone,
+        default_language=settings.default_language,
+        concurrency=BROADCAST_CONCURRENCY,
+    )
+
+
 @dataclass
 class Payments:
     """The payment service on the configured provider, and what the web app needs to verify its webhooks."""
@@ -281,9 +303,13 @@ class Application:
     holds: HoldService
     notifier: TelegramNotifier
     payments: Payments
+    broadcasts: BroadcastService
+    broadcast_sender: TelegramBroadcastSender
+    broadcaster: Bot | None = None
 
     def make_bot(self) -> Bot:
-        """The bot that polls; notices from the scheduler go out through it too."""
+        """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
+        their own (`make_broadcaster`), made here too."""
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.settings.telegram_api_url))
         bot = Bot(
             token=self.settings.require_token(),
@@ -296,7 +322,25 @@ class Application:
         self.notifier.attach(bot)
         if self.payments.telegram is not None:
             self.payments.telegram.attach(bot)
+        self.broadcast_sender.attach(self.make_broadcaster())
         return bot
+
+    def make_broadcaster(self) -> Bot:
+        """The Bot broadcasts go out through: its own connections (as many as sends in flight), so a buyer's reply
+        never queues behind a broadcast, and no WaitOutFloodControl (the BroadcastService paces itself and pauses the
+        whole broadcast on a 429). Closed with the application."""
+        if self.broadcaster is None:
+            session = AiohttpSession(
+                api=TelegramAPIServer.from_base(self.settings.telegram_api_url), limit=BROADCAST_CONCURRENCY
+            )
+            self.broadcaster = Bot(
+                token=self.settings.require_token(),
+                session=session,
+                default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+            )
+            if aiogram_internals_checked("PinnedResponseModels"):
+                self.broadcaster.session.middleware(PinnedResponseModels())
+        return self.broadcaster
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
         """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`)."""
@@ -329,6 +373,15 @@ class Application:
             max_instances=1,
             coalesce=True,
         )
+        scheduler.add_job(
+            run_broadcasts,
+            "interval",
+            seconds=BROADCAST_SWEEP_SECONDS,
+            args=(self.broadcasts,),
+            id="run_broadcasts",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
@@ -350,6 +403,8 @@ class Application:
             await bot.set_my_commands(commands, language_code=code)
 
     async def close(self) -> None:
+        if self.broadcaster is not None:
+            await self.broadcaster.session.close()
         await self.dispatcher.storage.close()
         await self.core.close()
 
@@ -441,6 +496,12 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
+    broadcast_sender = TelegramBroadcastSender(i18n, {})
+    broadcasts = broadcast_service(settings, core, broadcast_sender)
+    broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
+    broadcasts.on_finished(
+        BroadcastKind.MESSAGE, report_to_merchants(notifier, settings.merchant_ids, settings.default_language)
+    )
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -466,6 +527,8 @@ def build(settings: Settings) -> Application:
         holds=holds,
         notifier=notifier,
         payments=payments,
+        broadcasts=broadcasts,
+        broadcast_sender=broadcast_sender,
     )
 
 
@@ -483,6 +546,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
 async def sweep_payments(payments: PaymentService) -> None:
     """Expire the orders not paid in time (their units go back, waitlists first)."""
     await payments.expire_due(datetime.now(UTC))
+
+
+async def run_broadcasts(broadcasts: BroadcastService) -> None:
+    """Send the broadcasts due (and resume any a crash stopped); report those finished."""
+    await broadcasts.run_pending()
 
 
 async def sweep_holds(holds: HoldService) -> None:

@@ -24,6 +24,8 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
+broadcast_app = typer.Typer(help="Messages to every subscriber.", no_args_is_help=True)
+app.add_typer(broadcast_app, name="broadcast")
 
 T = TypeVar("T")
 console = Console()
@@ -152,6 +154,26 @@ async def _import(settings: Settings, text: str, base: Path) -> ImportReport:
 
     async with open_core(settings) as core:
         return await core.catalogue.import_file(text, image_base=str(base))
+
+
+@broadcast_app.command("send")
+def broadcast_send(text: Annotated[str, typer.Argument(help="the message, sent as written")]) -> None:
+    """Send TEXT to every subscriber the bot can reach, with an Unsubscribe button; the running bot sends it (at
+    BROADCAST_RATE) and tells the merchants how it went. Prints the broadcast's id."""
+    if not text.strip():
+        raise Fatal("the message is empty: nothing was sent")
+    settings = _settings()
+    broadcast_id, recipients = _run(_broadcast(settings, text))
+    console.print(f"broadcast {broadcast_id}: {recipients} subscribers; the running bot sends it")
+
+
+async def _broadcast(settings: Settings, text: str) -> tuple[int, int]:
+    from bot.app import broadcast_service, open_core
+
+    async with open_core(settings) as core:
+        broadcasts = broadcast_service(settings, core)  # opens only: the running bot sends
+        broadcast_id = await broadcasts.send_message(text)
+        return broadcast_id, await broadcasts.audience_size(broadcast_id)
 
 
 @app.command()

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = None
     stripe_api_base: str = "https://api.stripe.com"
     stripe_payment_methods: Annotated[dict[str, list[str]], NoDecode] = Field(default_factory=dict)
+    # Broadcasts (docs/broadcasts.md): messages a second to all chats together. Telegram allows about 30; beyond,
+    # up to 1,000 with PAID_BROADCAST (each message over 30 a second costs Telegram Stars: allow_paid_broadcast).
+    broadcast_rate: float = Field(default=25, gt=0, le=30)
+    paid_broadcast: bool = False
+    paid_broadcast_rate: float = Field(default=1000, gt=0, le=1000)
 
     @field_validator("stripe_payment_methods", mode="before")
     @classmethod
@@ -306,6 +311,11 @@ class Settings(BaseSettings):
                 "TELEGRAM_STARS_RATES allows Telegram Stars"
             )
         return self
+
+    @property
+    def broadcast_messages_per_second(self) -> float:
+        """The rate broadcasts go at: PAID_BROADCAST_RATE when paid broadcasts are on, else BROADCAST_RATE."""
+        return self.paid_broadcast_rate if self.paid_broadcast else self.broadcast_rate
 
     def telegram_provider_token(self) -> str | None:
         token = self.telegram_payment_provider_token

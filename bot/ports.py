@@ -7,6 +7,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.broadcasts import (
+    Audience,
+    BroadcastInfo,
+    BroadcastKind,
+    Delivery,
+    DeliveryOutcome,
+    DeliveryStatus,
+    Recipient,
+    SendResult,
+)
 from bot.domain.buyer import Buyer
 from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
@@ -256,6 +266,70 @@ class PaymentProvider(Protocol):
         ...
 
 
+class BroadcastRepository(Protocol):
+    """Broadcasts and their deliveries (docs/broadcasts.md); every status change is one conditional statement."""
+
+    async def open(
+        self, kind: BroadcastKind, reference: int | None, text: str | None, created_by: int | None, now: datetime
+    ) -> tuple[int, bool]:
+        """The broadcast's id, and whether this call created it; (kind, reference) is unique. Without a reference
+        (a MESSAGE) the reference is the new broadcast's own id."""
+        ...
+
+    async def reachable_subscribers(self) -> Sequence[Buyer]:
+        """Subscribed, started and not blocked."""
+        ...
+
+    async def add_deliveries(self, broadcast_id: int, recipients: Sequence[Recipient]) -> None: ...
+
+    async def get(self, broadcast_id: int) -> BroadcastInfo | None: ...
+
+    async def unfinished(self) -> Sequence[BroadcastInfo]:
+        """Running broadcasts, and finished ones not reported yet."""
+        ...
+
+    async def take_lease(self, broadcast_id: int, owner: str, until: datetime, now: datetime) -> bool:
+        """Hold a running broadcast until `until` unless another owner's lease still runs; whether it is ours."""
+        ...
+
+    async def release_lease(self, broadcast_id: int, owner: str) -> None: ...
+
+    async def claim(self, broadcast_id: int, limit: int, now: datetime) -> Sequence[Delivery]:
+        """Move up to `limit` due PENDING deliveries to SENDING and return them."""
+        ...
+
+    async def record(self, outcomes: Sequence[DeliveryOutcome], now: datetime) -> None:
+        """Record outcomes of deliveries still SENDING, all in one statement."""
+        ...
+
+    async def block_buyers(self, chat_ids: Sequence[int]) -> None: ...
+
+    async def pending(self, broadcast_id: int) -> tuple[int, datetime | None]:
+        """How many deliveries are PENDING, and the earliest `not_before` among them."""
+        ...
+
+    async def finish(self, broadcast_id: int, owner: str, now: datetime) -> bool:
+        """Mark DONE if `owner` holds the lease and nothing is pending."""
+        ...
+
+    async def claim_report(self, broadcast_id: int) -> bool:
+        """Whether this call won the right to report the finished broadcast."""
+        ...
+
+    async def counts(self, broadcast_id: int) -> dict[DeliveryStatus, int]: ...
+
+
+class BroadcastOpener(Protocol):
+    async def open(self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None) -> int:
+        """Idempotent per (kind, reference): opening twice returns the same broadcast id. The audience is
+        snapshotted into deliveries at once (every reachable subscriber, plus `audience.chats`)."""
+        ...
+
+
+class BroadcastSender(Protocol):
+    async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult: ...
+
+
 class Notifier(Protocol):
     async def send(self, notice: Notice) -> bool:
         """Deliver a notice to its buyer; False when they cannot be reached (e.g. they blocked the bot)."""
@@ -275,6 +349,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     waitlist: WaitlistRepository
     payments: PaymentRepository
+    broadcasts: BroadcastRepository
 
     async def __aenter__(self) -> Self: ...
 

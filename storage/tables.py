@@ -239,6 +239,55 @@ class PaymentEventTable(SQLModel, table=True):
     received_at: datetime = _timestamp()
 
 
+class BroadcastTable(SQLModel, table=True):
+    """One message to many chats (docs/broadcasts.md). (kind, reference) is unique: opening it twice opens it once.
+    The bot process holding the lease (`lease_owner` until `lease_until`) is the only one sending it."""
+
+    __tablename__ = "broadcast"
+    __table_args__ = (sa.UniqueConstraint("kind", "reference", name="uq_broadcast_kind_reference"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=24)
+    # None only inside the unit that opens a MESSAGE broadcast (its reference is its own id).
+    reference: int | None = Field(default=None, sa_type=sa.BigInteger)
+    status: str = Field(default="running", max_length=16, index=True)
+    text: str | None = Field(default=None, sa_type=sa.Text)
+    created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+    started_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    finished_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    reported: bool = Field(default=False)
+
+
+class DeliveryTable(SQLModel, table=True):
+    """One chat a broadcast goes to, with what its message is drawn in (snapshotted when the broadcast opened).
+    Recorded SENDING just before the send and SENT/BLOCKED/FAILED after: one found SENDING after a crash is never
+    sent again."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        sa.UniqueConstraint("broadcast_id", "chat_id", name="uq_delivery_broadcast_chat"),
+        sa.Index("ix_delivery_broadcast_status", "broadcast_id", "status", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    broadcast_id: int = Field(foreign_key="broadcast.id", ondelete="CASCADE")
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    language: str = Field(max_length=16)
+    timezone: str | None = Field(default=None, max_length=64)
+    currency: str | None = Field(default=None, max_length=3)
+    private: bool = Field(default=True)
+    status: str = Field(default="pending", max_length=16)
+    attempts: int = Field(default=0)
+    last_error: str = Field(default="", max_length=300)
+    # A retry waits until then (after a failed send, or a 429).
+    not_before: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -263,3 +312,5 @@ waitlist: sa.Table = WaitlistTable.__table__  # type: ignore[attr-defined]
 fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
 payment_attempts: sa.Table = PaymentAttemptTable.__table__  # type: ignore[attr-defined]
 payment_events: sa.Table = PaymentEventTable.__table__  # type: ignore[attr-defined]
+broadcasts: sa.Table = BroadcastTable.__table__  # type: ignore[attr-defined]
+deliveries: sa.Table = DeliveryTable.__table__  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.broadcast_repositories import SqlBroadcastRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self.session)
         self.waitlist = SqlWaitlistRepository(self.session)
         self.payments = SqlPaymentRepository(self.session)
+        self.broadcasts = SqlBroadcastRepository(self.session)
         return self
 
     async def __aexit__(

@@ -3,6 +3,7 @@ repeats nobody."""
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,6 +14,7 @@ class BroadcastKind(StrEnum):
     after a restart too."""
 
     ANNOUNCEMENT = "announcement"  # reference: announcement id
+    MESSAGE = "message"  # reference: the broadcast's own id; its text is stored with it (`livesell broadcast send`)
 
 
 class BroadcastStatus(StrEnum):
@@ -75,6 +77,7 @@ class SendOutcome(StrEnum):
     BLOCKED = "blocked"  # 403: blocked by the user, or never started (private chats)
     RETRY_AFTER = "retry_after"  # 429: wait `retry_after` seconds, then send again
     FAILED = "failed"  # anything else: retried a bounded number of times
+    SKIPPED = "skipped"  # nothing to send to this chat (the message's subject is gone): failed, not retried
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +86,114 @@ class SendResult:
     retry_after: float = 0.0
     error: str = ""
     message_id: int | None = None
+
+
+# Sends of one delivery that fail with an error other than 429 or 403 before it counts as failed.
+MAX_ATTEMPTS = 3
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long a delivery waits after its `attempts`-th failed send: 2 s, 4 s, 8 s... (never under the 1 s a private
+    chat needs between two messages)."""
+    return timedelta(seconds=2**attempts)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A delivery claimed for sending (recorded SENDING); `attempts` failed sends before this one."""
+
+    id: int
+    recipient: Recipient
+    attempts: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryOutcome:
+    """What became of one send, recorded in batches: a final status, or PENDING again with `not_before` (a retry)."""
+
+    delivery_id: int
+    status: DeliveryStatus
+    attempts: int
+    error: str = ""
+    message_id: int | None = None
+    not_before: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastInfo:
+    id: int
+    kind: BroadcastKind
+    reference: int
+    status: BroadcastStatus
+    text: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    reported: bool
+
+
+class TokenBucket:
+    """Paces sends at `rate` a second: a token bucket one token deep, kept as a schedule of send slots one
+    `1/rate` apart. Telegram counts sends in a sliding window and answers any excess with a 429 that stops the whole
+    broadcast for a second or more, so sends are spread evenly rather than let through in bursts. `pause` moves
+    every slot not yet taken past a time: what a 429 asks."""
+
+    def __init__(self, rate: float, now: float) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be more than 0")
+        self.interval = 1.0 / rate
+        self.next_slot = now
+        self.paused_until = now
+
+    def reserve(self, now: float) -> float:
+        """The time of the next free slot, taken."""
+        slot = max(self.next_slot, now)
+        self.next_slot = slot + self.interval
+        return slot
+
+    def free_slots(self, now: float, horizon: float) -> int:
+        """How many slots fall between now and `horizon` seconds from now."""
+        start = max(self.next_slot, now)
+        return max(0, int((now + horizon - start) / self.interval) + 1) if start <= now + horizon else 0
+
+    def pause(self, until: float) -> None:
+        self.paused_until = max(self.paused_until, until)
+        self.next_slot = max(self.next_slot, until)
+
+    def paused(self, now: float) -> bool:
+        return now < self.paused_until
+
+
+# Telegram's limits per chat: one message a second to a private chat, twenty a minute to a group or channel.
+PRIVATE_INTERVAL = 1.0
+GROUP_LIMIT = 20
+GROUP_WINDOW = 60.0
+
+
+class ChatPacer:
+    """When the next message to one chat may go: a second after the last to a private chat, and no more than twenty
+    in any minute to a group. Only retries and several broadcasts at once ever wait here."""
+
+    def __init__(self) -> None:
+        self._sent: dict[int, deque[float]] = {}
+
+    def ready_in(self, chat_id: int, private: bool, now: float) -> float:
+        stamps = self._sent.get(chat_id)
+        if not stamps:
+            return 0.0
+        if private:
+            return max(0.0, stamps[-1] + PRIVATE_INTERVAL - now)
+        while stamps and stamps[0] <= now - GROUP_WINDOW:
+            stamps.popleft()
+        if len(stamps) < GROUP_LIMIT:
+            return 0.0
+        return stamps[0] + GROUP_WINDOW - now
+
+    def sent(self, chat_id: int, private: bool, now: float) -> None:
+        stamps = self._sent.setdefault(chat_id, deque(maxlen=1 if private else GROUP_LIMIT))
+        stamps.append(now)
+
+    def forget_before(self, now: float) -> None:
+        """Drop chats nobody wrote to for a minute (20,000 subscribers must not stay in memory)."""
+        for chat_id in [chat for chat, stamps in self._sent.items() if not stamps or stamps[-1] <= now - GROUP_WINDOW]:
+            del self._sent[chat_id]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.cart import Cart, CartLine
 from bot.domain.money import Money
@@ -100,13 +100,26 @@ class PaymentMismatch:
     reference: str
 
 
+@dataclass(frozen=True, slots=True)
+class BroadcastFinished:
+    """For a merchant: a message they broadcast went out (delivered, blocked the bot, failed, and how long it took)."""
+
+    recipient_id: int
+    language: str
+    broadcast_id: int
+    delivered: int
+    blocked: int
+    failed: int
+    took: timedelta
+
+
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
 BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
-Notice = BuyerNotice | StaffNotice
+Notice = BuyerNotice | StaffNotice | BroadcastFinished
 
 
 def recipient_of(notice: Notice) -> int:
     """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
-    if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch):
+    if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch | BroadcastFinished):
         return notice.recipient_id
     return notice.buyer_id

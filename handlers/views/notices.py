@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.domain.notices import (
+    BroadcastFinished,
     HoldEndingSoon,
     HoldExpired,
     Notice,
@@ -19,6 +20,7 @@ from bot.domain.notices import (
     PaymentTimedOut,
     WaitlistOffer,
 )
+from handlers.views.broadcasts import broadcast_finished_screen
 from handlers.views.cart import cart_buttons, cart_screen
 from handlers.views.common import Screen, item_label, line_text, minutes_left
 from handlers.views.payments import (
@@ -69,3 +71,5 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return payment_late_screen(notice, locale)
         case PaymentMismatch():
             return payment_mismatch_screen(notice, locale)
+        case BroadcastFinished():
+            return broadcast_finished_screen(notice)

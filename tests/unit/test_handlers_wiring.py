@@ -10,11 +10,13 @@ import pytest
 from aiogram.methods import SendMessage
 
 from bot.app import (
+    BROADCAST_SWEEP_SECONDS,
     HOLD_SWEEP_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     Application,
     build,
     open_core,
+    run_broadcasts,
     sweep_holds,
     sweep_payments,
 )
@@ -84,9 +86,14 @@ async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
     }
 
 
-async def test_the_scheduler_sweeps_holds_and_payment_timeouts_every_few_seconds(application: Application) -> None:
+async def test_the_scheduler_sweeps_holds_payment_timeouts_and_broadcasts_every_few_seconds(
+    application: Application,
+) -> None:
     scheduler = application.make_scheduler()
-    holds, payments = scheduler.get_jobs()
+    holds, payments, broadcasts = scheduler.get_jobs()
+    assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
+    assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
+    assert broadcasts.max_instances == 1
     assert holds.func is sweep_holds and holds.args == (application.holds,)
     assert holds.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
     assert payments.func is sweep_payments and payments.args == (application.payments.service,)
