@@ -242,7 +242,7 @@ class BotApi:
     def _outgoing(self, params: Params) -> Chat:
         chat = self.sandbox.resolve_chat(params)
         self.sandbox.check_can_send(chat)
-        self.sandbox.check_rate(chat)
+        self.sandbox.check_rate(chat, paid=params.get_bool("allow_paid_broadcast"))
         return chat
 
     async def api_send_message(self, params: Params) -> dict[str, Any]:

@@ -87,6 +87,7 @@ class ControlApi:
                 "groups": [sandbox.chat_object(c) for c in sandbox.chats.values() if c.type != "private"],
                 "last_event": sandbox.last_event,
                 "rate_limits": sandbox.rate_limits.describe(),
+                "rate_limited": sandbox.flood.refused,
             }
 
         return await self._control(action)
@@ -97,7 +98,7 @@ class ControlApi:
             if body.get("preset") == "telegram":
                 limits = RateLimits.telegram()
             else:
-                names = ("overall_per_second", "private_per_second", "group_per_minute")
+                names = ("overall_per_second", "private_per_second", "group_per_minute", "paid_per_second")
                 limits = RateLimits(**{name: int(body[name]) if body.get(name) else None for name in names})
             self.sandbox.rate_limits = limits
             return limits.describe()

@@ -16,16 +16,19 @@ class RateLimits:
     overall_per_second: int | None = None
     private_per_second: int | None = None
     group_per_minute: int | None = None
+    # Sends with allow_paid_broadcast count here instead of against `overall_per_second` (Telegram: up to 1,000/s).
+    paid_per_second: int | None = None
 
     @classmethod
     def telegram(cls) -> RateLimits:
-        return cls(overall_per_second=30, private_per_second=1, group_per_minute=20)
+        return cls(overall_per_second=30, private_per_second=1, group_per_minute=20, paid_per_second=1000)
 
     def describe(self) -> dict[str, int | None]:
         return {
             "overall_per_second": self.overall_per_second,
             "private_per_second": self.private_per_second,
             "group_per_minute": self.group_per_minute,
+            "paid_per_second": self.paid_per_second,
         }
 
 
@@ -55,13 +58,17 @@ class FloodControl:
         self.limits = limits
         self.clock = clock
         self._windows: dict[Hashable, SlidingWindow] = {}
+        self.refused = 0  # 429s answered so far
 
-    def check(self, chat_id: int, private: bool) -> None:
-        """Count one send to the chat, or raise Telegram's 429 (counting nothing) when a window is full."""
+    def check(self, chat_id: int, private: bool, paid: bool = False) -> None:
+        """Count one send to the chat, or raise Telegram's 429 (counting nothing) when a window is full. A paid
+        broadcast send counts against the paid limit instead of the overall one; the per-chat limits hold for all."""
         now = self.clock()
         limits = self.limits
         windows: list[SlidingWindow] = []
-        if limits.overall_per_second:
+        if paid and limits.paid_per_second:
+            windows.append(self._window("paid", limits.paid_per_second, 1.0))
+        elif not paid and limits.overall_per_second:
             windows.append(self._window("overall", limits.overall_per_second, 1.0))
         if private and limits.private_per_second:
             windows.append(self._window(chat_id, limits.private_per_second, 1.0))
@@ -69,6 +76,7 @@ class FloodControl:
             windows.append(self._window(chat_id, limits.group_per_minute, 60.0))
         waits = [wait for window in windows if (wait := window.retry_after(now)) is not None]
         if waits:
+            self.refused += 1
             retry = max(waits)
             raise ApiError(429, f"Too Many Requests: retry after {retry}", retry_after=retry)
         for window in windows:

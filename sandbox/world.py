@@ -377,8 +377,8 @@ class Sandbox:
         if not persona.has_started_bot:
             raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
 
-    def check_rate(self, chat: Chat) -> None:
-        self.flood.check(chat.id, private=chat.type == "private")
+    def check_rate(self, chat: Chat, paid: bool = False) -> None:
+        self.flood.check(chat.id, private=chat.type == "private", paid=paid)
 
     # -- messages -------------------------------------------------------------------------------------------
 

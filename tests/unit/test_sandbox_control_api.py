@@ -211,6 +211,7 @@ async def test_rate_limits_can_be_switched_on_at_run_time(
         "overall_per_second": 30,
         "private_per_second": 1,
         "group_per_minute": 20,
+        "paid_per_second": 1000,
     }
     rosa = await client.persona("Rosa")
     await rosa.send("/start")
@@ -224,6 +225,27 @@ async def test_rate_limits_can_be_switched_on_at_run_time(
     await client.request("PUT", "/rate_limits", {})
     status, _ = await call(http, server, "sendMessage", json={"chat_id": rosa.id, "text": "two"})
     assert status == 200
+
+
+async def test_paid_broadcasts_count_against_their_own_limit_and_the_chat_limits_still_hold(
+    server: SandboxServer, http: aiohttp.ClientSession, client: SandboxClient
+) -> None:
+    limits = {"overall_per_second": 1, "private_per_second": 1, "paid_per_second": 2}
+    assert (await client.request("PUT", "/rate_limits", limits))["paid_per_second"] == 2
+    people = [await client.persona(name) for name in ("Ada", "Bo", "Cy", "Di")]
+    for person in people:
+        await person.send("/start")
+    paid = {"text": "news", "allow_paid_broadcast": True}
+    answers = [
+        (await call(http, server, "sendMessage", json={"chat_id": person.id, **paid}))[0] for person in people[:3]
+    ]
+    assert answers == [200, 200, 429]  # two a second when paid, though the overall limit is one
+    status, _ = await call(http, server, "sendMessage", json={"chat_id": people[3].id, "text": "plain"})
+    assert status == 200  # plain sends have their own (overall) limit
+    await client.request("PUT", "/rate_limits", {"private_per_second": 1, "paid_per_second": 100})
+    status, _ = await call(http, server, "sendMessage", json={"chat_id": people[0].id, **paid})
+    assert status == 429  # one a second to one chat, paid or not
+    assert (await client.request("GET", "/status"))["rate_limited"] == 2
 
 
 async def test_a_wait_that_times_out_says_what_did_happen(client: SandboxClient) -> None:
