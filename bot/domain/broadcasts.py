@@ -132,11 +132,16 @@ class BroadcastInfo:
     reported: bool
 
 
+# Telegram counts sends in a sliding second at its end (when they arrive); a send leaving a few milliseconds late
+# bunches up with the next, so the bucket keeps any second of its own sends this much longer than a second.
+WINDOW_MARGIN = 0.015
+
+
 class TokenBucket:
-    """Paces sends at `rate` a second: a token bucket one token deep, kept as a schedule of send slots one
-    `1/rate` apart. Telegram counts sends in a sliding window and answers any excess with a 429 that stops the whole
-    broadcast for a second or more, so sends are spread evenly rather than let through in bursts. `pause` moves
-    every slot not yet taken past a time: what a 429 asks."""
+    """Paces sends at `rate` a second: a token bucket one token deep, kept as a schedule of send slots `1/rate`
+    apart, and a check that no second (plus WINDOW_MARGIN) of actual sends holds more than `rate`. Telegram answers
+    any excess with a 429 that stops the whole broadcast for a second or more, so sends are spread evenly rather than
+    let through in bursts. `pause` moves every slot not yet taken past a time: what a 429 asks."""
 
     def __init__(self, rate: float, now: float) -> None:
         if rate <= 0:
@@ -144,6 +149,7 @@ class TokenBucket:
         self.interval = 1.0 / rate
         self.next_slot = now
         self.paused_until = now
+        self.sent: deque[float] = deque(maxlen=max(1, int(rate)))
 
     def reserve(self, now: float) -> float:
         """The time of the next free slot, taken."""
@@ -156,12 +162,21 @@ class TokenBucket:
         start = max(self.next_slot, now)
         return max(0, int((now + horizon - start) / self.interval) + 1) if start <= now + horizon else 0
 
+    def wait(self, now: float) -> float:
+        """Seconds a send must still wait: while a 429's pause lasts, or while the last second is full."""
+        if now < self.paused_until:
+            return self.paused_until - now
+        if len(self.sent) == self.sent.maxlen:
+            return max(0.0, self.sent[0] + 1.0 + WINDOW_MARGIN - now)
+        return 0.0
+
+    def record(self, now: float) -> None:
+        """A send leaves now."""
+        self.sent.append(now)
+
     def pause(self, until: float) -> None:
         self.paused_until = max(self.paused_until, until)
         self.next_slot = max(self.next_slot, until)
-
-    def paused(self, now: float) -> bool:
-        return now < self.paused_until
 
 
 # Telegram's limits per chat: one message a second to a private chat, twenty a minute to a group or channel.

@@ -322,14 +322,15 @@ class _Run:
         # Wait for the chat's own limit, then for a slot of the broadcast's rate (again if a 429 paused it).
         while (ready := service.chats.ready_in(recipient.chat_id, recipient.private, service._seconds())) > 0:
             await service.sleep(ready)
-        while True:
-            now = service._seconds()
-            slot = service.bucket.reserve(now)
-            if slot > now:
-                await service.sleep(slot - now)
-            if not service.bucket.paused(service._seconds()):
-                break
-        service.chats.sent(recipient.chat_id, recipient.private, service._seconds())
+        now = service._seconds()
+        slot = service.bucket.reserve(now)
+        if slot > now:
+            await service.sleep(slot - now)
+        while (wait := service.bucket.wait(service._seconds())) > 0:
+            await service.sleep(wait)
+        now = service._seconds()
+        service.bucket.record(now)
+        service.chats.sent(recipient.chat_id, recipient.private, now)
         try:
             assert service.sender is not None  # checked before the run
             result = await service.sender.send(self.broadcast.kind, self.broadcast.reference, recipient, service.paid)

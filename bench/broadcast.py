@@ -1,0 +1,261 @@
+"""Broadcast: one message to N subscribers in 8 languages through the real wiring (build()'s BroadcastService and
+TelegramBroadcastSender, the broadcaster's own Bot) against the sandbox Bot API with its rate limit set to R, on SQLite
+and on PostgreSQL.
+
+Two runs per database: paid (PAID_BROADCAST=true, the sandbox allowing R=1,000 paid sends a second, 20,000
+subscribers) and plain (R=30 a second, Telegram's limit without paying, 1,200 subscribers so it takes under a
+minute). The sandbox runs in a child process, as Telegram would be elsewhere; it also keeps Telegram's one message a
+second per private chat.
+
+Prints, per run: the achieved rate (delivered / time from the first send to the last recorded) next to R, as a
+ratio (goal >= 0.95), the 429s the sandbox answered, duplicates (chats that got the message more than once) and
+missed subscribers (chats that got nothing); both must be 0.
+
+    .venv/bin/python bench/broadcast.py [--subscribers 20000] [--rate 1000] [--plain-subscribers 1200]
+        [--plain-rate 30] [--postgres-url postgresql+asyncpg://...]
+
+Exit status 1 when anyone got the message twice or not at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from databases import fresh_database
+
+from bot.app import build
+from bot.config import load_settings
+from sandbox.rate_limits import RateLimits
+from sandbox.server import DEFAULT_TOKEN, SandboxServer
+from storage.engine import make_engine
+from storage.migrate import upgrade
+from storage.tables import buyers
+
+LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
+TEXT = "Live tonight at 20:00: new scarves, first come first served."
+# The child answers `tally` with one JSON line; room for a large run's answer.
+ANSWER_BYTES = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    backend: str
+    kind: str
+    subscribers: int
+    limit: int
+    seconds: float
+    delivered: int
+    rate_limited: int
+    duplicates: int
+    missed: int
+
+    @property
+    def rate(self) -> float:
+        return self.delivered / self.seconds if self.seconds else 0.0
+
+    def report(self) -> str:
+        return "\n".join(
+            [
+                f"[{self.backend}] {self.kind}: {self.subscribers} subscribers in {len(LANGUAGES)} languages, "
+                f"sandbox limit R={self.limit}/s",
+                f"  achieved: {self.rate:.1f}/s in {self.seconds:.1f} s = {self.rate / self.limit:.3f} of R "
+                "(goal >= 0.95)",
+                f"  429s received: {self.rate_limited}",
+                f"  duplicates: {self.duplicates} (must be 0)",
+                f"  missed: {self.missed} (must be 0)",
+            ]
+        )
+
+
+class RemoteSandbox:
+    """The sandbox in a child process, commanded one JSON line at a time."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    async def ask(self, command: str) -> Any:
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.process.stdin.write(f"{command}\n".encode())
+        await self.process.stdin.drain()
+        line = await self.process.stdout.readline()
+        if not line:
+            raise RuntimeError("the sandbox process ended")
+        return json.loads(line)
+
+
+@asynccontextmanager
+async def sandbox_process() -> AsyncIterator[tuple[str, RemoteSandbox]]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--serve-sandbox", stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=ANSWER_BYTES
+    )
+    try:
+        assert process.stdout is not None
+        url = json.loads(await process.stdout.readline())
+        yield url, RemoteSandbox(process)
+    finally:
+        if process.returncode is None:
+            assert process.stdin is not None
+            process.stdin.close()
+            try:
+                await asyncio.wait_for(process.wait(), 10)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def serve_sandbox() -> None:
+    """The child: serve the sandbox; `people N PAID R` makes N started personas and sets the limits, `tally` counts
+    the bot's messages per private chat."""
+    server = await SandboxServer().start()
+    sandbox = server.sandbox
+    print(json.dumps(server.url), flush=True)
+    try:
+        while line := await asyncio.to_thread(sys.stdin.readline):
+            command, *arguments = line.split()
+            answer: Any
+            if command == "people":
+                count, paid, limit = int(arguments[0]), arguments[1] == "paid", int(arguments[1 + 1])
+                people = []
+                for number in range(count):
+                    persona = sandbox.add_persona(f"Subscriber {number}", language_code=LANGUAGES[number % 8])
+                    persona.has_started_bot = True
+                    people.append([persona.id, persona.language_code])
+                sandbox.rate_limits = (
+                    RateLimits(private_per_second=1, paid_per_second=limit)
+                    if paid
+                    else RateLimits(overall_per_second=limit, private_per_second=1)
+                )
+                answer = people
+            elif command == "tally":
+                counts = [
+                    sum(1 for message in chat.messages.values() if message.from_bot)
+                    for chat in sandbox.chats.values()
+                    if chat.type == "private"
+                ]
+                answer = {
+                    "duplicates": sum(count - 1 for count in counts if count > 1),
+                    "missed": sum(1 for count in counts if count == 0),
+                    "rate_limited": sandbox.flood.refused,
+                }
+            else:
+                raise ValueError(f"unknown command {command!r}")
+            print(json.dumps(answer), flush=True)
+    finally:
+        await server.stop()
+
+
+async def add_subscribers(database_url: str, people: list[list[Any]]) -> None:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.insert(buyers),
+                [
+                    {"telegram_id": person_id, "language": language, "subscribed": True, "started": True}
+                    for person_id, language in people
+                ],
+            )
+    finally:
+        await engine.dispose()
+
+
+async def run_broadcast(backend: str, database_url: str, subscribers: int, limit: int, paid: bool) -> Outcome:
+    await upgrade(database_url)
+    async with sandbox_process() as (url, sandbox):
+        people = await sandbox.ask(f"people {subscribers} {'paid' if paid else 'plain'} {limit}")
+        await add_subscribers(database_url, people)
+        settings = load_settings(
+            bot_token=DEFAULT_TOKEN,
+            telegram_api_url=url,
+            database_url=database_url,
+            redis_url=None,
+            supported_languages=LANGUAGES,
+            default_language="en",
+            paid_broadcast=paid,
+            paid_broadcast_rate=limit if paid else 1000,
+            broadcast_rate=limit if not paid else 25,
+            merchant_ids=[],
+        )
+        application = build(settings)
+        try:
+            application.broadcast_sender.attach(application.make_broadcaster())
+            broadcasts = application.broadcasts
+            broadcast_id = await broadcasts.send_message(TEXT)
+            started = time.monotonic()
+            await broadcasts.run_pending()
+            seconds = time.monotonic() - started
+            report = await broadcasts.report(broadcast_id)
+        finally:
+            await application.close()
+        tally = await sandbox.ask("tally")
+    return Outcome(
+        backend=backend,
+        kind="paid" if paid else "plain",
+        subscribers=subscribers,
+        limit=limit,
+        seconds=report.took.total_seconds() or seconds,
+        delivered=report.delivered,
+        rate_limited=tally["rate_limited"],
+        duplicates=tally["duplicates"],
+        missed=tally["missed"],
+    )
+
+
+async def run_on(backend: str, postgres_url: str | None, arguments: argparse.Namespace) -> list[Outcome]:
+    outcomes = []
+    runs = [(arguments.subscribers, arguments.rate, True), (arguments.plain_subscribers, arguments.plain_rate, False)]
+    for subscribers, limit, paid in runs:
+        if subscribers <= 0:
+            continue
+        async with fresh_database(postgres_url if backend == "postgresql" else None, "broadcast") as database_url:
+            outcomes.append(await run_broadcast(backend, database_url, subscribers, limit, paid))
+        print(outcomes[-1].report(), flush=True)
+    return outcomes
+
+
+def main(arguments: argparse.Namespace) -> int:
+    if arguments.serve_sandbox:
+        asyncio.run(serve_sandbox())
+        return 0
+    failed = False
+    for backend in ("sqlite", "postgresql"):
+        if backend == "postgresql" and not arguments.postgres_url:
+            print("[postgresql] skipped: set TEST_POSTGRES_URL or pass --postgres-url", flush=True)
+            continue
+        outcomes = asyncio.run(run_on(backend, arguments.postgres_url, arguments))
+        failed |= any(outcome.duplicates or outcome.missed for outcome in outcomes)
+    return 1 if failed else 0
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--subscribers", type=int, default=20_000, help="subscribers of the paid run (default 20000)")
+    parser.add_argument("--rate", type=int, default=1000, help="the sandbox's paid limit R a second (default 1000)")
+    parser.add_argument(
+        "--plain-subscribers", type=int, default=1200, help="subscribers of the plain run (default 1200; 0: skip it)"
+    )
+    parser.add_argument("--plain-rate", type=int, default=30, help="the sandbox's plain limit a second (default 30)")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("TEST_POSTGRES_URL"),
+        help="postgresql+asyncpg:// URL of a server where a scratch database may be made (default TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    sys.exit(main(parse_args()))
