@@ -36,8 +36,10 @@ from bot.services.pricing import Pricing
 
 log = logging.getLogger(__name__)
 
-# Deliveries are claimed (recorded SENDING) this long before their send slot, in one statement: at 1,000 sends a
-# second a claim of 50 rows every 50 ms. A crash can leave at most these unsent yet recorded SENDING.
+# From this rate on, deliveries are claimed (recorded SENDING) in one statement CLAIM_AHEAD seconds before their send
+# slots: at 1,000 sends a second a claim of 50 rows every 50 ms. A crash can leave at most these unsent yet recorded
+# SENDING. Slower, each is claimed at its own slot, milliseconds before it is sent.
+BATCHED_RATE = 100
 CLAIM_AHEAD = 0.05
 # Most deliveries claimed in one statement.
 CLAIM_MOST = 500
@@ -83,6 +85,7 @@ class BroadcastService:
         # Who holds a lease: this process, until it exits (a restarted bot waits for its old lease to run out).
         self.owner = owner or uuid.uuid4().hex
         self.bucket = TokenBucket(rate, self._seconds())
+        self.claim_ahead = CLAIM_AHEAD if rate >= BATCHED_RATE else 0.0
         self.chats = ChatPacer()
         self._callbacks: dict[BroadcastKind, list[FinishedCallback]] = defaultdict(list)
 
@@ -249,12 +252,12 @@ class _Run:
         while True:
             now = service._seconds()
             room = service.concurrency - len(self.in_flight)
-            want = min(room, bucket.free_slots(now, CLAIM_AHEAD), CLAIM_MOST)
+            want = min(room, bucket.free_slots(now, service.claim_ahead), CLAIM_MOST)
             if room == 0:
                 await self._settle_some()
                 continue
             if want == 0:
-                await service.sleep(max(0.0, bucket.next_slot - CLAIM_AHEAD - now) + 0.001)
+                await service.sleep(max(0.0, bucket.next_slot - service.claim_ahead - now) + 0.001)
                 continue
             claimed = await self._record_and_claim(want)
             if claimed is None:  # the lease went to another process: it carries on

@@ -1,0 +1,182 @@
+"""Broadcasts through the real bot process and the sandbox Bot API: `livesell broadcast send` reaches every subscriber
+once, in their language, with an Unsubscribe button; a subscriber who blocked the bot gets nothing and is marked so;
+the sandbox's 429s are waited out; a bot killed with SIGKILL halfway resumes after a restart with nobody served twice
+or skipped; and a buyer is answered while a broadcast runs.
+
+Subscribing is another feature's; here subscribers are marked in the bot's database after their /start."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import signal
+import sqlite3
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from aiogram.utils.i18n import I18n
+
+from handlers.callbacks import SubscriptionCb
+from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
+from sandbox.server import SandboxServer, serve_in_thread
+from tests.e2e.conftest import running_bot
+from tests.e2e.harness import ROOT, BotProcess, bot_environment, livesell
+
+CATALOGUE = "code,variant,title,description,price,currency,stock,ships_to,image_url\nA12,,Silk scarf,,39.00,EUR,10,*,\n"
+LANGUAGES = ["en", "de", "es", "zh", "fr"]
+TEXT = "Live tonight at 20:00 <new scarves> & more"
+DONE_WITHIN = 90.0
+
+
+def shop(path: Path) -> Path:
+    path.mkdir()
+    (path / "catalog.csv").write_text(CATALOGUE)
+    return path
+
+
+def unsubscribe_label(language: str) -> str:
+    i18n = I18n(path=ROOT / "locales", default_locale="en", domain="messages")
+    return i18n.gettext("🔕 Unsubscribe", locale=language)
+
+
+async def started(sandbox: SandboxClient, count: int, prefix: str = "Fan") -> list[SandboxPersona]:
+    people = [
+        await sandbox.persona(first_name=f"{prefix} {n}", language_code=LANGUAGES[n % len(LANGUAGES)])
+        for n in range(count)
+    ]
+    for person in people:
+        await person.send("/start")
+        await person.wait_for_reply()
+    return people
+
+
+def subscribe(folder: Path, people: Sequence[SandboxPersona]) -> None:
+    with sqlite3.connect(folder / "shop.db") as database:
+        database.executemany("UPDATE buyer SET subscribed = 1 WHERE telegram_id = ?", [(p.id,) for p in people])
+
+
+def blocked_in_database(folder: Path, person: SandboxPersona) -> bool:
+    with sqlite3.connect(folder / "shop.db") as database:
+        (blocked,) = database.execute("SELECT blocked FROM buyer WHERE telegram_id = ?", (person.id,)).fetchone()
+    return bool(blocked)
+
+
+async def broadcast(server: SandboxServer, folder: Path, text: str = TEXT) -> None:
+    env = bot_environment(server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    sending = await asyncio.create_subprocess_exec(
+        *livesell("broadcast", "send", text), cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    out, errors = await sending.communicate()
+    assert sending.returncode == 0, errors.decode(errors="replace")
+    assert "broadcast" in out.decode()
+
+
+def is_broadcast(message: ChatMessage) -> bool:
+    # Sent as HTML, as the merchant wrote it: their "<" and "&" escaped, not taken for markup.
+    return message.from_bot and message.text == html.escape(TEXT) and message.parse_mode == "HTML"
+
+
+async def received(people: Sequence[SandboxPersona]) -> dict[int, int]:
+    return {person.id: sum(1 for message in await person.transcript() if is_broadcast(message)) for person in people}
+
+
+async def report_to(merchant: SandboxPersona) -> ChatMessage:
+    return await merchant.wait_for_message(lambda message: "📣" in message.body, timeout=DONE_WITHIN)
+
+
+def kill(bot: BotProcess) -> None:
+    bot.process.send_signal(signal.SIGKILL)
+    bot.process.wait()
+
+
+async def test_a_broadcast_reaches_every_subscriber_once_in_their_language_and_skips_who_blocked_the_bot(
+    tmp_path: Path,
+) -> None:
+    folder = shop(tmp_path / "shop")
+    with serve_in_thread() as server:
+        async with SandboxClient(server.url) as sandbox:
+            merchant = await sandbox.persona(first_name="Mira")
+            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "20"}
+            with running_bot(server, folder, settings=settings) as bot:
+                await merchant.send("/start")
+                await merchant.wait_for_reply()
+                fans = await started(sandbox, 10)
+                quiet = (await started(sandbox, 1, prefix="Quiet"))[0]  # never subscribed
+                subscribe(folder, fans)
+                gone = fans[-1]
+                await broadcast(server, folder)
+                await gone.block()  # after the broadcast opened with them in it, before its last send
+                report = await report_to(merchant)
+                assert bot.alive(), bot.log_tail()
+
+            reached = fans[:-1]
+            assert await received(reached) == dict.fromkeys([fan.id for fan in reached], 1)
+            assert await received([gone, quiet]) == {gone.id: 0, quiet.id: 0}
+            assert blocked_in_database(folder, gone) and not blocked_in_database(folder, fans[0])
+            for fan in reached:
+                [message] = [message for message in await fan.transcript() if is_broadcast(message)]
+                language = LANGUAGES[fans.index(fan) % len(LANGUAGES)]
+                assert message.buttons == [unsubscribe_label(language)]
+                assert message.callback_data(message.buttons[0]) == SubscriptionCb(action="off").pack()
+            assert "Delivered: 9" in report.body and "Blocked the bot: 1" in report.body
+
+
+async def test_429s_from_the_bot_api_are_waited_out_with_nobody_lost_or_served_twice(tmp_path: Path) -> None:
+    folder = shop(tmp_path / "shop")
+    with serve_in_thread() as server:
+        async with SandboxClient(server.url) as sandbox:
+            merchant = await sandbox.persona(first_name="Mira")
+            # The bot sends 20 a second; Telegram (the sandbox) takes 4.
+            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "20"}
+            with running_bot(server, folder, settings=settings):
+                await merchant.send("/start")
+                await merchant.wait_for_reply()
+                fans = await started(sandbox, 16)
+                subscribe(folder, fans)
+                await sandbox.request("PUT", "/rate_limits", {"overall_per_second": 4, "private_per_second": 1})
+                await broadcast(server, folder)
+                await report_to(merchant)
+                refused = (await sandbox.status())["rate_limited"]
+                await sandbox.request("PUT", "/rate_limits", {})
+
+            assert refused > 0
+            assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
+
+
+async def test_a_broadcast_killed_halfway_resumes_after_a_restart_with_nobody_served_twice_or_skipped(
+    tmp_path: Path,
+) -> None:
+    folder = shop(tmp_path / "shop")
+    with serve_in_thread() as server:
+        async with SandboxClient(server.url) as sandbox:
+            merchant = await sandbox.persona(first_name="Mira")
+            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "2"}  # slow: it is mid-way for seconds
+            with running_bot(server, folder, settings=settings) as bot:
+                await merchant.send("/start")
+                await merchant.wait_for_reply()
+                fans = await started(sandbox, 12)
+                buyer = (await started(sandbox, 1, prefix="Buyer"))[0]
+                subscribe(folder, fans)
+                await broadcast(server, folder)
+                await fans[0].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
+
+                # A buyer asking for the catalogue is answered while the broadcast runs, not after it.
+                asked = time.monotonic()
+                await buyer.send("/catalog")
+                await buyer.wait_for_reply(timeout=10)
+                assert time.monotonic() - asked < 3
+                delivered = sum((await received(fans)).values())
+                assert 0 < delivered < len(fans) - 3  # well before the broadcast's end
+
+                await fans[5].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
+                kill(bot)
+            before = sum((await received(fans)).values())
+            assert before < len(fans)
+
+            with running_bot(server, folder, settings=settings) as bot:
+                await report_to(merchant)
+                assert bot.alive(), bot.log_tail()
+
+            assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
