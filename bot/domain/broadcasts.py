@@ -132,51 +132,75 @@ class BroadcastInfo:
     reported: bool
 
 
-# Telegram counts sends in a sliding second at its end (when they arrive); a send leaving a few milliseconds late
-# bunches up with the next, so the bucket keeps any second of its own sends this much longer than a second.
-WINDOW_MARGIN = 0.015
+# Telegram counts the sends it received in the last second. A send is received somewhere between leaving and being
+# answered, so a second of Telegram's holds at most the sends answered in the last second plus those still waiting
+# for an answer: the bucket keeps that sum under the rate, whatever the network's or Telegram's delays (a late
+# answer only costs a little speed). A 429 anyway (a clock or a count off) widens the second by MARGIN, doubling to
+# WIDEST_MARGIN.
+MARGIN = 0.005
+WIDEST_MARGIN = 0.04
+# Slots a late sender may still catch up on (a token bucket this many seconds deep): a slow database commit or a busy
+# event loop must not cost its delay in throughput.
+BACKLOG = 0.2
 
 
 class TokenBucket:
-    """Paces sends at `rate` a second: a token bucket one token deep, kept as a schedule of send slots `1/rate`
-    apart, and a check that no second (plus WINDOW_MARGIN) of actual sends holds more than `rate`. Telegram answers
-    any excess with a 429 that stops the whole broadcast for a second or more, so sends are spread evenly rather than
-    let through in bursts. `pause` moves every slot not yet taken past a time: what a 429 asks."""
+    """Paces sends at `rate` a second: a token bucket BACKLOG seconds deep, kept as a schedule of send slots `1/rate`
+    apart, and under it the check that Telegram cannot have counted `rate` sends in its last second. Telegram answers
+    any excess with a 429 that stops the whole broadcast for a second or more. `pause` moves every slot not yet taken
+    past a time: what a 429 asks."""
 
     def __init__(self, rate: float, now: float) -> None:
         if rate <= 0:
             raise ValueError("rate must be more than 0")
         self.interval = 1.0 / rate
+        self.limit = max(1, int(rate))
         self.next_slot = now
         self.paused_until = now
-        self.sent: deque[float] = deque(maxlen=max(1, int(rate)))
+        self.margin = MARGIN
+        self.waiting = 0  # sends not answered yet
+        self.answered: deque[float] = deque()
 
     def reserve(self, now: float) -> float:
         """The time of the next free slot, taken."""
-        slot = max(self.next_slot, now)
+        slot = max(self.next_slot, now - BACKLOG)
         self.next_slot = slot + self.interval
         return slot
 
     def free_slots(self, now: float, horizon: float) -> int:
         """How many slots fall between now and `horizon` seconds from now."""
-        start = max(self.next_slot, now)
+        start = max(self.next_slot, now - BACKLOG)
         return max(0, int((now + horizon - start) / self.interval) + 1) if start <= now + horizon else 0
 
     def wait(self, now: float) -> float:
-        """Seconds a send must still wait: while a 429's pause lasts, or while the last second is full."""
+        """Seconds a send must still wait: while a 429's pause lasts, or while Telegram's last second may be full."""
         if now < self.paused_until:
             return self.paused_until - now
-        if len(self.sent) == self.sent.maxlen:
-            return max(0.0, self.sent[0] + 1.0 + WINDOW_MARGIN - now)
-        return 0.0
+        answered, span = self.answered, 1.0 + self.margin
+        while answered and answered[0] + span <= now:
+            answered.popleft()
+        if self.waiting + len(answered) < self.limit:
+            return 0.0
+        if answered:
+            return answered[0] + span - now  # > 0: it would have left the deque above
+        return self.interval  # all on their way: the next answer frees room
 
-    def record(self, now: float) -> None:
+    def sending(self) -> None:
         """A send leaves now."""
-        self.sent.append(now)
+        self.waiting += 1
 
-    def pause(self, until: float) -> None:
-        self.paused_until = max(self.paused_until, until)
-        self.next_slot = max(self.next_slot, until)
+    def answer(self, now: float) -> None:
+        """A send was answered now (whatever the answer)."""
+        self.waiting -= 1
+        self.answered.append(now)
+
+    def pause(self, now: float, seconds: float) -> None:
+        """No send for `seconds` (a 429's retry_after); the 429s of sends already on their way when it came do not
+        widen the margin again."""
+        if now >= self.paused_until:
+            self.margin = min(WIDEST_MARGIN, self.margin * 2)
+        self.paused_until = max(self.paused_until, now + seconds)
+        self.next_slot = max(self.next_slot, self.paused_until)
 
 
 # Telegram's limits per chat: one message a second to a private chat, twenty a minute to a group or channel.

@@ -331,15 +331,16 @@ class _Run:
             await service.sleep(slot - now)
         while (wait := service.bucket.wait(service._seconds())) > 0:
             await service.sleep(wait)
-        now = service._seconds()
-        service.bucket.record(now)
-        service.chats.sent(recipient.chat_id, recipient.private, now)
+        service.bucket.sending()
+        service.chats.sent(recipient.chat_id, recipient.private, service._seconds())
         try:
             assert service.sender is not None  # checked before the run
             result = await service.sender.send(self.broadcast.kind, self.broadcast.reference, recipient, service.paid)
         except Exception as exc:  # a renderer's bug or a network error: a failed send, retried like any other
             log.warning("broadcast %s to %s: %r", self.broadcast.id, recipient.chat_id, exc)
             result = SendResult(SendOutcome.FAILED, error=repr(exc))
+        finally:
+            service.bucket.answer(service._seconds())
         self.outcomes.append(self._outcome(delivery, result))
 
     def _outcome(self, delivery: Delivery, result: SendResult) -> DeliveryOutcome:
@@ -356,8 +357,7 @@ class _Run:
                 return DeliveryOutcome(delivery.id, DeliveryStatus.BLOCKED, delivery.attempts + 1, result.error)
             case SendOutcome.RETRY_AFTER:
                 # Telegram refused it unsent: everything waits, and this one goes again first.
-                until = service._seconds() + result.retry_after
-                service.bucket.pause(until)
+                service.bucket.pause(service._seconds(), result.retry_after)
                 log.info("broadcast %s paused %s s by flood control", self.broadcast.id, result.retry_after)
                 not_before = service.clock() + timedelta(seconds=result.retry_after)
                 return DeliveryOutcome(

@@ -28,17 +28,16 @@ Renderer = Callable[[int, Recipient], Awaitable[Rendered | None]]
 
 def message_renderer(text_of: Callable[[int], Awaitable[str | None]]) -> Renderer:
     """A MESSAGE broadcast: its text as the merchant wrote it (escaped, not translated), with an Unsubscribe button in
-    private chats. The text is read once per broadcast."""
-    texts: dict[int, str | None] = {}
+    private chats. Drawn once per broadcast, language and kind of chat: 20,000 recipients need a handful."""
+    drawn: dict[tuple[int, str, bool], Rendered | None] = {}
 
     async def render(reference: int, recipient: Recipient) -> Rendered | None:
-        if reference not in texts:
-            texts[reference] = await text_of(reference)
-        text = texts[reference]
-        if text is None:
-            return None
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[unsubscribe_button()]]) if recipient.private else None
-        return Rendered(html.escape(text), keyboard)
+        key = (reference, recipient.language, recipient.private)
+        if key not in drawn:
+            text = await text_of(reference)
+            keyboard = InlineKeyboardMarkup(inline_keyboard=[[unsubscribe_button()]]) if recipient.private else None
+            drawn[key] = None if text is None else Rendered(html.escape(text), keyboard)
+        return drawn[key]
 
     return render
 
