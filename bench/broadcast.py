@@ -8,8 +8,9 @@ minute). The sandbox runs in a child process, as Telegram would be elsewhere; it
 second per private chat.
 
 Prints, per run: the achieved rate (delivered / time from the first send to the last recorded) next to R, as a
-ratio (goal >= 0.95), the 429s the sandbox answered, duplicates (chats that got the message more than once) and
-missed subscribers (chats that got nothing); both must be 0.
+ratio (goal >= 0.95), the bot's CPU time a message (what bounds the rate on a busy machine), the 429s the sandbox
+answered, duplicates (chats that got the message more than once) and missed subscribers (chats that got nothing);
+both must be 0.
 
     .venv/bin/python bench/broadcast.py [--subscribers 20000] [--rate 1000] [--plain-subscribers 1200]
         [--plain-rate 30] [--postgres-url postgresql+asyncpg://...]
@@ -24,6 +25,7 @@ import asyncio
 import json
 import logging
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -33,6 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import Response, TelegramMethod
+from aiogram.methods.base import TelegramType
 from databases import fresh_database
 
 from bot.app import build
@@ -60,6 +66,12 @@ class Outcome:
     rate_limited: int
     duplicates: int
     missed: int
+    cpu_seconds: float  # the bot process's, while it sent
+    answered_in: float  # median seconds from a send leaving to its answer
+
+    @property
+    def cpu_per_message(self) -> float:
+        return self.cpu_seconds / self.delivered if self.delivered else 0.0
 
     @property
     def rate(self) -> float:
@@ -72,11 +84,30 @@ class Outcome:
                 f"sandbox limit R={self.limit}/s",
                 f"  achieved: {self.rate:.1f}/s in {self.seconds:.1f} s = {self.rate / self.limit:.3f} of R "
                 "(goal >= 0.95)",
+                f"  bot CPU: {self.cpu_per_message * 1000:.2f} ms a message (one free core: "
+                f"{1 / self.cpu_per_message if self.cpu_per_message else 0:.0f}/s at most)",
+                f"  median answer: {self.answered_in * 1000:.0f} ms (a send counts against R until a second after it)",
                 f"  429s received: {self.rate_limited}",
                 f"  duplicates: {self.duplicates} (must be 0)",
                 f"  missed: {self.missed} (must be 0)",
             ]
         )
+
+
+class AnswerTimes(BaseRequestMiddleware):
+    """How long each of the broadcaster's requests waited for its answer."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+
+    async def __call__(
+        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
+    ) -> Response[TelegramType]:
+        started = time.monotonic()
+        try:
+            return await make_request(bot, method)
+        finally:
+            self.seconds.append(time.monotonic() - started)
 
 
 class RemoteSandbox:
@@ -190,12 +221,15 @@ async def run_broadcast(backend: str, database_url: str, subscribers: int, limit
         )
         application = build(settings)
         try:
-            application.broadcast_sender.attach(application.make_broadcaster())
+            broadcaster = application.make_broadcaster()
+            answers = AnswerTimes()
+            broadcaster.session.middleware(answers)
+            application.broadcast_sender.attach(broadcaster)
             broadcasts = application.broadcasts
             broadcast_id = await broadcasts.send_message(TEXT)
-            started = time.monotonic()
+            started, cpu = time.monotonic(), time.process_time()
             await broadcasts.run_pending()
-            seconds = time.monotonic() - started
+            seconds, cpu = time.monotonic() - started, time.process_time() - cpu
             report = await broadcasts.report(broadcast_id)
         finally:
             await application.close()
@@ -210,6 +244,8 @@ async def run_broadcast(backend: str, database_url: str, subscribers: int, limit
         rate_limited=tally["rate_limited"],
         duplicates=tally["duplicates"],
         missed=tally["missed"],
+        cpu_seconds=cpu,
+        answered_in=statistics.median(answers.seconds) if answers.seconds else 0.0,
     )
 
 
