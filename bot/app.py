@@ -8,7 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -35,7 +35,7 @@ from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.invoices import InvoicePricing
-from bot.ports import Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
@@ -48,6 +48,7 @@ from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.streams import StreamService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
@@ -61,6 +62,8 @@ log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 HOLD_SWEEP_SECONDS = 5
 PAYMENT_SWEEP_SECONDS = 15
+# How often the bot looks for due stream announcements: a reminder goes out at most this late.
+ANNOUNCE_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -281,6 +284,7 @@ class Application:
     holds: HoldService
     notifier: TelegramNotifier
     payments: Payments
+    streams: StreamService
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too."""
@@ -309,7 +313,8 @@ class Application:
         )
 
     def make_scheduler(self) -> AsyncIOScheduler:
-        """Hold reminders and expiry every few seconds; start it with the polling, shut it down after."""
+        """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
+        the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             sweep_holds,
@@ -326,6 +331,15 @@ class Application:
             seconds=PAYMENT_SWEEP_SECONDS,
             args=(self.payments.service,),
             id="sweep_payments",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            announce_streams,
+            "interval",
+            seconds=ANNOUNCE_SECONDS,
+            args=(self.streams,),
+            id="announce_streams",
             max_instances=1,
             coalesce=True,
         )
@@ -424,6 +438,24 @@ def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices)
     return dispatcher
 
 
+def stream_service(
+    settings: Settings, core: Core, notifier: Notifier, opener: BroadcastOpener | None = None
+) -> StreamService:
+    """Streams with the reminder offsets, the grace for late ones and the merchants they report to. Without an
+    opener (no broadcaster) due announcements wait in the database until one is wired."""
+    return StreamService(
+        core.uow,
+        core.pricing,
+        notifier,
+        opener,
+        offsets=settings.reminders,
+        grace=timedelta(minutes=settings.announcement_grace_minutes),
+        shop_timezone=settings.shop_timezone,
+        merchant_ids=settings.merchant_ids,
+        staff_language=settings.default_language,
+    )
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
@@ -441,6 +473,7 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
+    streams = stream_service(settings, core, notifier)
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -456,6 +489,8 @@ def build(settings: Settings) -> Application:
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),
+        streams=streams,
+        shop_timezone=settings.shop_timezone,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -466,6 +501,7 @@ def build(settings: Settings) -> Application:
         holds=holds,
         notifier=notifier,
         payments=payments,
+        streams=streams,
     )
 
 
@@ -483,6 +519,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
 async def sweep_payments(payments: PaymentService) -> None:
     """Expire the orders not paid in time (their units go back, waitlists first)."""
     await payments.expire_due(datetime.now(UTC))
+
+
+async def announce_streams(streams: StreamService) -> None:
+    """Open the broadcasts of the stream announcements due now (each claimed by one process only)."""
+    await streams.announce_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:
