@@ -70,6 +70,7 @@ class StreamService:
         shop_timezone: str,
         merchant_ids: Sequence[int],
         staff_language: str,
+        claim_batch: int = CLAIM_BATCH,
     ) -> None:
         self.uow = uow
         self.pricing = pricing
@@ -80,6 +81,7 @@ class StreamService:
         self.shop_timezone = shop_timezone
         self.merchant_ids = tuple(merchant_ids)
         self.staff_language = staff_language
+        self.claim_batch = claim_batch
 
     # -- planning -------------------------------------------------------------------------------------------------
 
@@ -232,8 +234,8 @@ class StreamService:
         Without a broadcaster (`opener` None) only the missed ones are claimed: the others stay due until one runs."""
         too_late = now - self.grace
         async with self.uow() as uow:
-            claimed = await uow.streams.claim_due(now, CLAIM_BATCH, due_before=None if self.opener else too_late)
-            stale = await uow.streams.reclaim_stale(now - STALE_CLAIM, now, CLAIM_BATCH) if self.opener else ()
+            claimed = await uow.streams.claim_due(now, self.claim_batch, due_before=None if self.opener else too_late)
+            stale = await uow.streams.reclaim_stale(now - STALE_CLAIM, now, self.claim_batch) if self.opener else ()
             await uow.commit()
         for announcement in claimed:
             if announcement.due_at < too_late:
