@@ -296,7 +296,12 @@ class StreamRepository(Protocol):
         ...
 
     async def reclaim_stale(self, claimed_before: datetime, now: datetime, limit: int) -> Sequence[Announcement]:
-        """Announcements left sending since before `claimed_before`, claimed again (one winner each)."""
+        """Announcements left sending without a broadcast since before `claimed_before`, claimed again (one winner
+        each)."""
+        ...
+
+    async def set_broadcast(self, announcement_id: int, broadcast_id: int) -> None:
+        """The broadcast that carries the announcement was opened."""
         ...
 
     async def set_announcement_status(

@@ -50,8 +50,8 @@ from bot.services.pricing import Pricing
 log = logging.getLogger(__name__)
 # Announcements claimed per round of the scheduler job; the rest wait for the next round, five seconds later.
 CLAIM_BATCH = 50
-# A claim still sending after this long may belong to a process that died before it opened the broadcast: it is
-# taken again and its broadcast opened again (which returns the running one when it exists).
+# A claim without a broadcast after this long belongs to a process that died before it opened one (or could not):
+# it is taken again and its broadcast opened (which returns the one that exists, if the process died just after).
 STALE_CLAIM = timedelta(minutes=2)
 OPEN = (StreamStatus.SCHEDULED, StreamStatus.LIVE)
 UNCHANGED: Any = object()
@@ -241,10 +241,20 @@ class StreamService:
             if announcement.due_at < too_late:
                 await self._missed(announcement, now)
             else:
-                await self._open(announcement, now)
+                await self._open_or_later(announcement, now)
         for announcement in stale:
-            await self._open(announcement, now)
+            await self._open_or_later(announcement, now)
         return len(claimed)
+
+    async def _open_or_later(self, announcement: Announcement, now: datetime) -> None:
+        # One announcement that cannot open now must not hold up the others: it stays claimed, and is taken again
+        # once its claim is stale.
+        try:
+            await self._open(announcement, now)
+        except Exception:
+            log.exception(
+                "could not open the broadcast of announcement %d; trying again later", announcement.announcement_id
+            )
 
     async def _open(self, announcement: Announcement, now: datetime) -> None:
         assert self.opener is not None
@@ -257,12 +267,15 @@ class StreamService:
                 await uow.commit()
             return
         chats = () if stream.chat_id is None else (stream.chat_id,)
-        await self.opener.open(
+        broadcast_id = await self.opener.open(
             BroadcastKind.ANNOUNCEMENT,
             announcement.announcement_id,
             Audience(subscribers=True, chats=chats),
             created_by=stream.created_by,
         )
+        async with self.uow() as uow:
+            await uow.streams.set_broadcast(announcement.announcement_id, broadcast_id)
+            await uow.commit()
 
     async def _missed(self, announcement: Announcement, now: datetime) -> None:
         async with self.uow() as uow:

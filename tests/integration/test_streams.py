@@ -176,6 +176,9 @@ async def test_due_announcements_open_one_broadcast_each_to_subscribers_and_the_
     assert opener.opened == [
         (BroadcastKind.ANNOUNCEMENT, reminder.announcement_id, Audience(subscribers=True, chats=(-100123,)))
     ]
+    # Its broadcast runs (minutes, for thousands of subscribers): it is not opened again meanwhile.
+    await streams.announce_due(START + 24 * HOUR + timedelta(minutes=10))
+    assert len(opener.opened) == 1
 
 
 async def test_without_a_broadcaster_announcements_stay_due(uow_factory: SqlUnitOfWorkFactory) -> None:
