@@ -313,16 +313,6 @@ class StreamRepository(Protocol):
         ...
 
 
-class BroadcastOpener(Protocol):
-    async def open(
-        self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None
-    ) -> int: ...
-
-    # Idempotent per (kind, reference): a unique key; opening twice returns the same broadcast id. The audience is
-    # snapshotted into delivery rows at once (every reachable subscriber: subscribed AND started AND NOT blocked,
-    # plus audience.chats), so who gets it is fixed when it opens.
-
-
 class PaymentProvider(Protocol):
     """A payment provider: opens a payment session for an order attempt, and closes it."""
 
@@ -334,6 +324,13 @@ class PaymentProvider(Protocol):
 
     async def expire(self, attempt: PaymentAttempt) -> None:
         """Close the attempt's session so its link takes no money (nothing to do when it has none)."""
+        ...
+
+
+class BroadcastOpener(Protocol):
+    async def open(self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None) -> int:
+        """Idempotent per (kind, reference): opening twice returns the same broadcast id. The audience is
+        snapshotted into deliveries at once (every reachable subscriber, plus `audience.chats`)."""
         ...
 
 
