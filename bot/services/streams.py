@@ -20,14 +20,11 @@ from bot.domain.fx import UnknownRate
 from bot.domain.notices import AnnouncementMissed, AnnouncementReport, Notice, StreamEnded
 from bot.domain.streams import (
     LIVE_OFFSET,
-    MAX_DURATION,
     MAX_PRODUCTS,
-    MIN_DURATION,
     Announcement,
     AnnouncementKind,
     AnnouncementStatus,
     AnnouncementView,
-    BadDuration,
     FeaturedProduct,
     Stream,
     StreamClosed,
@@ -39,6 +36,7 @@ from bot.domain.streams import (
     TooManyProducts,
     UnknownProducts,
     UnknownStream,
+    check_duration,
     check_plan,
     check_title,
     reminder_schedule,
@@ -107,7 +105,8 @@ class StreamService:
             return await uow.streams.get(stream_id)
 
     async def upcoming(self, now: datetime, include_ended: bool = False) -> Sequence[Stream]:
-        """Scheduled and live streams, earliest start first; with `include_ended`, ended and cancelled ones too."""
+        """Scheduled and live streams, earliest start first (a scheduled one whose start passed too: the merchant may
+        go live late); with `include_ended`, ended and cancelled ones too."""
         statuses = list(StreamStatus) if include_ended else list(OPEN)
         async with self.uow() as uow:
             return await uow.streams.listed(statuses)
@@ -136,8 +135,7 @@ class StreamService:
         if titles is not None:
             values["titles"] = {language: text.strip() for language, text in titles.items() if text.strip()}
         if duration is not None:
-            if not MIN_DURATION <= duration <= MAX_DURATION:
-                raise BadDuration(int(duration.total_seconds() // 60))
+            check_duration(duration)
             values["duration_seconds"] = int(duration.total_seconds())
         if link is not UNCHANGED:
             values["link"] = link
@@ -326,7 +324,7 @@ class StreamService:
                 stream.title,
                 announcement.kind,
                 announcement.offset_seconds,
-                delivered=report.delivered + report.unconfirmed,
+                delivered=report.delivered,  # unconfirmed ones (a crash mid-send) are among them
                 blocked=report.blocked,
                 failed=report.failed,
                 took=report.took,
