@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
+from babel import Locale
 
 from handlers.callbacks import SubscriptionCb
-from handlers.views.start import language_name
 
 
 def subscribe_button() -> InlineKeyboardButton:
@@ -44,11 +44,16 @@ def without_subscription_buttons(keyboard: InlineKeyboardMarkup | None) -> Inlin
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
+def language_in_text(language: str) -> str:
+    """The language's own name as it stands inside a sentence ("Deutsch", "français", "中文")."""
+    return Locale.parse(language).get_display_name(language) or language
+
+
 def what_subscribers_get(language: str, zone: str) -> str:
     return _(
-        "Before each live stream I will send you a reminder, and another when it starts: in {language}, with times "
-        "in your time zone, {zone} (/timezone changes it)."
-    ).format(language=language_name(language), zone=zone)
+        "Before each live stream I will send you a reminder, and another when it starts, in {language}, with times "
+        "in your time zone: {zone}. /timezone changes it."
+    ).format(language=language_in_text(language), zone=zone)
 
 
 def how_to_stop() -> str:

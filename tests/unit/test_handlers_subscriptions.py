@@ -10,7 +10,7 @@ from aiogram.methods import AnswerCallbackQuery, EditMessageReplyMarkup, EditMes
 from aiogram.types import Chat, InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.callbacks import ProductCb, SubscriptionCb, TimezoneCb
-from handlers.views.start import language_name
+from handlers.views.subscriptions import language_in_text
 from handlers.views.timezones import ZONE_BUTTONS, zone_label
 from tests.unit.chat import ChatHarness, make_chat
 from tests.unit.telegram import buttons
@@ -85,7 +85,9 @@ async def test_confirmation_speaks_the_buyers_language_and_zone(chat: ChatHarnes
     await chat.say(hanna, "/language")
     [reply] = await chat.say(hanna, "/subscribe")
     assert "Livestreams abonniert" in reply.text
-    assert language_name("de") in reply.text and zone_label("Europe/Berlin", "de") in reply.text  # de-DE: Germany
+    assert (
+        "auf " + language_in_text("de") in reply.text and zone_label("Europe/Berlin", "de") in reply.text
+    )  # de-DE: Germany
 
 
 async def test_subscribe_twice_says_so_and_still_tells_how_to_stop(chat: ChatHarness) -> None:
