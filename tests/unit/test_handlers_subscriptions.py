@@ -257,3 +257,10 @@ async def test_timezone_during_checkout_keeps_the_checkout(chat: ChatHarness) ->
     assert screen.reply_markup is not None
     [cancelled] = await chat.say(anna, "/cancel")
     assert "stays" not in cancelled.text  # checkout's /cancel, not the time zone's
+
+
+def test_every_zone_button_fits_telegrams_callback_data() -> None:
+    from bot.domain.timezones import _country_zones
+
+    zones = {zone for country in _country_zones().values() for zone in country}
+    assert max(len(TimezoneCb(zone=zone).pack().encode()) for zone in zones) <= 64
