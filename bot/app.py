@@ -8,7 +8,7 @@ import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
-from bot.ports import BroadcastSender, Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -50,10 +50,12 @@ from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.streams import StreamService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
+from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.start import command_descriptions
 from storage.engine import make_engine, make_sessionmaker
@@ -69,6 +71,8 @@ PAYMENT_SWEEP_SECONDS = 15
 BROADCAST_SWEEP_SECONDS = 2
 # Sends a broadcast has waiting for Telegram's answer at once: at 1,000 a second, answers up to 0.4 s late.
 BROADCAST_CONCURRENCY = 400
+# How often the bot looks for due stream announcements: a reminder goes out at most this late.
+ANNOUNCE_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -195,6 +199,7 @@ def build_core(settings: Settings) -> Core:
         default_language=settings.default_language,
         merchant_ids=settings.merchant_ids,
         ops_ids=settings.ops_ids,
+        shop_timezone=settings.shop_timezone,
     )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
     return Core(engine=engine, uow=uow, rates_source=rates_source, pricing=pricing, buyers=buyers, catalogue=catalogue)
@@ -303,6 +308,7 @@ class Application:
     holds: HoldService
     notifier: TelegramNotifier
     payments: Payments
+    streams: StreamService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
     broadcaster: Bot | None = None
@@ -353,7 +359,8 @@ class Application:
         )
 
     def make_scheduler(self) -> AsyncIOScheduler:
-        """Hold reminders and expiry every few seconds; start it with the polling, shut it down after."""
+        """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
+        the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             sweep_holds,
@@ -382,6 +389,15 @@ class Application:
             max_instances=1,
             coalesce=True,
         )
+        scheduler.add_job(
+            announce_streams,
+            "interval",
+            seconds=ANNOUNCE_SECONDS,
+            args=(self.streams,),
+            id="announce_streams",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
@@ -394,7 +410,18 @@ class Application:
 
     async def set_commands(self, bot: Bot) -> None:
         """The command menu, in every language the shop speaks."""
-        names = ("catalog", "cart", "checkout", "orders", "currency", "language", "help")
+        names = (
+            "catalog",
+            "cart",
+            "checkout",
+            "orders",
+            "subscribe",
+            "unsubscribe",
+            "timezone",
+            "currency",
+            "language",
+            "help",
+        )
         for language in self.settings.supported_languages:
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()
@@ -479,6 +506,24 @@ def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices)
     return dispatcher
 
 
+def stream_service(
+    settings: Settings, core: Core, notifier: Notifier, opener: BroadcastOpener | None = None
+) -> StreamService:
+    """Streams with the reminder offsets, the grace for late ones and the merchants they report to. Without an
+    opener (no broadcaster) due announcements wait in the database until one is wired."""
+    return StreamService(
+        core.uow,
+        core.pricing,
+        notifier,
+        opener,
+        offsets=settings.reminders,
+        grace=timedelta(minutes=settings.announcement_grace_minutes),
+        shop_timezone=settings.shop_timezone,
+        merchant_ids=settings.merchant_ids,
+        staff_language=settings.default_language,
+    )
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
@@ -502,6 +547,12 @@ def build(settings: Settings) -> Application:
     broadcasts.on_finished(
         BroadcastKind.MESSAGE, report_to_merchants(notifier, settings.merchant_ids, settings.default_language)
     )
+    streams = stream_service(settings, core, notifier, opener=broadcasts)
+    broadcasts.on_finished(BroadcastKind.ANNOUNCEMENT, streams.on_broadcast_finished)
+    broadcast_sender.register(
+        BroadcastKind.ANNOUNCEMENT,
+        announcement_renderer(streams, pricing, broadcast_sender.bot_username, settings.shop_timezone),
+    )
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -517,6 +568,8 @@ def build(settings: Settings) -> Application:
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),
+        streams=streams,
+        shop_timezone=settings.shop_timezone,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -529,6 +582,7 @@ def build(settings: Settings) -> Application:
         payments=payments,
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
+        streams=streams,
     )
 
 
@@ -551,6 +605,11 @@ async def sweep_payments(payments: PaymentService) -> None:
 async def run_broadcasts(broadcasts: BroadcastService) -> None:
     """Send the broadcasts due (and resume any a crash stopped); report those finished."""
     await broadcasts.run_pending()
+
+
+async def announce_streams(streams: StreamService) -> None:
+    """Open the broadcasts of the stream announcements due now (each claimed by one process only)."""
+    await streams.announce_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

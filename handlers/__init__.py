@@ -20,13 +20,15 @@ def get_routers() -> list[Router]:
         orders,
         payments,
         start,
+        subscriptions,
+        timezones,
     )
 
     # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
     # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
-    # and buttons belong to the private chat); then commands; then checkout, whose steps take the buyer's typed
-    # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
-    # answers whatever no feature claimed.
+    # and buttons belong to the private chat); then commands (/timezone's typed answer and its /cancel before
+    # checkout's /cancel); then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
+    # any other text that parses as one; the fallback router goes last: it answers whatever no feature claimed.
     return [
         errors.make_router(),
         membership.make_router(),
@@ -37,6 +39,8 @@ def get_routers() -> list[Router]:
         catalog.make_router(),
         cart.make_router(),
         orders.make_router(),
+        subscriptions.make_router(),
+        timezones.make_router(),
         checkout.make_router(),
         keyword.make_router(),
         fallback.make_router(),

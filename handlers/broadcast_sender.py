@@ -40,6 +40,12 @@ class TelegramBroadcastSender:
     def attach(self, bot: Bot) -> None:
         self.bot = bot
 
+    async def bot_username(self) -> str:
+        """The bot's @username (deep links in announcements); asked of Telegram once."""
+        if self.bot is None:
+            raise RuntimeError("TelegramBroadcastSender has no bot yet: call attach(bot) first")
+        return (await self.bot.me()).username or ""
+
     def register(self, kind: BroadcastKind, renderer: Renderer) -> None:
         self.renderers[kind] = renderer
 

@@ -81,3 +81,9 @@ class SubscriptionCb(CallbackData, prefix="sub"):
     """Subscribe to live-stream announcements (on), or stop them (off: the button under every announcement)."""
 
     action: str  # on | off
+
+
+class TimezoneCb(CallbackData, prefix="tz"):
+    """A zone tapped under /timezone: an IANA name (at most 32 characters), or "auto" (the buyer's country's)."""
+
+    zone: str

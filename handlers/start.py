@@ -14,6 +14,7 @@ from bot.services.keywords import KeywordService
 from handlers.keyword import CLAIM_PREFIX
 from handlers.views.cart import cart_screen
 from handlers.views.start import claim_gone_text, claimed_heading, help_text, welcome_text
+from handlers.views.subscriptions import subscribe_keyboard
 
 
 def make_router() -> Router:
@@ -42,10 +43,13 @@ async def start_with_claim(
 
 
 async def start(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
+    """The greeting; for a buyer not subscribed yet, with the button that subscribes them (never silently)."""
     user = message.from_user
     assert user is not None
-    await buyers.register(user.id, user.language_code, user.full_name)
-    await message.answer(welcome_text(user.first_name, await keywords.example(locale)))
+    buyer = await buyers.register(user.id, user.language_code, user.full_name)
+    offer = not buyer.subscribed
+    text = welcome_text(user.first_name, await keywords.example(locale), offer_subscription=offer)
+    await message.answer(text, reply_markup=subscribe_keyboard() if offer else None)
 
 
 async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:

@@ -18,6 +18,7 @@ from storage.broadcast_repositories import SqlBroadcastRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
+from storage.stream_repositories import SqlStreamRepository
 
 
 class TaskLock:
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
         self.waitlist = SqlWaitlistRepository(self.session)
         self.payments = SqlPaymentRepository(self.session)
         self.broadcasts = SqlBroadcastRepository(self.session)
+        self.streams = SqlStreamRepository(self.session)
         return self
 
     async def __aexit__(

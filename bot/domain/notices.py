@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.cart import Cart, CartLine
 from bot.domain.money import Money
 from bot.domain.payments import Receipt
+from bot.domain.streams import AnnouncementKind, StreamTotals
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,48 @@ class PaymentMismatch:
 
 
 @dataclass(frozen=True, slots=True)
+class AnnouncementMissed:
+    """For a merchant: an announcement fell due while no bot ran and was found later than the grace period allows;
+    it was not sent."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    kind: AnnouncementKind
+    offset_seconds: int
+    due_at: datetime
+    timezone: str = "UTC"  # the stream's: the merchant planned in it
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementReport:
+    """For a merchant: an announcement went out to the subscribers."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    kind: AnnouncementKind
+    offset_seconds: int
+    delivered: int
+    blocked: int
+    failed: int
+    took: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    """For a merchant: a stream ended; how it sold."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    totals: StreamTotals
+
+
+@dataclass(frozen=True, slots=True)
 class BroadcastFinished:
     """For a merchant: a message they broadcast went out (delivered, blocked the bot, failed, and how long it took)."""
 
@@ -113,13 +156,14 @@ class BroadcastFinished:
     took: timedelta
 
 
+StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
 BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
-Notice = BuyerNotice | StaffNotice | BroadcastFinished
+Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished
 
 
 def recipient_of(notice: Notice) -> int:
     """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
-    if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch | BroadcastFinished):
+    if isinstance(notice, StaffNotice | StreamNotice | BroadcastFinished):
         return notice.recipient_id
     return notice.buyer_id

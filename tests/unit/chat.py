@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,12 +17,15 @@ from aiogram.utils.i18n import I18n
 from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
+from bot.domain.notices import Notice
+from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, parse_offsets
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
+from bot.services.streams import StreamService
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -97,6 +101,17 @@ class ChatHarness:
         return [r for r in self.session.requests if isinstance(r, AnswerCallbackQuery) and r.text]
 
 
+@dataclass
+class RecordingNotifier:
+    """What the core told people outside a reply (merchants' stream notices)."""
+
+    sent: list[Notice] = field(default_factory=list)
+
+    async def send(self, notice: Notice) -> bool:
+        self.sent.append(notice)
+        return True
+
+
 class StaticRates:
     async def latest(self) -> Rates:
         return Rates(base="EUR", rates={"USD": Decimal("1.08"), "GBP": Decimal("0.85")})
@@ -131,6 +146,18 @@ def make_chat(
         shop_currency="EUR",
         max_quantity=10,
         keyword_group_ids=group_ids,
+        streams=StreamService(
+            core,
+            pricing,
+            RecordingNotifier(),
+            None,
+            offsets=parse_offsets(DEFAULT_REMINDER_OFFSETS),
+            grace=timedelta(minutes=30),
+            shop_timezone="Europe/Berlin",
+            merchant_ids=[],
+            staff_language="en",
+        ),
+        shop_timezone="Europe/Berlin",
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers)
