@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 import signal
 import sqlite3
 import subprocess
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiogram.utils.i18n import I18n
@@ -63,14 +65,18 @@ def blocked_in_database(folder: Path, person: SandboxPersona) -> bool:
     return bool(blocked)
 
 
-async def broadcast(server: SandboxServer, folder: Path, text: str = TEXT) -> None:
+async def cli(server: SandboxServer, folder: Path, *args: str) -> str:
     env = bot_environment(server.url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
-    sending = await asyncio.create_subprocess_exec(
-        *livesell("broadcast", "send", text), cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    command = await asyncio.create_subprocess_exec(
+        *livesell(*args), cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
-    out, errors = await sending.communicate()
-    assert sending.returncode == 0, errors.decode(errors="replace")
-    assert "broadcast" in out.decode()
+    out, errors = await command.communicate()
+    assert command.returncode == 0, errors.decode(errors="replace")
+    return out.decode()
+
+
+async def broadcast(server: SandboxServer, folder: Path, text: str = TEXT) -> None:
+    assert "broadcast" in await cli(server, folder, "broadcast", "send", text)
 
 
 def is_broadcast(message: ChatMessage) -> bool:
@@ -180,3 +186,37 @@ async def test_a_broadcast_killed_halfway_resumes_after_a_restart_with_nobody_se
                 assert bot.alive(), bot.log_tail()
 
             assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
+
+
+async def test_a_stream_going_live_is_announced_to_every_subscriber_once_in_their_language(tmp_path: Path) -> None:
+    folder = shop(tmp_path / "shop")
+    with serve_in_thread() as server:
+        async with SandboxClient(server.url) as sandbox:
+            merchant = await sandbox.persona(first_name="Mira")
+            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "20"}
+            with running_bot(server, folder, settings=settings) as bot:
+                await merchant.send("/start")
+                await merchant.wait_for_reply()
+                fans = await started(sandbox, 5)
+                subscribe(folder, fans)
+                start = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M+00:00")
+                planned = await cli(
+                    server,
+                    folder,
+                    *("streams", "add", "--title", "Autumn scarves", "--title-lang", "de=Herbstschals"),
+                    *("--start", start, "--duration", "60", "--products", "a12"),
+                )
+                stream_id = re.search(r"stream (\d+) planned", planned)
+                assert stream_id is not None, planned
+                await cli(server, folder, "streams", "live", stream_id.group(1))
+                report = await merchant.wait_for_message(lambda m: "📣" in m.body, timeout=DONE_WITHIN)
+                assert bot.alive(), bot.log_tail()
+
+            assert "Delivered: 5" in report.body
+            for number, fan in enumerate(fans):
+                announcements = [m for m in await fan.transcript() if m.from_bot and "🔴" in m.body]
+                assert len(announcements) == 1, [m.body for m in await fan.transcript()]
+                language = LANGUAGES[number % len(LANGUAGES)]
+                title = "Herbstschals" if language == "de" else "Autumn scarves"
+                assert title in announcements[0].body and "A12" in announcements[0].body
+                assert unsubscribe_label(language) in announcements[0].buttons
