@@ -245,8 +245,28 @@ class _Run:
         self.in_flight: set[asyncio.Task[None]] = set()
         self.sent = 0
         self.renew_at = service._seconds() + service.lease.total_seconds() / 3
+        # Claimed (recorded SENDING) but not handed to the sender yet: given back if the run is cancelled.
+        self.unsent: dict[int, int] = {}  # delivery id: its attempts
 
     async def deliver(self) -> int:
+        try:
+            return await self._deliver()
+        except asyncio.CancelledError:
+            # The bot is stopping (a SIGTERM): its sends stop too; what had not left goes back to pending, so the next
+            # run sends it, and what had left stays SENDING (unconfirmed, never sent again).
+            for task in self.in_flight:
+                task.cancel()
+            await asyncio.shield(self._give_back())
+            raise
+
+    async def _give_back(self) -> None:
+        unsent = [DeliveryOutcome(id, DeliveryStatus.PENDING, attempts) for id, attempts in self.unsent.items()]
+        async with self.service.uow() as uow:
+            await uow.broadcasts.record([*self.outcomes, *unsent], self.service.clock())
+            await uow.broadcasts.block_buyers(self.blocked)
+            await uow.commit()
+
+    async def _deliver(self) -> int:
         service = self.service
         bucket = service.bucket
         while True:
@@ -256,8 +276,9 @@ class _Run:
             if room == 0:
                 await self._settle_some()
                 continue
-            if want == 0:
-                await service.sleep(max(0.0, bucket.next_slot - service.claim_ahead - now) + 0.001)
+            if want == 0 and now < self.renew_at:  # a long 429 pause must not let the lease lapse
+                await service.sleep(min(max(0.0, bucket.next_slot - service.claim_ahead - now), self.renew_at - now))
+                await service.sleep(0.001)
                 continue
             claimed = await self._record_and_claim(want)
             if claimed is None:  # the lease went to another process: it carries on
@@ -267,7 +288,7 @@ class _Run:
                 task = asyncio.create_task(self._send(delivery))
                 self.in_flight.add(task)
                 task.add_done_callback(self.in_flight.discard)
-            if claimed:
+            if claimed or want == 0:
                 await asyncio.sleep(0)  # let the sends start before the next claim
                 continue
             if self.in_flight:
@@ -285,10 +306,10 @@ class _Run:
         return self.sent
 
     async def _record_and_claim(self, want: int) -> Sequence[Delivery] | None:
-        """One unit: the outcomes so far, the lease renewed when due, and the next deliveries recorded SENDING."""
+        """One unit: the outcomes so far, the lease renewed when due, and the next deliveries recorded SENDING.
+        Outcomes leave the list only once recorded: a cancelled unit leaves them for `_give_back`."""
         service = self.service
-        outcomes, self.outcomes = self.outcomes, []
-        blocked, self.blocked = self.blocked, []
+        outcomes, blocked = list(self.outcomes), list(self.blocked)
         now = service.clock()
         async with service.uow() as uow:
             await uow.broadcasts.record(outcomes, now)
@@ -296,10 +317,15 @@ class _Run:
             if service._seconds() >= self.renew_at:
                 if not await uow.broadcasts.take_lease(self.broadcast.id, service.owner, now + service.lease, now):
                     await uow.commit()
+                    del self.outcomes[: len(outcomes)], self.blocked[: len(blocked)]
                     return None
                 self.renew_at = service._seconds() + service.lease.total_seconds() / 3
-            claimed = await uow.broadcasts.claim(self.broadcast.id, want, now)
+                service.chats.forget_before(service._seconds())
+            claimed = await uow.broadcasts.claim(self.broadcast.id, want, now) if want else []
+            # Noted before the commit: if the unit is cancelled after it, these still go back to pending.
+            self.unsent.update((delivery.id, delivery.attempts) for delivery in claimed)
             await uow.commit()
+            del self.outcomes[: len(outcomes)], self.blocked[: len(blocked)]
         return claimed
 
     async def _pending(self) -> tuple[int, datetime | None]:
@@ -312,12 +338,11 @@ class _Run:
     async def _drain(self) -> None:
         if self.in_flight:
             await asyncio.wait(self.in_flight)
-        outcomes, self.outcomes = self.outcomes, []
-        blocked, self.blocked = self.blocked, []
         async with self.service.uow() as uow:
-            await uow.broadcasts.record(outcomes, self.service.clock())
-            await uow.broadcasts.block_buyers(blocked)
+            await uow.broadcasts.record(self.outcomes, self.service.clock())
+            await uow.broadcasts.block_buyers(self.blocked)
             await uow.commit()
+        self.outcomes, self.blocked = [], []
 
     async def _send(self, delivery: Delivery) -> None:
         service = self.service
@@ -331,6 +356,7 @@ class _Run:
             await service.sleep(slot - now)
         while (wait := service.bucket.wait(service._seconds())) > 0:
             await service.sleep(wait)
+        del self.unsent[delivery.id]
         service.bucket.sending()
         service.chats.sent(recipient.chat_id, recipient.private, service._seconds())
         try:

@@ -4,6 +4,7 @@ recorded, and reported once (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,12 +40,15 @@ class RecordingSender:
     name: str = "sender"
     sent: list[tuple[str, int]] = field(default_factory=list)
     refuse: set[int] = field(default_factory=set)
+    sent_some: asyncio.Event = field(default_factory=asyncio.Event)  # set at the 20th send
 
     async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult:
         await asyncio.sleep(0)
         if recipient.chat_id in self.refuse:
             return SendResult(SendOutcome.BLOCKED, error="Forbidden: bot was blocked by the user")
         self.sent.append((self.name, recipient.chat_id))
+        if len(self.sent) == 20:
+            self.sent_some.set()
         return SendResult(SendOutcome.SENT, message_id=len(self.sent))
 
 
@@ -205,3 +209,28 @@ async def test_outcomes_are_recorded_in_one_batch(uow_factory: SqlUnitOfWorkFact
             )
         ).scalar_one()
     assert sent == 500
+
+
+async def test_a_bot_stopping_mid_broadcast_gives_back_what_had_not_left(uow_factory: SqlUnitOfWorkFactory) -> None:
+    ids = await subscribers(uow_factory, 60)
+    first = RecordingSender("first")
+    stopping = service(uow_factory, first, rate=200)  # claims a batch ahead of its sends
+    await stopping.send_message("Hello")
+    running = asyncio.create_task(stopping.run_pending())
+    await first.sent_some.wait()
+    running.cancel()  # what a SIGTERM does to the scheduler's job
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    async with uow_factory() as uow:
+        await uow.broadcasts.release_lease(1, stopping.owner)  # its lease would run out; the test need not wait
+        await uow.commit()
+
+    second = RecordingSender("second")
+    report = service(uow_factory, second)
+    await report.run_pending()
+
+    sent = [chat for _, chat in first.sent + second.sent]
+    unconfirmed = (await report.report(1)).unconfirmed
+    assert len(set(sent)) == len(sent) and set(sent) <= set(ids)  # nobody twice
+    # Everybody but the sends on their way when it stopped: those stay unconfirmed (they may have gone out).
+    assert len(sent) + unconfirmed == len(ids) and unconfirmed <= 2
