@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, Chat, TelegramObject, User
+from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -51,7 +51,7 @@ from bot.services.pricing import Pricing
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
-from handlers.views.start import command_descriptions
+from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
@@ -340,14 +340,20 @@ class Application:
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
-        """The command menu, in every language the shop speaks."""
+        """The command menu, in every language the shop speaks; in each merchant's private chat, with the merchant
+        commands first (Telegram picks the chat's own menu over the default one)."""
         names = ("catalog", "cart", "checkout", "orders", "currency", "language", "help")
         for language in self.settings.supported_languages:
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()
+                merchant_descriptions = merchant_command_descriptions()
             commands = [BotCommand(command=name, description=descriptions[name]) for name in names]
+            merchant = [BotCommand(command=name, description=text) for name, text in merchant_descriptions.items()]
             code = None if language == self.settings.default_language else language
             await bot.set_my_commands(commands, language_code=code)
+            for merchant_id in self.settings.merchant_ids:
+                scope = BotCommandScopeChat(chat_id=merchant_id)
+                await bot.set_my_commands([*merchant, *commands], scope=scope, language_code=code)
 
     async def close(self) -> None:
         await self.dispatcher.storage.close()

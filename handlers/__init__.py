@@ -17,14 +17,19 @@ def get_routers() -> list[Router]:
         keyword,
         language,
         membership,
+        merchants,
+        newstream,
         orders,
         payments,
         start,
+        streams,
     )
 
     # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
     # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
-    # and buttons belong to the private chat); then commands; then checkout, whose steps take the buyer's typed
+    # and buttons belong to the private chat); then commands; then the merchants' conversations, which let only
+    # merchants in (the merchants router after them refuses everyone else) and come before the buyers' because a
+    # merchant's answers (product codes) look like keyword orders; then checkout, whose steps take the buyer's typed
     # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
     # answers whatever no feature claimed.
     return [
@@ -33,6 +38,9 @@ def get_routers() -> list[Router]:
         payments.make_router(),
         groups.make_router(),
         start.make_router(),
+        newstream.make_router(),
+        streams.make_router(),
+        merchants.make_router(),
         language.make_router(),
         catalog.make_router(),
         cart.make_router(),

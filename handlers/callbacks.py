@@ -81,3 +81,20 @@ class SubscriptionCb(CallbackData, prefix="sub"):
     """Subscribe to live-stream announcements (on), or stop them (off: the button under every announcement)."""
 
     action: str  # on | off
+
+
+class StreamCb(CallbackData, prefix="st"):
+    """A merchant's button on a planned stream: edit | field (value: which) | reschedule | cancel | cancel_yes |
+    keep | live | end. Merchant-only: handlers/merchants.py refuses it to anyone else."""
+
+    action: str
+    stream_id: int
+    value: str = ""
+
+
+class NewStreamCb(CallbackData, prefix="ns"):
+    """A button of the /newstream conversation: title (value: a language) | titles_done | zone | skip | save |
+    cancel."""
+
+    action: str
+    value: str = ""

@@ -159,6 +159,8 @@ class Stream:
     created_by: int | None = None
     live_at: datetime | None = None
     ended_at: datetime | None = None
+    # The post pinned in `chat_id` while it is live (its featured products), to unpin when it ends.
+    pinned_message_id: int | None = None
 
     @property
     def ends_at(self) -> datetime:

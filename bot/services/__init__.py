@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services.orders import OrderService
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
+    from bot.services.streams import StreamService
     from bot.services.waitlist import WaitlistService
 
 
@@ -43,6 +44,8 @@ class HandlerServices:
     shop_currency: str
     max_quantity: int
     keyword_group_ids: Collection[int]
+    streams: StreamService
+    shop_timezone: str
 
     @classmethod
     def names(cls) -> frozenset[str]:

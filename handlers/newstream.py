@@ -1,0 +1,441 @@
+"""/newstream: a merchant plans a live stream in chat, one question at a time (docs/streams-merchant.md).
+
+Title (and, if they like, the title in other languages), start time in the shop's time zone or one they pick,
+duration, featured products, an optional link and channel, then a preview of the announcement in two of the
+subscribers' languages to save or drop. /cancel and the Cancel button work at every step and come first; a bad answer
+is explained and the same question asked again, with everything given so far kept (in the FSM storage, so a restart
+loses nothing either).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.filters import Command, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from bot.domain.streams import (
+    MAX_DURATION,
+    MAX_PRODUCTS,
+    MAX_TITLE,
+    MIN_DURATION,
+    BadDuration,
+    BadStartTime,
+    StartInPast,
+    StreamPlan,
+    UnknownProducts,
+    parse_start,
+)
+from bot.domain.timezones import is_timezone
+from bot.services.buyers import BuyerService
+from bot.services.catalog import CatalogueService, ProductNotFound
+from bot.services.keywords import KeywordService
+from handlers.callbacks import NewStreamCb
+from handlers.merchants import IsMerchant
+from handlers.views.common import Screen, edit_message
+from handlers.views.newstream import (
+    announcement_preview,
+    ask_channel_screen,
+    ask_duration_screen,
+    ask_link_screen,
+    ask_products_screen,
+    ask_start_screen,
+    ask_title_in_text,
+    ask_title_screen,
+    ask_zone_text,
+    bad_channel_text,
+    bad_duration_text,
+    bad_link_text,
+    bad_start_text,
+    bad_title_text,
+    bad_zone_text,
+    more_titles_screen,
+    new_stream_cancelled_text,
+    no_codes_text,
+    preview_heading,
+    preview_keyboard,
+    saved_text,
+    start_in_past_text,
+    unknown_codes_text,
+    use_the_buttons_text,
+)
+
+if TYPE_CHECKING:
+    from bot.services.streams import StreamService
+
+
+class NewStream(StatesGroup):
+    """The steps in order; `zone` is a detour from `start` and back, `title_in` one from `more_titles`."""
+
+    title = State()
+    more_titles = State()
+    title_in = State()
+    start = State()
+    zone = State()
+    duration = State()
+    products = State()
+    link = State()
+    channel = State()
+    preview = State()
+
+
+# A command is not an answer: /cancel is handled first, other commands run and the step waits.
+ANSWER = F.text & ~F.text.startswith("/")
+CODE_SEPARATORS = re.compile(r"[\s,;]+")
+START_EXAMPLE = "2026-12-01 19:00"
+
+
+def make_router() -> Router:
+    router = Router(name="newstream")
+    router.message.filter(F.chat.type == "private", IsMerchant())
+    router.callback_query.filter(IsMerchant())
+    # Cancel first: it works in every step.
+    router.message.register(cancel_by_command, Command("cancel"), StateFilter(NewStream))
+    router.callback_query.register(cancel_by_button, NewStreamCb.filter(F.action == "cancel"))
+    router.message.register(begin, Command("newstream"))
+    router.message.register(title_given, NewStream.title, ANSWER)
+    router.callback_query.register(title_language, NewStream.more_titles, NewStreamCb.filter(F.action == "title"))
+    router.message.register(title_in_given, NewStream.title_in, ANSWER)
+    router.callback_query.register(titles_done, NewStream.more_titles, NewStreamCb.filter(F.action == "titles_done"))
+    router.message.register(start_given, NewStream.start, ANSWER)
+    router.callback_query.register(zone_tapped, NewStream.start, NewStreamCb.filter(F.action == "zone"))
+    router.message.register(zone_given, NewStream.zone, ANSWER)
+    router.message.register(duration_given, NewStream.duration, ANSWER)
+    router.message.register(products_given, NewStream.products, ANSWER)
+    router.message.register(link_given, NewStream.link, ANSWER)
+    router.callback_query.register(link_skipped, NewStream.link, NewStreamCb.filter(F.action == "skip"))
+    router.message.register(channel_given, NewStream.channel, ANSWER)
+    router.callback_query.register(channel_skipped, NewStream.channel, NewStreamCb.filter(F.action == "skip"))
+    router.callback_query.register(save, NewStream.preview, NewStreamCb.filter(F.action == "save"))
+    router.message.register(not_an_answer, StateFilter(NewStream.more_titles, NewStream.preview), ANSWER)
+    router.callback_query.register(stale_button, NewStreamCb.filter())
+    return router
+
+
+async def send(message: Message, screen: Screen) -> None:
+    await message.answer(screen.text, reply_markup=screen.keyboard)
+
+
+# --- cancel, first: it works in every step -------------------------------------------------------------------------
+
+
+async def cancel_by_command(message: Message, state: FSMContext) -> None:
+    await state.clear()
+    await message.answer(new_stream_cancelled_text())
+
+
+async def cancel_by_button(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if await state.get_state() is None or not str(await state.get_state()).startswith(NewStream.__name__):
+        return  # a stale button: nothing is being planned
+    await state.clear()
+    if isinstance(query.message, Message):
+        await edit_message(query.message, None)
+        await query.message.answer(new_stream_cancelled_text())
+
+
+# --- the steps -----------------------------------------------------------------------------------------------------
+
+
+async def begin(message: Message, state: FSMContext, shop_timezone: str) -> None:
+    await state.clear()
+    await state.set_state(NewStream.title)
+    await state.set_data({"zone": shop_timezone, "titles": {}})
+    await send(message, ask_title_screen())
+
+
+def _title(text: str) -> str | None:
+    title = " ".join(text.split())
+    return title if 0 < len(title) <= MAX_TITLE else None
+
+
+async def title_given(message: Message, state: FSMContext, buyers: BuyerService) -> None:
+    title = _title(message.text or "")
+    if title is None:
+        await message.answer(bad_title_text())
+        return
+    await state.update_data(title=title)
+    await ask_more_titles(message, state, buyers)
+
+
+async def ask_more_titles(message: Message, state: FSMContext, buyers: BuyerService) -> None:
+    await state.set_state(NewStream.more_titles)
+    titles = (await state.get_data()).get("titles", {})
+    others = [code for code in buyers.supported_languages if code != buyers.default_language]
+    await send(message, more_titles_screen(others, titles))
+
+
+async def title_language(query: CallbackQuery, callback_data: NewStreamCb, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(NewStream.title_in)
+    await state.update_data(title_language=callback_data.value)
+    if isinstance(query.message, Message):
+        await query.message.answer(ask_title_in_text(callback_data.value))
+
+
+async def title_in_given(message: Message, state: FSMContext, buyers: BuyerService) -> None:
+    title = _title(message.text or "")
+    if title is None:
+        await message.answer(bad_title_text())
+        return
+    data = await state.get_data()
+    titles = {**data.get("titles", {}), data["title_language"]: title}
+    await state.update_data(titles=titles)
+    await ask_more_titles(message, state, buyers)
+
+
+async def titles_done(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if isinstance(query.message, Message) and await edit_message(query.message, None):
+        await ask_start(query.message, state)
+
+
+async def ask_start(message: Message, state: FSMContext) -> None:
+    await state.set_state(NewStream.start)
+    await send(message, ask_start_screen((await state.get_data())["zone"], START_EXAMPLE))
+
+
+async def start_given(message: Message, state: FSMContext) -> None:
+    text = message.text or ""
+    try:
+        starts_at = parse_start(text, (await state.get_data())["zone"])
+    except BadStartTime:
+        await message.answer(bad_start_text(text, START_EXAMPLE))
+        return
+    if starts_at <= datetime.now(UTC):
+        await message.answer(start_in_past_text())
+        return
+    await state.update_data(starts_at=starts_at.isoformat())
+    await state.set_state(NewStream.duration)
+    await send(message, ask_duration_screen())
+
+
+async def zone_tapped(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    await state.set_state(NewStream.zone)
+    if isinstance(query.message, Message):
+        await query.message.answer(ask_zone_text())
+
+
+async def zone_given(message: Message, state: FSMContext) -> None:
+    typed = (message.text or "").strip()
+    if not is_timezone(typed):
+        await message.answer(bad_zone_text(typed))
+        return
+    await state.update_data(zone=typed)
+    await ask_start(message, state)
+
+
+async def duration_given(message: Message, state: FSMContext, keywords: KeywordService) -> None:
+    text = (message.text or "").strip()
+    minutes = int(text) if text.isdigit() else 0
+    if not MIN_DURATION <= timedelta(minutes=minutes) <= MAX_DURATION:
+        await message.answer(bad_duration_text())
+        return
+    await state.update_data(minutes=minutes)
+    await state.set_state(NewStream.products)
+    await send(message, ask_products_screen(await products_example(keywords)))
+
+
+async def products_example(keywords: KeywordService) -> str:
+    codes = [product.code for product in (await keywords.index()).products()[:2]]
+    return ", ".join(codes) or "A12, B7"
+
+
+async def products_given(message: Message, state: FSMContext, keywords: KeywordService) -> None:
+    typed = [code for code in CODE_SEPARATORS.split(message.text or "") if code]
+    if not typed:
+        await message.answer(no_codes_text())
+        return
+    index = await keywords.index()
+    # Matched in any letter case, kept as the catalogue spells them, each once.
+    found = {code: index.get(code) for code in typed}
+    unknown = [code for code, product in found.items() if product is None]
+    if unknown:
+        await message.answer(unknown_codes_text(unknown))
+        return
+    codes = list(dict.fromkeys(product.code for product in found.values() if product is not None))[:MAX_PRODUCTS]
+    await state.update_data(codes=codes)
+    await state.set_state(NewStream.link)
+    await send(message, ask_link_screen())
+
+
+def is_web_link(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in {"http", "https"} and "." in parts.netloc and " " not in text
+
+
+async def link_given(message: Message, state: FSMContext) -> None:
+    text = (message.text or "").strip()
+    if text.casefold() == "skip":
+        await ask_channel(message, state, link=None)
+        return
+    if not is_web_link(text):
+        await message.answer(bad_link_text())
+        return
+    await ask_channel(message, state, link=text)
+
+
+async def link_skipped(query: CallbackQuery, state: FSMContext) -> None:
+    await query.answer()
+    if isinstance(query.message, Message) and await edit_message(query.message, None):
+        await ask_channel(query.message, state, link=None)
+
+
+async def ask_channel(message: Message, state: FSMContext, link: str | None) -> None:
+    await state.update_data(link=link)
+    await state.set_state(NewStream.channel)
+    await send(message, ask_channel_screen())
+
+
+async def channel_given(
+    message: Message,
+    bot: Bot,
+    state: FSMContext,
+    streams: StreamService,
+    catalogue: CatalogueService,
+    keywords: KeywordService,
+    buyers: BuyerService,
+    i18n: I18n,
+) -> None:
+    text = (message.text or "").strip()
+    if text.casefold() == "skip":
+        await show_preview(message, state, streams, catalogue, keywords, buyers, i18n, chat_id=None)
+        return
+    chat_id = await find_chat(bot, text)
+    if chat_id is None:
+        await message.answer(bad_channel_text(text))
+        return
+    await show_preview(message, state, streams, catalogue, keywords, buyers, i18n, chat_id=chat_id)
+
+
+async def find_chat(bot: Bot, typed: str) -> int | None:
+    """The id of a group or channel the bot can see, from its id or @username; None when Telegram knows none."""
+    if not (typed.startswith("@") or typed.lstrip("-").isdigit()):
+        return None
+    try:
+        chat = await bot.get_chat(typed if typed.startswith("@") else int(typed))
+    except (TelegramBadRequest, TelegramForbiddenError):
+        return None
+    return chat.id if chat.type in {"group", "supergroup", "channel"} else None
+
+
+async def channel_skipped(
+    query: CallbackQuery,
+    state: FSMContext,
+    streams: StreamService,
+    catalogue: CatalogueService,
+    keywords: KeywordService,
+    buyers: BuyerService,
+    i18n: I18n,
+) -> None:
+    await query.answer()
+    if isinstance(query.message, Message) and await edit_message(query.message, None):
+        await show_preview(query.message, state, streams, catalogue, keywords, buyers, i18n, chat_id=None)
+
+
+async def show_preview(
+    message: Message,
+    state: FSMContext,
+    streams: StreamService,
+    catalogue: CatalogueService,
+    keywords: KeywordService,
+    buyers: BuyerService,
+    i18n: I18n,
+    chat_id: int | None,
+) -> None:
+    """The announcement in the shop's language and in its subscribers' most common other one, then Save or Cancel."""
+    await state.update_data(chat_id=chat_id)
+    await state.set_state(NewStream.preview)
+    data = await state.get_data()
+    languages = await preview_languages(streams, buyers)
+    index = await keywords.index()
+    products = []
+    for code in data["codes"]:
+        indexed = index.get(code)
+        if indexed is None:
+            continue
+        try:
+            products.append(await catalogue.product(indexed.product_id))
+        except ProductNotFound:
+            continue
+    titles: dict[str, str] = data.get("titles", {})
+    texts = [preview_heading(languages)]
+    for language in languages:
+        with i18n.use_locale(language):
+            texts.append(
+                announcement_preview(
+                    titles.get(language) or data["title"],
+                    datetime.fromisoformat(data["starts_at"]),
+                    timedelta(minutes=data["minutes"]),
+                    data["zone"],
+                    products,
+                    data.get("link"),
+                    language,
+                )
+            )
+    await message.answer("\n\n".join(texts), reply_markup=preview_keyboard())
+
+
+async def preview_languages(streams: StreamService, buyers: BuyerService) -> list[str]:
+    """The shop's language, and the most common other language among its subscribers (if any speak another)."""
+    default = buyers.default_language
+    for language in await streams.audience_languages():
+        if language != default and language in buyers.supported_languages:
+            return [default, language]
+    return [default]
+
+
+async def save(
+    query: CallbackQuery, state: FSMContext, streams: StreamService, keywords: KeywordService, locale: str
+) -> None:
+    await query.answer()
+    if not isinstance(query.message, Message) or not await edit_message(query.message, None):
+        return  # a double tap: the first one saves
+    message = query.message
+    data = await state.get_data()
+    plan = StreamPlan(
+        title=data["title"],
+        starts_at=datetime.fromisoformat(data["starts_at"]),
+        duration=timedelta(minutes=data["minutes"]),
+        product_codes=tuple(data["codes"]),
+        timezone=data["zone"],
+        titles=data.get("titles", {}),
+        link=data.get("link"),
+        chat_id=data.get("chat_id"),
+        created_by=query.from_user.id,
+    )
+    try:
+        stream = await streams.plan(plan, datetime.now(UTC))
+    except StartInPast:  # the preview waited past the start: ask it again, the rest is kept
+        await message.answer(start_in_past_text())
+        await ask_start(message, state)
+        return
+    except UnknownProducts as refused:  # the catalogue changed meanwhile
+        await message.answer(unknown_codes_text(refused.codes))
+        await state.set_state(NewStream.products)
+        await send(message, ask_products_screen(await products_example(keywords)))
+        return
+    except BadDuration:
+        await message.answer(bad_duration_text())
+        await state.set_state(NewStream.duration)
+        return
+    await state.clear()
+    await message.answer(saved_text(stream.stream_id, stream.title_in(locale), stream.starts_at, plan.timezone, locale))
+
+
+async def not_an_answer(message: Message) -> None:
+    await message.answer(use_the_buttons_text())
+
+
+async def stale_button(query: CallbackQuery) -> None:
+    """A button of a plan already saved or stopped."""
+    await query.answer()
