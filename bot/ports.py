@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from bot.domain.broadcasts import Audience, BroadcastKind
 from bot.domain.buyer import Buyer
 from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
@@ -34,6 +35,15 @@ from bot.domain.payments import (
     PaymentEvent,
     PaymentLink,
     PaymentRequest,
+)
+from bot.domain.streams import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementStatus,
+    Stream,
+    StreamOrder,
+    StreamPlan,
+    StreamStatus,
 )
 
 
@@ -242,6 +252,72 @@ class PaymentRepository(Protocol):
         ...
 
 
+class StreamRepository(Protocol):
+    """Streams, their featured products and announcements; every status change is one conditional statement."""
+
+    async def add(self, plan: StreamPlan, product_ids: Sequence[int], now: datetime) -> int: ...
+
+    async def set_products(self, stream_id: int, product_ids: Sequence[int]) -> None: ...
+
+    async def get(self, stream_id: int) -> Stream | None: ...
+
+    async def listed(self, statuses: Sequence[StreamStatus]) -> Sequence[Stream]:
+        """Streams in these statuses, earliest start first."""
+        ...
+
+    async def live(self, chat_id: int | None = None) -> Stream | None: ...
+
+    async def product_ids(self, stream_id: int) -> Sequence[int]: ...
+
+    async def set_details(self, stream_id: int, values: Mapping[str, object]) -> None: ...
+
+    async def set_start(self, stream_id: int, starts_at: datetime) -> bool:
+        """Move the start of a stream still scheduled; False when it is not any more."""
+        ...
+
+    async def set_status(self, stream_id: int, old: StreamStatus, new: StreamStatus, now: datetime) -> bool: ...
+
+    async def set_pinned(self, stream_id: int, chat_id: int, message_id: int) -> None: ...
+
+    async def schedule(self, stream_id: int, kind: AnnouncementKind, due: Sequence[tuple[int, datetime]]) -> None:
+        """Make each (offset seconds, due time) announcement pending at that time, unless it already went out."""
+        ...
+
+    async def cancel_pending(
+        self, stream_id: int, keep: Sequence[int] = (), kind: AnnouncementKind | None = None
+    ) -> int: ...
+
+    async def announcement(self, announcement_id: int) -> Announcement | None: ...
+
+    async def announcements(self, stream_id: int) -> Sequence[Announcement]: ...
+
+    async def claim_due(self, now: datetime, limit: int, due_before: datetime | None = None) -> Sequence[Announcement]:
+        """Move due pending announcements to sending; the ones this call won (another process gets the others)."""
+        ...
+
+    async def reclaim_stale(self, claimed_before: datetime, now: datetime, limit: int) -> Sequence[Announcement]:
+        """Announcements left sending since before `claimed_before`, claimed again (one winner each)."""
+        ...
+
+    async def set_announcement_status(
+        self, announcement_id: int, old: AnnouncementStatus, new: AnnouncementStatus, now: datetime
+    ) -> bool: ...
+
+    async def orders(self, stream_id: int) -> Sequence[StreamOrder]:
+        """The stream's placed orders (awaiting payment, paid, shipped)."""
+        ...
+
+
+class BroadcastOpener(Protocol):
+    async def open(
+        self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None
+    ) -> int: ...
+
+    # Idempotent per (kind, reference): a unique key; opening twice returns the same broadcast id. The audience is
+    # snapshotted into delivery rows at once (every reachable subscriber: subscribed AND started AND NOT blocked,
+    # plus audience.chats), so who gets it is fixed when it opens.
+
+
 class PaymentProvider(Protocol):
     """A payment provider: opens a payment session for an order attempt, and closes it."""
 
@@ -275,6 +351,7 @@ class UnitOfWork(Protocol):
     orders: OrderRepository
     waitlist: WaitlistRepository
     payments: PaymentRepository
+    streams: StreamRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -39,11 +39,24 @@ from storage.tables import (
     orders,
     products,
     skus,
+    streams,
     translations,
     waitlist,
 )
 
 OPEN = [status.value for status in OPEN_STATUSES]
+
+
+def live_stream_id() -> sa.ScalarSelect[Any]:
+    """The stream live now (the one that went live last, if several are), inside the statement that writes an order:
+    the stream's totals count the orders opened or placed while it is live, at no extra round trip."""
+    return (
+        sa.select(streams.c.id)
+        .where(streams.c.status == "live")
+        .order_by(streams.c.live_at.desc(), streams.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 def _utc(moment: datetime | None) -> datetime | None:
@@ -139,6 +152,7 @@ class SqlOrderRepository(_Repository):
                         currency=currency,
                         created_at=now,
                         updated_at=now,
+                        stream_id=live_stream_id(),
                     )
                     .on_conflict_do_nothing(index_elements=["buyer_id"], index_where=OPEN_ORDER)
                     .returning(orders.c.id)
@@ -177,6 +191,8 @@ class SqlOrderRepository(_Repository):
         values: dict[str, Any] = {"status": new.value, "updated_at": now}
         if new is OrderStatus.AWAITING_PAYMENT:
             values["placed_at"] = now  # the payment timeout counts from here
+            # A cart filled before the stream and placed during it is the stream's order too.
+            values["stream_id"] = sa.func.coalesce(orders.c.stream_id, live_stream_id())
         result = await self._run(
             sa.update(orders).where(orders.c.id == order_id, orders.c.status == old.value).values(**values)
         )

@@ -137,6 +137,8 @@ class OrderTable(SQLModel, table=True):
     ship_phone: str | None = Field(default=None, max_length=40)
     # When the order started waiting for payment: the payment timeout counts from here.
     placed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
+    # The stream that was live when the cart was opened or the order placed: its totals count the order.
+    stream_id: int | None = Field(default=None, foreign_key="stream.id", index=True)
     created_at: datetime = _timestamp()
     updated_at: datetime = _timestamp()
 
@@ -239,6 +241,61 @@ class PaymentEventTable(SQLModel, table=True):
     received_at: datetime = _timestamp()
 
 
+class StreamTable(SQLModel, table=True):
+    """A live stream a merchant planned; its announcements go out from `announcement`."""
+
+    __tablename__ = "stream"
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str = Field(max_length=200)
+    # The title by language where the merchant gave one ({"de": "..."}); `title` otherwise.
+    titles: dict[str, str] = Field(default_factory=dict, sa_type=sa.JSON)
+    starts_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    duration_seconds: int
+    status: str = Field(default="scheduled", max_length=16, index=True)
+    timezone: str = Field(max_length=64)
+    link: str | None = Field(default=None, max_length=500)
+    chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    live_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    ended_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    pinned_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    pinned_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+
+
+class StreamProductTable(SQLModel, table=True):
+    """The products a stream features, in the merchant's order."""
+
+    __tablename__ = "stream_product"
+
+    stream_id: int = Field(foreign_key="stream.id", primary_key=True, ondelete="CASCADE")
+    product_id: int = Field(foreign_key="product.id", primary_key=True, index=True)
+    position: int = Field(default=0)
+
+
+class AnnouncementTable(SQLModel, table=True):
+    """One message of a stream to every subscriber: a reminder at an offset before the start, or "live now".
+
+    The database says what is due; one bot process claims a due row (pending -> sending) in one conditional
+    statement, so it is announced once however many processes run."""
+
+    __tablename__ = "announcement"
+    __table_args__ = (
+        sa.UniqueConstraint("stream_id", "kind", "offset_seconds", name="uq_announcement_stream_kind_offset"),
+        sa.Index("ix_announcement_status_due_at", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="stream.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=16)
+    offset_seconds: int = Field(default=0)
+    due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
+    status: str = Field(default="pending", max_length=16)
+    claimed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -263,3 +320,6 @@ waitlist: sa.Table = WaitlistTable.__table__  # type: ignore[attr-defined]
 fsm_states: sa.Table = FsmStateTable.__table__  # type: ignore[attr-defined]
 payment_attempts: sa.Table = PaymentAttemptTable.__table__  # type: ignore[attr-defined]
 payment_events: sa.Table = PaymentEventTable.__table__  # type: ignore[attr-defined]
+streams: sa.Table = StreamTable.__table__  # type: ignore[attr-defined]
+stream_products: sa.Table = StreamProductTable.__table__  # type: ignore[attr-defined]
+announcements: sa.Table = AnnouncementTable.__table__  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
+from storage.stream_repositories import SqlStreamRepository
 
 
 class TaskLock:
@@ -64,6 +65,7 @@ class SqlUnitOfWork:
         self.orders = SqlOrderRepository(self.session)
         self.waitlist = SqlWaitlistRepository(self.session)
         self.payments = SqlPaymentRepository(self.session)
+        self.streams = SqlStreamRepository(self.session)
         return self
 
     async def __aexit__(

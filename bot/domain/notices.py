@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.domain.cart import Cart, CartLine
 from bot.domain.money import Money
 from bot.domain.payments import Receipt
+from bot.domain.streams import AnnouncementKind, StreamTotals
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,13 +101,55 @@ class PaymentMismatch:
     reference: str
 
 
+@dataclass(frozen=True, slots=True)
+class AnnouncementMissed:
+    """For a merchant: an announcement fell due while no bot ran and was found later than the grace period allows;
+    it was not sent."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    kind: AnnouncementKind
+    offset_seconds: int
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementReport:
+    """For a merchant: an announcement went out to the subscribers."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    kind: AnnouncementKind
+    offset_seconds: int
+    delivered: int
+    blocked: int
+    failed: int
+    took: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEnded:
+    """For a merchant: a stream ended; how it sold."""
+
+    recipient_id: int
+    language: str
+    stream_id: int
+    title: str
+    totals: StreamTotals
+
+
+StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
 BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
-Notice = BuyerNotice | StaffNotice
+Notice = BuyerNotice | StaffNotice | StreamNotice
 
 
 def recipient_of(notice: Notice) -> int:
     """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
-    if isinstance(notice, OrderPaid | PaymentLate | PaymentMismatch):
+    if isinstance(notice, StaffNotice | StreamNotice):
         return notice.recipient_id
     return notice.buyer_id

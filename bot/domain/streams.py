@@ -7,8 +7,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from bot.domain.fx import Rates, UnknownRate
+from bot.domain.money import Money
 
 DEFAULT_REMINDER_OFFSETS = "24h,1h,0"
 # A stream lasts at least a minute and at most a day; a title fits a Telegram message heading.
@@ -159,7 +163,8 @@ class Stream:
     created_by: int | None = None
     live_at: datetime | None = None
     ended_at: datetime | None = None
-    # The post pinned in `chat_id` while it is live (its featured products), to unpin when it ends.
+    # The post the bot pinned in the stream's group or channel when it went live.
+    pinned_chat_id: int | None = None
     pinned_message_id: int | None = None
 
     @property
@@ -197,3 +202,124 @@ class StreamTotals:
     revenue_minor: int
     currency: str
     paid_orders: int = 0
+
+
+# Added by the streams service (part 2): refusals of a stream's moves, and what an announcement shows.
+
+
+class UnknownStream(StreamError):
+    def __init__(self, stream_id: int) -> None:
+        super().__init__(f"no stream {stream_id}")
+        self.stream_id = stream_id
+
+
+class StreamNotScheduled(StreamError):
+    """Rescheduling, cancelling or going live needs a stream that is still scheduled."""
+
+    def __init__(self, stream_id: int, status: StreamStatus) -> None:
+        super().__init__(f"stream {stream_id} is {status.value}, not scheduled")
+        self.stream_id = stream_id
+        self.status = status
+
+
+class StreamNotLive(StreamError):
+    def __init__(self, stream_id: int, status: StreamStatus) -> None:
+        super().__init__(f"stream {stream_id} is {status.value}, not live")
+        self.stream_id = stream_id
+        self.status = status
+
+
+class StreamClosed(StreamError):
+    """An ended or cancelled stream is not edited any more."""
+
+    def __init__(self, stream_id: int, status: StreamStatus) -> None:
+        super().__init__(f"stream {stream_id} is {status.value}: it cannot be edited")
+        self.stream_id = stream_id
+        self.status = status
+
+
+class BadTitle(StreamError):
+    def __init__(self, title: str) -> None:
+        super().__init__(f"a title has 1 to {MAX_TITLE} characters, not {len(title.strip())}")
+        self.title = title
+
+
+class TooManyProducts(StreamError):
+    def __init__(self, count: int) -> None:
+        super().__init__(f"a stream features at most {MAX_PRODUCTS} products, not {count}")
+        self.count = count
+
+
+def check_title(title: str) -> str:
+    """The title without surrounding spaces; BadTitle when empty or too long."""
+    cleaned = title.strip()
+    if not 0 < len(cleaned) <= MAX_TITLE:
+        raise BadTitle(title)
+    return cleaned
+
+
+# The announcement row of the "live now" message: one per stream (the unique key is stream, kind, offset).
+LIVE_OFFSET = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FeaturedProduct:
+    """A product a stream features, as an announcement shows it: its lowest price and whether any is left."""
+
+    product_id: int
+    code: str
+    title: str
+    price: Money | None  # None: no SKU on sale
+    in_stock: bool
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language) or self.title
+
+
+@dataclass(frozen=True, slots=True)
+class AnnouncementView:
+    """What an announcement draws, in any language: the stream, which message it is, the featured products."""
+
+    stream: Stream
+    announcement: Announcement
+    products: tuple[FeaturedProduct, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class StreamOrder:
+    """An order placed during a stream, as its totals count it: the amount the buyer pays, and the rate locked at
+    checkout (units of `currency` per unit of `shop_currency`)."""
+
+    order_id: int
+    paid: bool
+    units: int
+    total: Money
+    shop_currency: str | None = None
+    fx_rate: Decimal | None = None
+
+
+def stream_totals(
+    stream_id: int, orders: Sequence[StreamOrder], shop_currency: str, rates: Rates | None = None
+) -> StreamTotals:
+    """The stream's orders, units and revenue in the shop's currency: each order converted at the rate locked at its
+    checkout, else at today's `rates` (an order placed in another shop currency, or one without a locked rate)."""
+    revenue = 0
+    for order in orders:
+        if order.total.currency == shop_currency:
+            amount = order.total
+        elif order.fx_rate and order.shop_currency == shop_currency:
+            amount = order.total.convert(Decimal(1) / order.fx_rate, shop_currency)
+        elif rates is not None:
+            amount = rates.convert(order.total, shop_currency)
+        else:
+            raise UnknownRate(order.total.currency)
+        revenue += amount.amount_minor
+    return StreamTotals(
+        stream_id=stream_id,
+        orders=len(orders),
+        units=sum(order.units for order in orders),
+        revenue_minor=revenue,
+        currency=shop_currency,
+        paid_orders=sum(1 for order in orders if order.paid),
+    )
