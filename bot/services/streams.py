@@ -218,6 +218,12 @@ class StreamService:
         async with self.uow() as uow:
             return await uow.streams.live(chat_id)
 
+    async def audience_languages(self) -> Sequence[str]:
+        """The languages subscribers read announcements in, the most spoken first (the merchant's preview shows the
+        shop's and the next one)."""
+        async with self.uow() as uow:
+            return await uow.streams.audience_languages()
+
     async def set_pinned_post(self, stream_id: int, chat_id: int, message_id: int) -> None:
         async with self.uow() as uow:
             await uow.streams.set_pinned(stream_id, chat_id, message_id)
