@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,7 @@ from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.invoices import InvoicePricing
+from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, parse_offsets
 from bot.ports import Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
@@ -48,6 +49,7 @@ from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.streams import StreamService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.notifier import TelegramNotifier
@@ -447,11 +449,29 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
+    # Part 2 of issue 9 wires StreamService with its settings (REMINDER_OFFSETS, ANNOUNCEMENT_GRACE_MINUTES) and the
+    # broadcaster; until then the defaults, and announcements stay due.
+    streams = StreamService(
+        uow,
+        pricing,
+        notifier,
+        None,
+        offsets=parse_offsets(DEFAULT_REMINDER_OFFSETS),
+        grace=timedelta(minutes=30),
+        shop_timezone=settings.shop_timezone,
+        merchant_ids=settings.merchant_ids,
+        staff_language=settings.default_language,
+    )
+
+    async def featured_codes(chat_id: int) -> Sequence[str]:
+        live = await streams.live_stream(chat_id)
+        return live.product_codes if live is not None else ()
+
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
         cart=cart,
-        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes),
+        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes, featured=featured_codes),
         waitlist=waitlist,
         pricing=pricing,
         currencies=CurrencyService(buyers, pricing),
@@ -462,6 +482,8 @@ def build(settings: Settings) -> Application:
         shop_currency=settings.shop_currency,
         max_quantity=settings.max_quantity,
         keyword_group_ids=frozenset(settings.keyword_group_ids),
+        streams=streams,
+        shop_timezone=settings.shop_timezone,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(

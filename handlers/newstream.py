@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
@@ -38,6 +37,7 @@ from bot.domain.timezones import is_timezone
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.keywords import KeywordService
+from bot.services.streams import StreamService
 from handlers.callbacks import NewStreamCb
 from handlers.merchants import IsMerchant
 from handlers.views.common import Screen, edit_message
@@ -67,9 +67,6 @@ from handlers.views.newstream import (
     unknown_codes_text,
     use_the_buttons_text,
 )
-
-if TYPE_CHECKING:
-    from bot.services.streams import StreamService
 
 
 class NewStream(StatesGroup):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -36,6 +35,7 @@ from bot.domain.streams import (
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.keywords import KeywordService
+from bot.services.streams import StreamService
 from handlers.callbacks import StreamCb
 from handlers.merchants import IsMerchant
 from handlers.newstream import ANSWER, CODE_SEPARATORS, START_EXAMPLE, is_web_link
@@ -74,9 +74,6 @@ from handlers.views.newstream import (
     start_in_past_text,
     unknown_codes_text,
 )
-
-if TYPE_CHECKING:
-    from bot.services.streams import StreamService
 
 log = logging.getLogger(__name__)
 # The deep-link payload of a product card: /start p_<product id>.
@@ -443,9 +440,9 @@ async def end(message: Message, stream: Stream, bot: Bot, streams: StreamService
     except StreamError:
         await message.answer(nothing_live_text())
         return
-    if stream.chat_id is not None and stream.pinned_message_id is not None:
+    if stream.pinned_chat_id is not None and stream.pinned_message_id is not None:
         try:
-            await bot.unpin_chat_message(stream.chat_id, message_id=stream.pinned_message_id)
+            await bot.unpin_chat_message(stream.pinned_chat_id, message_id=stream.pinned_message_id)
         except (TelegramBadRequest, TelegramForbiddenError) as refused:
             log.warning("could not unpin stream %s's post: %s", stream.stream_id, refused)
     await message.answer(totals_text(totals, locale, ended_heading(stream.stream_id)))

@@ -144,7 +144,7 @@ class FakeStreamService:
 
     async def set_pinned_post(self, stream_id: int, chat_id: int, message_id: int) -> None:
         self.pinned[stream_id] = (chat_id, message_id)
-        self.streams[stream_id] = replace(self.streams[stream_id], pinned_message_id=message_id)
+        self.streams[stream_id] = replace(self.streams[stream_id], pinned_chat_id=chat_id, pinned_message_id=message_id)
 
     async def audience_languages(self) -> Sequence[str]:
         return list(self.languages)
