@@ -35,8 +35,7 @@ from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.invoices import InvoicePricing
-from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, parse_offsets
-from bot.ports import Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
@@ -63,6 +62,8 @@ log = logging.getLogger(__name__)
 LOCALES = Path(__file__).resolve().parent.parent / "locales"
 HOLD_SWEEP_SECONDS = 5
 PAYMENT_SWEEP_SECONDS = 15
+# How often the bot looks for due stream announcements: a reminder goes out at most this late.
+ANNOUNCE_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -283,6 +284,7 @@ class Application:
     holds: HoldService
     notifier: TelegramNotifier
     payments: Payments
+    streams: StreamService
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too."""
@@ -311,7 +313,8 @@ class Application:
         )
 
     def make_scheduler(self) -> AsyncIOScheduler:
-        """Hold reminders and expiry every few seconds; start it with the polling, shut it down after."""
+        """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
+        the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
             sweep_holds,
@@ -328,6 +331,15 @@ class Application:
             seconds=PAYMENT_SWEEP_SECONDS,
             args=(self.payments.service,),
             id="sweep_payments",
+            max_instances=1,
+            coalesce=True,
+        )
+        scheduler.add_job(
+            announce_streams,
+            "interval",
+            seconds=ANNOUNCE_SECONDS,
+            args=(self.streams,),
+            id="announce_streams",
             max_instances=1,
             coalesce=True,
         )
@@ -432,6 +444,24 @@ def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices)
     return dispatcher
 
 
+def stream_service(
+    settings: Settings, core: Core, notifier: Notifier, opener: BroadcastOpener | None = None
+) -> StreamService:
+    """Streams with the reminder offsets, the grace for late ones and the merchants they report to. Without an
+    opener (no broadcaster) due announcements wait in the database until one is wired."""
+    return StreamService(
+        core.uow,
+        core.pricing,
+        notifier,
+        opener,
+        offsets=settings.reminders,
+        grace=timedelta(minutes=settings.announcement_grace_minutes),
+        shop_timezone=settings.shop_timezone,
+        merchant_ids=settings.merchant_ids,
+        staff_language=settings.default_language,
+    )
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
@@ -449,21 +479,10 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
-    # Part 2 of issue 9 wires StreamService with its settings (REMINDER_OFFSETS, ANNOUNCEMENT_GRACE_MINUTES) and the
-    # broadcaster; until then the defaults, and announcements stay due.
-    streams = StreamService(
-        uow,
-        pricing,
-        notifier,
-        None,
-        offsets=parse_offsets(DEFAULT_REMINDER_OFFSETS),
-        grace=timedelta(minutes=30),
-        shop_timezone=settings.shop_timezone,
-        merchant_ids=settings.merchant_ids,
-        staff_language=settings.default_language,
-    )
+    streams = stream_service(settings, core, notifier)
 
     async def featured_codes(chat_id: int) -> Sequence[str]:
+        """In a group where a stream is live, its products come first among keyword suggestions."""
         live = await streams.live_stream(chat_id)
         return live.product_codes if live is not None else ()
 
@@ -494,6 +513,7 @@ def build(settings: Settings) -> Application:
         holds=holds,
         notifier=notifier,
         payments=payments,
+        streams=streams,
     )
 
 
@@ -511,6 +531,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
 async def sweep_payments(payments: PaymentService) -> None:
     """Expire the orders not paid in time (their units go back, waitlists first)."""
     await payments.expire_due(datetime.now(UTC))
+
+
+async def announce_streams(streams: StreamService) -> None:
+    """Open the broadcasts of the stream announcements due now (each claimed by one process only)."""
+    await streams.announce_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.domain.countries import COUNTRIES
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
+from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, StreamError, parse_offsets
 from bot.domain.stripe import CARD, METHOD_CURRENCIES
 
 OFFICIAL_BOT_API = "https://api.telegram.org"
@@ -56,6 +58,9 @@ class Settings(BaseSettings):
     shipping_zones: Annotated[dict[str, list[str]], NoDecode] = Field(
         default_factory=lambda: {"EU": sorted(EU_COUNTRIES)}
     )
+    # Streams (docs/streams.md): when reminders go out before a start, and how late a missed one may still go.
+    reminder_offsets: str = DEFAULT_REMINDER_OFFSETS
+    announcement_grace_minutes: int = Field(default=30, ge=0, le=1440)
     fx_rates_file: Path | None = None
     fx_rates_url: str | None = None
     # Payments (docs/payments.md).
@@ -220,6 +225,20 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"{value!r} is not an IANA time zone") from exc
         return value
+
+    @field_validator("reminder_offsets")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        try:
+            parse_offsets(value)
+        except StreamError as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
+    @property
+    def reminders(self) -> tuple[timedelta, ...]:
+        """REMINDER_OFFSETS as durations before a start, longest first."""
+        return parse_offsets(self.reminder_offsets)
 
     @field_validator("log_level")
     @classmethod

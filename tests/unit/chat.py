@@ -16,6 +16,7 @@ from aiogram.utils.i18n import I18n
 from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
+from bot.domain.notices import Notice
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
@@ -97,6 +98,17 @@ class ChatHarness:
 
     def alerts(self) -> list[AnswerCallbackQuery]:
         return [r for r in self.session.requests if isinstance(r, AnswerCallbackQuery) and r.text]
+
+
+@dataclass
+class RecordingNotifier:
+    """What the core told people outside a reply (merchants' stream notices)."""
+
+    sent: list[Notice] = field(default_factory=list)
+
+    async def send(self, notice: Notice) -> bool:
+        self.sent.append(notice)
+        return True
 
 
 class StaticRates:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
@@ -14,7 +15,16 @@ from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed
 from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
 from bot.domain.orders import SkuRef
-from bot.ports import BuyerRepository, CatalogueRepository
+from bot.domain.streams import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementStatus,
+    Stream,
+    StreamOrder,
+    StreamPlan,
+    StreamStatus,
+)
+from bot.ports import BuyerRepository, CatalogueRepository, StreamRepository
 
 
 @dataclass
@@ -24,6 +34,11 @@ class ShopData:
     products: dict[str, Product] = field(default_factory=dict)
     retired_products: set[str] = field(default_factory=set)
     buyers: dict[int, Buyer] = field(default_factory=dict)
+    streams: dict[int, Stream] = field(default_factory=dict)
+    stream_products: dict[int, list[int]] = field(default_factory=dict)
+    announcements: dict[int, Announcement] = field(default_factory=dict)
+    claimed_at: dict[int, datetime] = field(default_factory=dict)
+    stream_orders: dict[int, list[StreamOrder]] = field(default_factory=dict)
     next_id: int = 1
     version: int = 0
 
@@ -188,11 +203,174 @@ class FakeBuyerRepository:
         self._change(telegram_id, blocked=blocked)
 
 
+class FakeStreamRepository:
+    """Streams and announcements in memory, with the real repository's conditional moves."""
+
+    def __init__(self, data: ShopData) -> None:
+        self.data = data
+
+    async def add(self, plan: StreamPlan, product_ids: Sequence[int], now: datetime) -> int:
+        stream_id = self.data.new_id()
+        self.data.streams[stream_id] = Stream(
+            stream_id=stream_id,
+            title=plan.title,
+            starts_at=plan.starts_at,
+            duration=plan.duration,
+            status=StreamStatus.SCHEDULED,
+            timezone=plan.timezone,
+            product_codes=(),
+            titles=dict(plan.titles),
+            link=plan.link,
+            chat_id=plan.chat_id,
+            created_by=plan.created_by,
+        )
+        await self.set_products(stream_id, product_ids)
+        return stream_id
+
+    async def set_products(self, stream_id: int, product_ids: Sequence[int]) -> None:
+        self.data.stream_products[stream_id] = list(product_ids)
+
+    async def get(self, stream_id: int) -> Stream | None:
+        stream = self.data.streams.get(stream_id)
+        if stream is None:
+            return None
+        codes = {product.id: product.code for product in self.data.products.values()}
+        return replace(stream, product_codes=tuple(codes[i] for i in self.data.stream_products.get(stream_id, [])))
+
+    async def listed(self, statuses: Sequence[StreamStatus]) -> Sequence[Stream]:
+        found = [await self.get(i) for i, s in self.data.streams.items() if s.status in statuses]
+        return sorted((s for s in found if s is not None), key=lambda s: (s.starts_at, s.stream_id))
+
+    async def live(self, chat_id: int | None = None) -> Stream | None:
+        live = sorted(
+            await self.listed([StreamStatus.LIVE]), key=lambda s: (s.live_at or s.starts_at, s.stream_id), reverse=True
+        )
+        if chat_id is None:
+            return live[0] if live else None
+        own = [s for s in live if s.chat_id == chat_id] or [s for s in live if s.chat_id is None]
+        return own[0] if own else None
+
+    async def product_ids(self, stream_id: int) -> Sequence[int]:
+        return list(self.data.stream_products.get(stream_id, []))
+
+    async def set_details(self, stream_id: int, values: Mapping[str, object]) -> None:
+        changes = dict(values)
+        if "duration_seconds" in changes:
+            changes["duration"] = timedelta(seconds=int(changes.pop("duration_seconds")))  # type: ignore[call-overload]
+        self.data.streams[stream_id] = replace(self.data.streams[stream_id], **changes)  # type: ignore[arg-type]
+
+    async def set_start(self, stream_id: int, starts_at: datetime) -> bool:
+        stream = self.data.streams[stream_id]
+        if stream.status is not StreamStatus.SCHEDULED:
+            return False
+        self.data.streams[stream_id] = replace(stream, starts_at=starts_at)
+        return True
+
+    async def set_status(self, stream_id: int, old: StreamStatus, new: StreamStatus, now: datetime) -> bool:
+        stream = self.data.streams[stream_id]
+        if stream.status is not old:
+            return False
+        stream = replace(stream, status=new)
+        if new is StreamStatus.LIVE:
+            stream = replace(stream, live_at=now)
+        elif new in (StreamStatus.ENDED, StreamStatus.CANCELLED):
+            stream = replace(stream, ended_at=now)
+        self.data.streams[stream_id] = stream
+        return True
+
+    async def set_pinned(self, stream_id: int, chat_id: int, message_id: int) -> None:
+        stream = self.data.streams[stream_id]
+        self.data.streams[stream_id] = replace(stream, pinned_chat_id=chat_id, pinned_message_id=message_id)
+
+    async def schedule(self, stream_id: int, kind: AnnouncementKind, due: Sequence[tuple[int, datetime]]) -> None:
+        for offset, due_at in due:
+            known = next(
+                (
+                    a
+                    for a in self.data.announcements.values()
+                    if (a.stream_id, a.kind, a.offset_seconds) == (stream_id, kind, offset)
+                ),
+                None,
+            )
+            if known is None:
+                new_id = self.data.new_id()
+                self.data.announcements[new_id] = Announcement(
+                    new_id, stream_id, kind, offset, due_at, AnnouncementStatus.PENDING
+                )
+            elif known.status in (AnnouncementStatus.PENDING, AnnouncementStatus.CANCELLED):
+                self.data.announcements[known.announcement_id] = replace(
+                    known, due_at=due_at, status=AnnouncementStatus.PENDING
+                )
+
+    async def cancel_pending(
+        self, stream_id: int, keep: Sequence[int] = (), kind: AnnouncementKind | None = None
+    ) -> int:
+        cancelled = 0
+        for a in list(self.data.announcements.values()):
+            if a.stream_id != stream_id or a.status is not AnnouncementStatus.PENDING:
+                continue
+            if (kind is not None and a.kind is not kind) or (
+                a.kind is AnnouncementKind.REMINDER and a.offset_seconds in keep
+            ):
+                continue
+            self.data.announcements[a.announcement_id] = replace(a, status=AnnouncementStatus.CANCELLED)
+            cancelled += 1
+        return cancelled
+
+    async def announcement(self, announcement_id: int) -> Announcement | None:
+        return self.data.announcements.get(announcement_id)
+
+    async def announcements(self, stream_id: int) -> Sequence[Announcement]:
+        return sorted(
+            (a for a in self.data.announcements.values() if a.stream_id == stream_id),
+            key=lambda a: (a.due_at, a.announcement_id),
+        )
+
+    async def claim_due(self, now: datetime, limit: int, due_before: datetime | None = None) -> Sequence[Announcement]:
+        until = now if due_before is None else due_before
+        due = sorted(
+            (
+                a
+                for a in self.data.announcements.values()
+                if a.status is AnnouncementStatus.PENDING and a.due_at <= until
+            ),
+            key=lambda a: (a.due_at, a.announcement_id),
+        )[:limit]
+        for a in due:
+            self.data.announcements[a.announcement_id] = replace(a, status=AnnouncementStatus.SENDING)
+            self.data.claimed_at[a.announcement_id] = now
+        return [self.data.announcements[a.announcement_id] for a in due]
+
+    async def reclaim_stale(self, claimed_before: datetime, now: datetime, limit: int) -> Sequence[Announcement]:
+        stale = [
+            a
+            for a in self.data.announcements.values()
+            if a.status is AnnouncementStatus.SENDING
+            and self.data.claimed_at.get(a.announcement_id, now) < claimed_before
+        ][:limit]
+        for a in stale:
+            self.data.claimed_at[a.announcement_id] = now
+        return stale
+
+    async def set_announcement_status(
+        self, announcement_id: int, old: AnnouncementStatus, new: AnnouncementStatus, now: datetime
+    ) -> bool:
+        known = self.data.announcements.get(announcement_id)
+        if known is None or known.status is not old:
+            return False
+        self.data.announcements[announcement_id] = replace(known, status=new)
+        return True
+
+    async def orders(self, stream_id: int) -> Sequence[StreamOrder]:
+        return list(self.data.stream_orders.get(stream_id, []))
+
+
 class FakeUnitOfWork:
     """Works on a copy of the shop's data; only `commit` publishes it, like a transaction."""
 
     catalogue: CatalogueRepository
     buyers: BuyerRepository
+    streams: StreamRepository
 
     def __init__(self, shop: FakeShop) -> None:
         self.shop = shop
@@ -201,6 +379,7 @@ class FakeUnitOfWork:
         self._working = copy.deepcopy(self.shop.data)
         self.catalogue = FakeCatalogueRepository(self._working)
         self.buyers = FakeBuyerRepository(self._working)
+        self.streams = FakeStreamRepository(self._working)
         return self
 
     async def __aexit__(

@@ -51,6 +51,9 @@ def test_list_settings_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch)
         ("CATALOG_PAGE_SIZE", "many", None),
         ("SANDBOX_PORT", "70000", None),
         ("LOG_LEVEL", "LOUD", "not a logging level"),
+        ("REMINDER_OFFSETS", "24h,soon", "not a list of reminder offsets"),
+        ("REMINDER_OFFSETS", "", "not a list of reminder offsets"),
+        ("ANNOUNCEMENT_GRACE_MINUTES", "-5", None),
     ],
 )
 def test_each_bad_setting_gives_one_line_naming_it(
@@ -67,6 +70,14 @@ def test_each_bad_setting_gives_one_line_naming_it(
     assert "\n" not in message
     assert message.startswith(name)
     assert reason in message
+
+
+def test_reminders_default_to_a_day_an_hour_and_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert [offset.total_seconds() for offset in settings.reminders] == [86400, 3600, 0]
+    assert settings.announcement_grace_minutes == 30
+    monkeypatch.setenv("REMINDER_OFFSETS", "0, 15m,2d")
+    assert [offset.total_seconds() for offset in load_settings().reminders] == [172800, 900, 0]
 
 
 def test_running_the_bot_needs_a_token() -> None:

@@ -10,9 +10,11 @@ import pytest
 from aiogram.methods import SendMessage
 
 from bot.app import (
+    ANNOUNCE_SECONDS,
     HOLD_SWEEP_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     Application,
+    announce_streams,
     build,
     open_core,
     sweep_holds,
@@ -39,6 +41,8 @@ async def test_handlers_receive_the_order_services_by_name(application: Applicat
     assert application.dispatcher["keywords"].prefixes == ("#", "sold", "buy")
     assert application.dispatcher["keyword_group_ids"] == frozenset()
     assert application.dispatcher["max_quantity"] == 10
+    assert application.dispatcher["streams"] is application.streams
+    assert application.dispatcher["shop_timezone"] == "UTC"
 
 
 async def test_handlers_share_the_core_every_entry_point_builds(application: Application) -> None:
@@ -84,14 +88,19 @@ async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
     }
 
 
-async def test_the_scheduler_sweeps_holds_and_payment_timeouts_every_few_seconds(application: Application) -> None:
+async def test_the_scheduler_sweeps_holds_payment_timeouts_and_due_announcements_every_few_seconds(
+    application: Application,
+) -> None:
     scheduler = application.make_scheduler()
-    holds, payments = scheduler.get_jobs()
+    holds, payments, announcements = scheduler.get_jobs()
     assert holds.func is sweep_holds and holds.args == (application.holds,)
     assert holds.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
     assert payments.func is sweep_payments and payments.args == (application.payments.service,)
     assert payments.trigger.interval.total_seconds() == PAYMENT_SWEEP_SECONDS
-    assert holds.max_instances == payments.max_instances == 1
+    assert announcements.func is announce_streams and announcements.args == (application.streams,)
+    assert announcements.trigger.interval.total_seconds() == ANNOUNCE_SECONDS
+    assert holds.max_instances == payments.max_instances == announcements.max_instances == 1
+    assert announcements.coalesce
 
 
 class RecordingHolds:
