@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -17,13 +18,19 @@ from rich.table import Table
 from bot.config import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
+    from bot.app import Core
     from bot.domain.catalog_file import ImportReport
+    from bot.domain.notices import Notice
+    from bot.domain.streams import Stream, StreamTotals
+    from bot.services.streams import StreamService
 
 app = typer.Typer(help="livesell: a chat bot for cross-border live commerce.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The product catalogue.", no_args_is_help=True)
+streams_app = typer.Typer(help="Live streams and their announcements (docs/streams.md).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(streams_app, name="streams")
 
 T = TypeVar("T")
 console = Console()
@@ -152,6 +159,187 @@ async def _import(settings: Settings, text: str, base: Path) -> ImportReport:
 
     async with open_core(settings) as core:
         return await core.catalogue.import_file(text, image_base=str(base))
+
+
+class _Unsent:
+    """The CLI has no chat: what the core would tell merchants, the command prints itself."""
+
+    async def send(self, notice: Notice) -> bool:
+        return False
+
+
+async def _with_streams(settings: Settings, work: Callable[[StreamService, Core], Awaitable[T]]) -> T:
+    from bot.app import open_core, stream_service
+    from bot.domain.streams import StreamError
+
+    async with open_core(settings) as core:
+        try:
+            return await work(stream_service(settings, core, _Unsent()), core)
+        except StreamError as exc:
+            raise Fatal(str(exc)) from None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@streams_app.command("add")
+def streams_add(
+    title: Annotated[str, typer.Option(help="the stream's title")],
+    start: Annotated[str, typer.Option(help="start, e.g. 2026-12-01T19:00+01:00 (no offset: in --timezone)")],
+    duration: Annotated[int, typer.Option(help="minutes")],
+    products: Annotated[str, typer.Option(help="featured product codes, comma-separated: A12,B7")],
+    link: Annotated[str | None, typer.Option(help="where to watch it, on any platform")] = None,
+    channel: Annotated[int | None, typer.Option(help="id of a channel or group to announce in too")] = None,
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of the start (default SHOP_TIMEZONE)")] = None,
+    title_lang: Annotated[
+        list[str] | None, typer.Option("--title-lang", help="the title in a language: de=Herbstschals (repeatable)")
+    ] = None,
+) -> None:
+    """Plan a stream; prints its id. Its reminders go out at REMINDER_OFFSETS before the start."""
+    from bot.domain.streams import StreamPlan, parse_start
+    from bot.domain.timezones import is_timezone
+
+    settings = _settings()
+    zone = timezone or settings.shop_timezone
+    if not is_timezone(zone):
+        raise Fatal(f"--timezone: {zone!r} is not an IANA time zone")
+    titles = {}
+    for item in title_lang or []:
+        language, _, text = item.partition("=")
+        if not language.strip() or not text.strip():
+            raise Fatal(f"--title-lang: {item!r} is not LANGUAGE=TITLE")
+        titles[language.strip().lower()] = text.strip()
+    try:
+        starts_at = parse_start(start, zone)
+    except ValueError as exc:
+        raise Fatal(f"--start: {exc}") from None
+    plan = StreamPlan(
+        title=title,
+        starts_at=starts_at,
+        duration=timedelta(minutes=duration),
+        product_codes=tuple(code for code in products.replace(" ", ",").split(",") if code),
+        timezone=zone,
+        titles=titles,
+        link=link,
+        chat_id=channel,
+    )
+
+    async def add(streams: StreamService, core: Core) -> tuple[Stream, int]:
+        stream = await streams.plan(plan, _now())
+        return stream, len(await streams.announcements(stream.stream_id))
+
+    stream, reminders = _run(_with_streams(settings, add))
+    console.print(
+        f"stream {stream.stream_id} planned: {escape(stream.title)}, {_local(stream.starts_at, stream.timezone)} "
+        f"({stream.timezone}), {reminders} reminder{'s' if reminders != 1 else ''} scheduled",
+        soft_wrap=True,
+    )
+
+
+@streams_app.command("list")
+def streams_list(
+    every: Annotated[bool, typer.Option("--all", help="ended and cancelled streams too")] = False,
+) -> None:
+    """The planned and live streams, soonest first."""
+
+    async def listed(streams: StreamService, core: Core) -> list[tuple[Stream, str]]:
+        found = await streams.upcoming(_now(), include_ended=every)
+        return [(stream, _next_announcement(await streams.announcements(stream.stream_id))) for stream in found]
+
+    found = _run(_with_streams(_settings(), listed))
+    if not found:
+        console.print("no streams planned")
+        return
+    table = Table(show_header=True, box=None)
+    for column in ("id", "title", "status", "start", "minutes", "products", "next announcement"):
+        table.add_column(column)
+    for stream, upcoming in found:
+        table.add_row(
+            str(stream.stream_id),
+            escape(stream.title),
+            stream.status.value,
+            f"{_local(stream.starts_at, stream.timezone)} {stream.timezone}",
+            str(int(stream.duration.total_seconds() // 60)),
+            escape(",".join(stream.product_codes)),
+            upcoming,
+        )
+    console.print(table)
+
+
+@streams_app.command("cancel")
+def streams_cancel(stream_id: Annotated[int, typer.Argument(help="the stream's id")]) -> None:
+    """Cancel a planned stream: its reminders not yet out are cancelled."""
+    stream = _run(_with_streams(_settings(), lambda streams, core: streams.cancel(stream_id, _now())))
+    console.print(f"stream {stream.stream_id} cancelled: no more reminders go out", soft_wrap=True)
+
+
+@streams_app.command("reschedule")
+def streams_reschedule(
+    stream_id: Annotated[int, typer.Argument(help="the stream's id")],
+    start: Annotated[str, typer.Option(help="the new start, e.g. 2026-12-01T19:00+01:00")],
+) -> None:
+    """Move a planned stream, and every reminder not yet out with it."""
+    from bot.domain.streams import parse_start
+
+    settings = _settings()
+
+    async def move(streams: StreamService, core: Core) -> Stream:
+        stream = await streams.get(stream_id)
+        zone = stream.timezone if stream is not None else settings.shop_timezone
+        return await streams.reschedule(stream_id, parse_start(start, zone), _now())
+
+    stream = _run(_with_streams(settings, move))
+    console.print(
+        f"stream {stream.stream_id} now starts {_local(stream.starts_at, stream.timezone)} ({stream.timezone})",
+        soft_wrap=True,
+    )
+
+
+@streams_app.command("live")
+def streams_live(stream_id: Annotated[int, typer.Argument(help="the stream's id")]) -> None:
+    """Mark a stream live: its "live now" announcement is due at once, and orders from now on are the stream's."""
+    stream = _run(_with_streams(_settings(), lambda streams, core: streams.go_live(stream_id, _now())))
+    console.print(
+        f"stream {stream.stream_id} is live: its live-now announcement is due, and the running bot sends it "
+        "to every subscriber within seconds",
+        soft_wrap=True,
+    )
+
+
+@streams_app.command("end")
+def streams_end(stream_id: Annotated[int, typer.Argument(help="the stream's id")]) -> None:
+    """End a live stream and print how it sold."""
+    totals = _run(_with_streams(_settings(), lambda streams, core: streams.end(stream_id, _now())))
+    console.print(f"stream {stream_id} ended", soft_wrap=True)
+    _print_totals(totals)
+
+
+def _print_totals(totals: StreamTotals) -> None:
+    from bot.domain.money import Money
+
+    table = Table(show_header=True, box=None)
+    for column in ("orders", "paid", "units", "revenue"):
+        table.add_column(column, justify="right")
+    revenue = Money(totals.revenue_minor, totals.currency).format("en")
+    table.add_row(str(totals.orders), str(totals.paid_orders), str(totals.units), revenue)
+    console.print(table)
+
+
+def _local(moment: datetime, timezone: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def _next_announcement(announcements: Sequence[Any]) -> str:
+    from bot.domain.streams import AnnouncementStatus
+
+    pending = [a for a in announcements if a.status in (AnnouncementStatus.PENDING, AnnouncementStatus.SENDING)]
+    if not pending:
+        return "-"
+    first = pending[0]
+    return f"{first.kind.value} {first.status.value} {first.due_at.strftime('%Y-%m-%d %H:%M')} UTC"
 
 
 @app.command()

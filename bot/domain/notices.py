@@ -113,6 +113,7 @@ class AnnouncementMissed:
     kind: AnnouncementKind
     offset_seconds: int
     due_at: datetime
+    timezone: str = "UTC"  # the stream's: the merchant planned in it
 
 
 @dataclass(frozen=True, slots=True)

@@ -292,6 +292,7 @@ class StreamService:
                 announcement.kind,
                 announcement.offset_seconds,
                 announcement.due_at,
+                stream.timezone,
             )
         )
 

@@ -9,6 +9,8 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.i18n import ngettext
 
 from bot.domain.notices import (
+    AnnouncementMissed,
+    AnnouncementReport,
     HoldEndingSoon,
     HoldExpired,
     Notice,
@@ -17,6 +19,7 @@ from bot.domain.notices import (
     PaymentMismatch,
     PaymentReceived,
     PaymentTimedOut,
+    StreamEnded,
     WaitlistOffer,
 )
 from handlers.views.cart import cart_buttons, cart_screen
@@ -28,6 +31,7 @@ from handlers.views.payments import (
     payment_timed_out_screen,
     receipt_screen,
 )
+from handlers.views.stream_notices import announcement_missed_screen, announcement_report_screen, stream_ended_screen
 
 
 def notice_screen(notice: Notice, locale: str) -> Screen:
@@ -69,3 +73,9 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return payment_late_screen(notice, locale)
         case PaymentMismatch():
             return payment_mismatch_screen(notice, locale)
+        case AnnouncementMissed():
+            return announcement_missed_screen(notice, locale)
+        case AnnouncementReport():
+            return announcement_report_screen(notice, locale)
+        case StreamEnded():
+            return stream_ended_screen(notice, locale)

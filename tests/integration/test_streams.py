@@ -201,7 +201,14 @@ async def test_one_found_later_than_the_grace_is_missed_and_the_merchant_told(
     assert opener.opened == []
     assert notifier.sent == [
         AnnouncementMissed(
-            MERCHANT, "de", stream.stream_id, "Autumn scarves", AnnouncementKind.REMINDER, 86400, reminders[0].due_at
+            MERCHANT,
+            "de",
+            stream.stream_id,
+            "Autumn scarves",
+            AnnouncementKind.REMINDER,
+            86400,
+            reminders[0].due_at,
+            "Europe/Berlin",
         )
     ]
     # Within the grace, one is sent late.
