@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiogram import Bot, F, Router
@@ -21,6 +22,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import I18n
 
+from bot.domain.broadcasts import Recipient
 from bot.domain.streams import (
     MAX_DURATION,
     MAX_PRODUCTS,
@@ -28,21 +30,20 @@ from bot.domain.streams import (
     MIN_DURATION,
     BadDuration,
     BadStartTime,
-    StartInPast,
+    StreamError,
     StreamPlan,
     UnknownProducts,
     parse_start,
 )
 from bot.domain.timezones import is_timezone
 from bot.services.buyers import BuyerService
-from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.keywords import KeywordService
 from bot.services.streams import StreamService
 from handlers.callbacks import NewStreamCb
 from handlers.merchants import IsMerchant
+from handlers.views.announcements import announcement_text
 from handlers.views.common import Screen, edit_message
 from handlers.views.newstream import (
-    announcement_preview,
     ask_channel_screen,
     ask_duration_screen,
     ask_link_screen,
@@ -298,20 +299,19 @@ async def channel_given(
     bot: Bot,
     state: FSMContext,
     streams: StreamService,
-    catalogue: CatalogueService,
     keywords: KeywordService,
     buyers: BuyerService,
     i18n: I18n,
 ) -> None:
     text = (message.text or "").strip()
     if text.casefold() == "skip":
-        await show_preview(message, state, streams, catalogue, keywords, buyers, i18n, chat_id=None)
+        await show_preview(message, state, streams, keywords, buyers, i18n, chat_id=None)
         return
     chat_id = await find_chat(bot, text)
     if chat_id is None:
         await message.answer(bad_channel_text(text))
         return
-    await show_preview(message, state, streams, catalogue, keywords, buyers, i18n, chat_id=chat_id)
+    await show_preview(message, state, streams, keywords, buyers, i18n, chat_id=chat_id)
 
 
 async def find_chat(bot: Bot, typed: str) -> int | None:
@@ -329,57 +329,71 @@ async def channel_skipped(
     query: CallbackQuery,
     state: FSMContext,
     streams: StreamService,
-    catalogue: CatalogueService,
     keywords: KeywordService,
     buyers: BuyerService,
     i18n: I18n,
 ) -> None:
     await query.answer()
     if isinstance(query.message, Message) and await edit_message(query.message, None):
-        await show_preview(query.message, state, streams, catalogue, keywords, buyers, i18n, chat_id=None)
+        await show_preview(query.message, state, streams, keywords, buyers, i18n, chat_id=None)
 
 
 async def show_preview(
     message: Message,
     state: FSMContext,
     streams: StreamService,
-    catalogue: CatalogueService,
     keywords: KeywordService,
     buyers: BuyerService,
     i18n: I18n,
     chat_id: int | None,
 ) -> None:
-    """The announcement in the shop's language and in its subscribers' most common other one, then Save or Cancel."""
+    """The first announcement subscribers will get, in the shop's language and in its subscribers' most common other
+    one (as the broadcast draws it), then Save or Cancel."""
     await state.update_data(chat_id=chat_id)
+    plan = plan_from(await state.get_data(), message.chat.id)
+    try:
+        view = await streams.preview(plan, datetime.now(UTC))
+    except StreamError as refused:
+        await refused_at_the_end(message, state, keywords, refused)
+        return
     await state.set_state(NewStream.preview)
-    data = await state.get_data()
     languages = await preview_languages(streams, buyers)
-    index = await keywords.index()
-    products = []
-    for code in data["codes"]:
-        indexed = index.get(code)
-        if indexed is None:
-            continue
-        try:
-            products.append(await catalogue.product(indexed.product_id))
-        except ProductNotFound:
-            continue
-    titles: dict[str, str] = data.get("titles", {})
+    prices = {product.product_id: product.price for product in view.products if product.price is not None}
     texts = [preview_heading(languages)]
     for language in languages:
         with i18n.use_locale(language):
-            texts.append(
-                announcement_preview(
-                    titles.get(language) or data["title"],
-                    datetime.fromisoformat(data["starts_at"]),
-                    timedelta(minutes=data["minutes"]),
-                    data["zone"],
-                    products,
-                    data.get("link"),
-                    language,
-                )
-            )
+            texts.append(announcement_text(view, Recipient(message.chat.id, language), plan.timezone, prices))
     await message.answer("\n\n".join(texts), reply_markup=preview_keyboard())
+
+
+def plan_from(data: dict[str, Any], merchant_id: int) -> StreamPlan:
+    """The plan the answers so far make (all of them, once the preview is reached)."""
+    return StreamPlan(
+        title=data["title"],
+        starts_at=datetime.fromisoformat(data["starts_at"]),
+        duration=timedelta(minutes=data["minutes"]),
+        product_codes=tuple(data["codes"]),
+        timezone=data["zone"],
+        titles=data.get("titles", {}),
+        link=data.get("link"),
+        chat_id=data.get("chat_id"),
+        created_by=merchant_id,
+    )
+
+
+async def refused_at_the_end(message: Message, state: FSMContext, keywords: KeywordService, refused: Exception) -> None:
+    """What changed since the step that checked it (the start passed while the merchant read the preview, a product
+    left the catalogue): that step is asked again, the rest is kept."""
+    if isinstance(refused, UnknownProducts):
+        await message.answer(unknown_codes_text(refused.codes))
+        await state.set_state(NewStream.products)
+        await send(message, ask_products_screen(await products_example(keywords)))
+    elif isinstance(refused, BadDuration):
+        await message.answer(bad_duration_text())
+        await state.set_state(NewStream.duration)
+    else:
+        await message.answer(start_in_past_text())
+        await ask_start(message, state)
 
 
 async def preview_languages(streams: StreamService, buyers: BuyerService) -> list[str]:
@@ -397,36 +411,16 @@ async def save(
     await query.answer()
     if not isinstance(query.message, Message) or not await edit_message(query.message, None):
         return  # a double tap: the first one saves
-    message = query.message
-    data = await state.get_data()
-    plan = StreamPlan(
-        title=data["title"],
-        starts_at=datetime.fromisoformat(data["starts_at"]),
-        duration=timedelta(minutes=data["minutes"]),
-        product_codes=tuple(data["codes"]),
-        timezone=data["zone"],
-        titles=data.get("titles", {}),
-        link=data.get("link"),
-        chat_id=data.get("chat_id"),
-        created_by=query.from_user.id,
-    )
+    plan = plan_from(await state.get_data(), query.from_user.id)
     try:
         stream = await streams.plan(plan, datetime.now(UTC))
-    except StartInPast:  # the preview waited past the start: ask it again, the rest is kept
-        await message.answer(start_in_past_text())
-        await ask_start(message, state)
-        return
-    except UnknownProducts as refused:  # the catalogue changed meanwhile
-        await message.answer(unknown_codes_text(refused.codes))
-        await state.set_state(NewStream.products)
-        await send(message, ask_products_screen(await products_example(keywords)))
-        return
-    except BadDuration:
-        await message.answer(bad_duration_text())
-        await state.set_state(NewStream.duration)
+    except StreamError as refused:
+        await refused_at_the_end(query.message, state, keywords, refused)
         return
     await state.clear()
-    await message.answer(saved_text(stream.stream_id, stream.title_in(locale), stream.starts_at, plan.timezone, locale))
+    await query.message.answer(
+        saved_text(stream.stream_id, stream.title_in(locale), stream.starts_at, plan.timezone, locale)
+    )
 
 
 async def not_an_answer(message: Message) -> None:

@@ -14,7 +14,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.keywords import KeywordService
 from handlers.keyword import CLAIM_PREFIX
-from handlers.streams import PRODUCT_PREFIX
+from handlers.views.announcements import PRODUCT_START
 from handlers.views.cart import cart_screen
 from handlers.views.catalog import product_card_view, send_product_card
 from handlers.views.refusals import product_gone_text
@@ -27,7 +27,7 @@ def make_router() -> Router:
         start_with_claim, CommandStart(deep_link=True, magic=F.args.startswith(CLAIM_PREFIX)), F.from_user
     )
     router.message.register(
-        start_with_product, CommandStart(deep_link=True, magic=F.args.startswith(PRODUCT_PREFIX)), F.from_user
+        start_with_product, CommandStart(deep_link=True, magic=F.args.startswith(PRODUCT_START)), F.from_user
     )
     router.message.register(start, CommandStart(), F.from_user)
     router.message.register(show_help, Command("help"), F.from_user)
@@ -56,7 +56,7 @@ async def start_with_product(
     user = message.from_user
     assert user is not None and command.args is not None
     await buyers.register(user.id, user.language_code, user.full_name)
-    product_id = command.args.removeprefix(PRODUCT_PREFIX)
+    product_id = command.args.removeprefix(PRODUCT_START)
     try:
         product = await catalogue.product(int(product_id), user.id) if product_id.isdigit() else None
     except ProductNotFound:

@@ -39,6 +39,7 @@ from bot.services.streams import StreamService
 from handlers.callbacks import StreamCb
 from handlers.merchants import IsMerchant
 from handlers.newstream import ANSWER, CODE_SEPARATORS, START_EXAMPLE, is_web_link
+from handlers.views.announcements import PRODUCT_START
 from handlers.views.common import Screen, edit_message
 from handlers.views.merchant_streams import (
     ask_field_text,
@@ -48,7 +49,7 @@ from handlers.views.merchant_streams import (
     changed_text,
     confirm_cancel_screen,
     edit_screen,
-    ended_heading,
+    ended_text,
     kept_text,
     no_streams_text,
     no_such_stream_text,
@@ -76,8 +77,6 @@ from handlers.views.newstream import (
 )
 
 log = logging.getLogger(__name__)
-# The deep-link payload of a product card: /start p_<product id>.
-PRODUCT_PREFIX = "p_"
 LISTED = 10
 
 
@@ -379,7 +378,7 @@ async def pin_products(
             product = await catalogue.product(indexed.product_id)
         except ProductNotFound:
             continue
-        link = await create_start_link(bot, f"{PRODUCT_PREFIX}{product.id}")
+        link = await create_start_link(bot, f"{PRODUCT_START}{product.id}")
         buttons.append((f"{product.code} · {product.title_in(language)}", link))
     with i18n.use_locale(language):
         text = pinned_post_text(stream, language)
@@ -436,7 +435,7 @@ async def end_by_button(
 
 async def end(message: Message, stream: Stream, bot: Bot, streams: StreamService, locale: str) -> None:
     try:
-        totals = await streams.end(stream.stream_id, datetime.now(UTC))
+        await streams.end(stream.stream_id, datetime.now(UTC))  # the merchants are told its totals
     except StreamError:
         await message.answer(nothing_live_text())
         return
@@ -445,4 +444,4 @@ async def end(message: Message, stream: Stream, bot: Bot, streams: StreamService
             await bot.unpin_chat_message(stream.pinned_chat_id, message_id=stream.pinned_message_id)
         except (TelegramBadRequest, TelegramForbiddenError) as refused:
             log.warning("could not unpin stream %s's post: %s", stream.stream_id, refused)
-    await message.answer(totals_text(totals, locale, ended_heading(stream.stream_id)))
+    await message.answer(ended_text(stream.stream_id))

@@ -201,8 +201,9 @@ def stats_heading(stream: Stream, locale: str) -> str:
     )
 
 
-def ended_heading(stream_id: int) -> str:
-    return "⏹ " + _("Stream #{id} has ended. Its totals:").format(id=stream_id)
+def ended_text(stream_id: int) -> str:
+    """The answer to /end; the totals follow as the notice every merchant gets (handlers/views/stream_notices.py)."""
+    return "⏹ " + _("Stream #{id} has ended; its totals follow.").format(id=stream_id)
 
 
 def bad_stream_id_text() -> str:

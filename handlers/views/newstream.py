@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,7 +12,6 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
-from bot.domain.catalog import Product
 from bot.domain.streams import MAX_DURATION, MAX_TITLE
 from handlers.callbacks import NewStreamCb
 from handlers.views.common import Screen, listing
@@ -142,35 +141,6 @@ def preview_heading(languages: Sequence[str]) -> str:
 def preview_keyboard() -> InlineKeyboardMarkup:
     save = InlineKeyboardButton(text="✅ " + _("Save"), callback_data=NewStreamCb(action="save").pack())
     return InlineKeyboardMarkup(inline_keyboard=[[save, cancel_button()]])
-
-
-def announcement_preview(
-    title: str,
-    starts_at: datetime,
-    duration: timedelta,
-    timezone: str,
-    products: Sequence[Product],
-    link: str | None,
-    locale: str,
-) -> str:
-    """The announcement a subscriber reading `locale` gets, for a plan not saved yet (prices in the shop's
-    currency; each subscriber sees theirs)."""
-    when = format_datetime(starts_at, "full", tzinfo=ZoneInfo(timezone), locale=locale)
-    minutes = int(duration.total_seconds()) // 60
-    lines = [
-        "📣 " + _("Live stream: {title}").format(title=f"<b>{html.escape(title)}</b>"),
-        "🗓 " + html.escape(when),
-        "⏱ " + _("{minutes} min").format(minutes=minutes),
-    ]
-    if link:
-        lines.append("🔗 " + html.escape(link))
-    if products:
-        lines += ["", _("Featured:")]
-        for product in products:
-            price = min((sku.price for sku in product.skus), key=lambda money: money.amount_minor, default=None)
-            shown = f" — {price.format(locale)}" if price is not None else ""
-            lines.append(f"• <code>{html.escape(product.code)}</code> {html.escape(product.title_in(locale))}{shown}")
-    return "\n".join(lines)
 
 
 def saved_text(stream_id: int, title: str, starts_at: datetime, timezone: str, locale: str) -> str:

@@ -135,7 +135,7 @@ def make_chat(
     core = core or FakeShop()
     buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en", merchant_ids=list(merchant_ids))
     keywords = KeywordService(core, check_every=0, featured=lambda chat_id: featured(streams, chat_id))
-    streams = FakeStreamService(keywords.index)
+    streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
     pricing = Pricing(StaticRates(), "EUR")
     services = HandlerServices(

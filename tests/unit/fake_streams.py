@@ -6,8 +6,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from bot.domain.catalog import Product
 from bot.domain.keyword import CodeIndex
 from bot.domain.streams import (
+    Announcement,
+    AnnouncementKind,
+    AnnouncementStatus,
+    AnnouncementView,
+    FeaturedProduct,
     Stream,
     StreamError,
     StreamPlan,
@@ -33,6 +39,7 @@ class NotScheduled(StreamError):
 @dataclass
 class FakeStreamService:
     index: Callable[[], Awaitable[CodeIndex]]
+    catalogue: Mapping[str, Product]  # by code, as the catalogue spells it
     streams: dict[int, Stream] = field(default_factory=dict)
     languages: list[str] = field(default_factory=list)
     totals_by_stream: dict[int, StreamTotals] = field(default_factory=dict)
@@ -63,6 +70,21 @@ class FakeStreamService:
         )
         self.streams[stream.stream_id] = stream
         return stream
+
+    async def preview(self, plan: StreamPlan, now: datetime) -> AnnouncementView:
+        check_plan(plan, now)
+        codes = await self._codes(plan.product_codes)
+        products = tuple(self._featured(code) for code in codes)
+        stream = Stream(0, plan.title, plan.starts_at, plan.duration, StreamStatus.SCHEDULED, plan.timezone, codes)
+        stream = replace(stream, titles=dict(plan.titles), link=plan.link, chat_id=plan.chat_id)
+        announcement = Announcement(0, 0, AnnouncementKind.REMINDER, 3600, now, AnnouncementStatus.PENDING)
+        return AnnouncementView(stream, announcement, products)
+
+    def _featured(self, code: str) -> FeaturedProduct:
+        product = self.catalogue[code]
+        price = min((sku.price for sku in product.skus), key=lambda money: money.amount_minor)
+        titles = {language: title for language, (title, _) in product.translations.items()}
+        return FeaturedProduct(product.id, product.code, product.title, price, product.total_stock > 0, titles)
 
     async def get(self, stream_id: int) -> Stream | None:
         return self.streams.get(stream_id)

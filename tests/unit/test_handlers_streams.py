@@ -140,9 +140,7 @@ async def test_a_deep_link_to_a_product_gone_says_so(chat: ChatHarness) -> None:
     assert reply.chat_id == BUYER and "p_99999" not in reply.text
 
 
-async def test_stats_and_end_give_the_totals_in_the_shop_currency_and_end_unpins(
-    chat: ChatHarness, merchant: User
-) -> None:
+async def test_stats_gives_the_totals_in_the_shop_currency_and_end_unpins(chat: ChatHarness, merchant: User) -> None:
     await planned(chat)
     await chat.say(merchant, "/live 1")
     chat.streams.totals_by_stream[1] = StreamTotals(1, orders=3, units=5, revenue_minor=12_950, currency="EUR")
@@ -151,7 +149,7 @@ async def test_stats_and_end_give_the_totals_in_the_shop_currency_and_end_unpins
     assert "Orders: 3" in stats.text and "Units: 5" in stats.text and "€129.50" in stats.text
 
     [ended] = await chat.say(merchant, "/end")
-    assert "has ended" in ended.text and "€129.50" in ended.text
+    assert "has ended" in ended.text
     assert chat.streams.streams[1].status is StreamStatus.ENDED
     [unpin] = chat.session.sent(UnpinChatMessage)
     assert unpin.chat_id == GROUP.id and unpin.message_id == chat.streams.pinned[1][1]
