@@ -190,6 +190,7 @@ def build_core(settings: Settings) -> Core:
         default_language=settings.default_language,
         merchant_ids=settings.merchant_ids,
         ops_ids=settings.ops_ids,
+        shop_timezone=settings.shop_timezone,
     )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
     return Core(engine=engine, uow=uow, rates_source=rates_source, pricing=pricing, buyers=buyers, catalogue=catalogue)
@@ -356,7 +357,18 @@ class Application:
     async def set_commands(self, bot: Bot) -> None:
         """The command menu, in every language the shop speaks; in each merchant's private chat, with the merchant
         commands first (Telegram picks the chat's own menu over the default one)."""
-        names = ("catalog", "cart", "checkout", "orders", "currency", "language", "help")
+        names = (
+            "catalog",
+            "cart",
+            "checkout",
+            "orders",
+            "subscribe",
+            "unsubscribe",
+            "timezone",
+            "currency",
+            "language",
+            "help",
+        )
         for language in self.settings.supported_languages:
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()

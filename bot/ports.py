@@ -98,6 +98,10 @@ class BuyerRepository(Protocol):
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None: ...
 
+    async def set_subscribed(self, telegram_id: int, subscribed: bool) -> bool:
+        """Subscribe or unsubscribe in one conditional statement; True when this call changed it."""
+        ...
+
 
 class StockRepository(Protocol):
     """`sku.stock` is what is left to reserve; every change is one conditional statement."""

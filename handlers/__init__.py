@@ -23,15 +23,17 @@ def get_routers() -> list[Router]:
         payments,
         start,
         streams,
+        subscriptions,
+        timezones,
     )
 
     # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
     # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
-    # and buttons belong to the private chat); then commands; then the merchants' conversations, which let only
-    # merchants in (the merchants router after them refuses everyone else) and come before the buyers' because a
-    # merchant's answers (product codes) look like keyword orders; then checkout, whose steps take the buyer's typed
-    # answers; then keyword orders, which take any other text that parses as one; the fallback router goes last: it
-    # answers whatever no feature claimed.
+    # and buttons belong to the private chat); then commands (/timezone's typed answer and its /cancel before
+    # checkout's /cancel); among them the merchants' conversations, which let only merchants in (the merchants router
+    # after them refuses everyone else) and come before the buyers' because a merchant's answers (product codes) look
+    # like keyword orders; then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
+    # any other text that parses as one; the fallback router goes last: it answers whatever no feature claimed.
     return [
         errors.make_router(),
         membership.make_router(),
@@ -45,6 +47,8 @@ def get_routers() -> list[Router]:
         catalog.make_router(),
         cart.make_router(),
         orders.make_router(),
+        subscriptions.make_router(),
+        timezones.make_router(),
         checkout.make_router(),
         keyword.make_router(),
         fallback.make_router(),

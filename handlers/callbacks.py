@@ -98,3 +98,9 @@ class NewStreamCb(CallbackData, prefix="ns"):
 
     action: str
     value: str = ""
+
+
+class TimezoneCb(CallbackData, prefix="tz"):
+    """A zone tapped under /timezone: an IANA name (at most 32 characters), or "auto" (the buyer's country's)."""
+
+    zone: str

@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
+from bot.domain.buyer import Buyer
 from bot.services.cart import CartChanged, CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.waitlist import InStock, WaitlistService
@@ -166,8 +167,12 @@ async def empty_cart(query: CallbackQuery, cart: CartService) -> None:
         await edit_message(query.message, None, empty_cart_text())
 
 
-async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService, bot: Bot) -> None:
-    """From a private card or refusal; or from a group's sold-out answer, which everyone in the group can tap."""
+async def join_waitlist(
+    query: CallbackQuery, callback_data: WaitlistCb, waitlist: WaitlistService, bot: Bot, buyer: Buyer
+) -> None:
+    """From a private card or refusal; or from a group's sold-out answer, which everyone in the group can tap. A buyer
+    not subscribed to live streams is offered it with the answer: one who waits for an item may like to hear of
+    the stream that brings it back."""
     try:
         position = await waitlist.join(query.from_user.id, callback_data.sku_id, 1)
     except ProductNotFound:
@@ -176,7 +181,7 @@ async def join_waitlist(query: CallbackQuery, callback_data: WaitlistCb, waitlis
     except InStock:
         await query.answer(back_in_stock_text(), show_alert=True)
         return
-    screen = waitlist_joined_screen(callback_data.sku_id, position)
+    screen = waitlist_joined_screen(callback_data.sku_id, position, offer_subscription=not buyer.subscribed)
     if query.message is None or query.message.chat.type == "private":
         await query.answer()
         await show(query, screen, edit=False)

@@ -14,7 +14,19 @@ from aiogram.utils.deep_linking import create_start_link
 from handlers.callbacks import KeywordCb, WaitlistCb
 from handlers.views.groups import private_chat_alert, private_chat_text
 
-BUYER_COMMANDS = ("start", "help", "language", "catalog", "cart", "checkout", "orders", "currency")
+BUYER_COMMANDS = (
+    "start",
+    "help",
+    "language",
+    "catalog",
+    "cart",
+    "checkout",
+    "orders",
+    "currency",
+    "subscribe",
+    "unsubscribe",
+    "timezone",
+)
 GROUP_CHAT_TYPES = {"group", "supergroup"}
 # /start with this payload is an ordinary /start: the link only opens the private chat.
 FROM_GROUP = "shop"

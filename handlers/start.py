@@ -19,6 +19,7 @@ from handlers.views.cart import cart_screen
 from handlers.views.catalog import product_card_view, send_product_card
 from handlers.views.refusals import product_gone_text
 from handlers.views.start import claim_gone_text, claimed_heading, help_text, welcome_text
+from handlers.views.subscriptions import subscribe_keyboard
 
 
 def make_router() -> Router:
@@ -68,10 +69,13 @@ async def start_with_product(
 
 
 async def start(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
+    """The greeting; for a buyer not subscribed yet, with the button that subscribes them (never silently)."""
     user = message.from_user
     assert user is not None
-    await buyers.register(user.id, user.language_code, user.full_name)
-    await message.answer(welcome_text(user.first_name, await keywords.example(locale)))
+    buyer = await buyers.register(user.id, user.language_code, user.full_name)
+    offer = not buyer.subscribed
+    text = welcome_text(user.first_name, await keywords.example(locale), offer_subscription=offer)
+    await message.answer(text, reply_markup=subscribe_keyboard() if offer else None)
 
 
 async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:

@@ -420,6 +420,15 @@ class SqlBuyerRepository:
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
         await self._set(telegram_id, blocked=blocked)
 
+    async def set_subscribed(self, telegram_id: int, subscribed: bool) -> bool:
+        connection = await self.session.connection()
+        result = await connection.execute(
+            sa.update(buyers)
+            .where(buyers.c.telegram_id == telegram_id, buyers.c.subscribed.is_not(subscribed))
+            .values(subscribed=subscribed)
+        )
+        return result.rowcount == 1
+
     async def _set(self, telegram_id: int, **values: object) -> None:
         await self.session.exec(
             sa.update(BuyerTable)  # type: ignore[call-overload]

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from bot.domain.buyer import Buyer, Role
 from bot.domain.countries import check_country, language_region
 from bot.domain.language import pick_language
 from bot.domain.money import check_currency
+from bot.domain.timezones import UnknownTimezone, ZoneSetting, country_zones, is_timezone, parse_zone, zone_setting
 from bot.ports import UnitOfWorkFactory
 
 
 class UnsupportedLanguage(ValueError):
     """The shop does not speak that language."""
+
+
+# The time zone choice that hands the zone back to the buyer's country (or the shop's).
+AUTOMATIC = "auto"
+
+
+@dataclass(frozen=True, slots=True)
+class TimezoneOptions:
+    """What /timezone shows: the zone in use and why, and the zones of the buyer's country to pick from."""
+
+    current: ZoneSetting
+    country: str | None
+    zones: tuple[str, ...]
 
 
 class BuyerService:
@@ -23,12 +38,14 @@ class BuyerService:
         default_language: str,
         merchant_ids: list[int] | None = None,
         ops_ids: list[int] | None = None,
+        shop_timezone: str = "UTC",
     ) -> None:
         self.uow = uow
         self.supported_languages = supported_languages
         self.default_language = default_language
         self.merchant_ids = frozenset(merchant_ids or ())
         self.ops_ids = frozenset(ops_ids or ())
+        self.shop_timezone = shop_timezone
 
     def role_of(self, telegram_id: int) -> Role:
         if telegram_id in self.merchant_ids:
@@ -122,3 +139,47 @@ class BuyerService:
             await uow.buyers.set_language(telegram_id, language)
             await uow.commit()
         return language
+
+    async def subscribe(self, telegram_id: int) -> bool:
+        """Announce live streams to the buyer from now on; False when they were subscribed already (a double tap,
+        an old button): the database says which of two taps changed it."""
+        return await self._set_subscribed(telegram_id, True)
+
+    async def unsubscribe(self, telegram_id: int) -> bool:
+        """No more announcements; False when there was no subscription to end."""
+        return await self._set_subscribed(telegram_id, False)
+
+    async def _set_subscribed(self, telegram_id: int, subscribed: bool) -> bool:
+        async with self.uow() as uow:
+            changed = await uow.buyers.set_subscribed(telegram_id, subscribed)
+            await uow.commit()
+        return changed
+
+    def zone_of(self, buyer: Buyer | None) -> ZoneSetting:
+        """The zone a buyer's reminders show times in, and where it comes from."""
+        if buyer is None:
+            return zone_setting(None, None, None, self.shop_timezone)
+        return zone_setting(buyer.timezone, buyer.country, buyer.region, self.shop_timezone)
+
+    async def timezone_options(self, telegram_id: int) -> TimezoneOptions:
+        buyer = await self.get(telegram_id)
+        country = None if buyer is None else buyer.country or buyer.region
+        return TimezoneOptions(self.zone_of(buyer), country, country_zones(country) if country else ())
+
+    async def set_timezone(self, telegram_id: int, zone: str | None) -> ZoneSetting:
+        """Show the buyer times in `zone` (an IANA name) from now on; None: in their country's again. Raises
+        UnknownTimezone."""
+        if zone is not None and not is_timezone(zone):
+            raise UnknownTimezone(zone)
+        async with self.uow() as uow:
+            await uow.buyers.set_timezone(telegram_id, zone)
+            buyer = await uow.buyers.get(telegram_id)
+            await uow.commit()
+        return self.zone_of(buyer)
+
+    async def choose_timezone(self, telegram_id: int, text: str, now: datetime | None = None) -> ZoneSetting:
+        """What a buyer typed or tapped: a zone, a city, a UTC offset (bot/domain/timezones.py parse_zone), or
+        AUTOMATIC. Raises UnknownTimezone."""
+        if text.strip().lower() == AUTOMATIC:
+            return await self.set_timezone(telegram_id, None)
+        return await self.set_timezone(telegram_id, parse_zone(text, now or datetime.now(UTC)))

@@ -45,7 +45,8 @@ def keyword_example_text(example: KeywordExample) -> str:
     )
 
 
-def welcome_text(name: str, example: KeywordExample | None) -> str:
+def welcome_text(name: str, example: KeywordExample | None, offer_subscription: bool = False) -> str:
+    """`offer_subscription`: for a buyer not subscribed yet, a line on the subscribe button that comes with it."""
     lines = [
         _("Hello, {name}! Welcome to our live shop.").format(name=html.escape(name)),
         "",
@@ -53,6 +54,8 @@ def welcome_text(name: str, example: KeywordExample | None) -> str:
     ]
     if example:
         lines += ["", keyword_example_text(example)]
+    if offer_subscription:
+        lines += ["", _("Want to hear when we go live? Tap the button below, or send /subscribe at any time.")]
     return "\n".join(lines)
 
 
@@ -64,6 +67,9 @@ def help_text(is_merchant: bool, is_ops: bool, example: KeywordExample | None = 
         "/cart - " + _("your cart and reservations"),
         "/checkout - " + _("order what is in your cart"),
         "/orders - " + _("your orders and their status"),
+        "/subscribe - " + _("hear about our live streams"),
+        "/unsubscribe - " + _("stop live stream announcements"),
+        "/timezone - " + _("the time zone of your reminders"),
         "/currency - " + _("choose the currency for prices"),
         "/language - " + _("choose your language"),
         "/cancel - " + _("stop the checkout"),
@@ -89,6 +95,9 @@ def command_descriptions() -> dict[str, str]:
         "cart": _("your cart and reservations"),
         "checkout": _("order what is in your cart"),
         "orders": _("your orders and their status"),
+        "subscribe": _("hear about our live streams"),
+        "unsubscribe": _("stop live stream announcements"),
+        "timezone": _("the time zone of your reminders"),
         "currency": _("choose the currency for prices"),
         "language": _("choose your language"),
         "help": _("what I can do"),

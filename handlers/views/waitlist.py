@@ -7,20 +7,23 @@ from aiogram.utils.i18n import gettext as _
 
 from handlers.callbacks import WaitlistCb
 from handlers.views.common import Screen
+from handlers.views.subscriptions import subscribe_button
 
 
 def back_in_stock_text() -> str:
     return _("Good news: it is in stock again. Order it from the product card or by its code.")
 
 
-def waitlist_joined_screen(sku_id: int, position: int) -> Screen:
+def waitlist_joined_screen(sku_id: int, position: int, offer_subscription: bool = False) -> Screen:
+    """`offer_subscription`: for a buyer not subscribed yet, the subscribe button under the Leave button."""
     text = "🔔 " + _("You are number {position} on the waitlist. I will write when it is reserved for you.").format(
         position=position
     )
     button = InlineKeyboardButton(
         text=_("Leave the waitlist"), callback_data=WaitlistCb(action="leave", sku_id=sku_id).pack()
     )
-    return Screen(text, InlineKeyboardMarkup(inline_keyboard=[[button]]))
+    rows = [[button], [subscribe_button()]] if offer_subscription else [[button]]
+    return Screen(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def waitlist_joined_from_group_text(position: int, bot_username: str) -> str:

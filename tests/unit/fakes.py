@@ -202,6 +202,16 @@ class FakeBuyerRepository:
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
         self._change(telegram_id, blocked=blocked)
 
+    async def set_timezone(self, telegram_id: int, timezone: str | None) -> None:
+        self._change(telegram_id, timezone=timezone)
+
+    async def set_subscribed(self, telegram_id: int, subscribed: bool) -> bool:
+        buyer = self.data.buyers.get(telegram_id)
+        if buyer is None or buyer.subscribed == subscribed:
+            return False
+        self._change(telegram_id, subscribed=subscribed)
+        return True
+
 
 class FakeStreamRepository:
     """Streams and announcements in memory, with the real repository's conditional moves."""
