@@ -251,20 +251,15 @@ def streams_list(
     if not found:
         console.print("no streams planned")
         return
-    table = Table(show_header=True, box=None)
-    for column in ("id", "title", "status", "start", "minutes", "products", "next announcement"):
-        table.add_column(column)
     for stream, upcoming in found:
-        table.add_row(
-            str(stream.stream_id),
-            escape(stream.title),
-            stream.status.value,
-            f"{_local(stream.starts_at, stream.timezone)} {stream.timezone}",
-            str(int(stream.duration.total_seconds() // 60)),
-            escape(",".join(stream.product_codes)),
-            upcoming,
+        console.print(
+            f"{stream.stream_id}  {stream.status.value}  {_local(stream.starts_at, stream.timezone)} {stream.timezone}"
+            f"  {int(stream.duration.total_seconds() // 60)} min  {escape(','.join(stream.product_codes))}"
+            f"  {escape(stream.title)}",
+            soft_wrap=True,
+            highlight=False,
         )
-    console.print(table)
+        console.print(f"    next: {upcoming}", soft_wrap=True, highlight=False)
 
 
 @streams_app.command("cancel")

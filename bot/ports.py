@@ -304,7 +304,12 @@ class StreamRepository(Protocol):
         ...
 
     async def reclaim_stale(self, claimed_before: datetime, now: datetime, limit: int) -> Sequence[Announcement]:
-        """Announcements left sending since before `claimed_before`, claimed again (one winner each)."""
+        """Announcements left sending without a broadcast since before `claimed_before`, claimed again (one winner
+        each)."""
+        ...
+
+    async def set_broadcast(self, announcement_id: int, broadcast_id: int) -> None:
+        """The broadcast that carries the announcement was opened."""
         ...
 
     async def set_announcement_status(
@@ -314,16 +319,6 @@ class StreamRepository(Protocol):
     async def orders(self, stream_id: int) -> Sequence[StreamOrder]:
         """The stream's placed orders (awaiting payment, paid, shipped)."""
         ...
-
-
-class BroadcastOpener(Protocol):
-    async def open(
-        self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None
-    ) -> int: ...
-
-    # Idempotent per (kind, reference): a unique key; opening twice returns the same broadcast id. The audience is
-    # snapshotted into delivery rows at once (every reachable subscriber: subscribed AND started AND NOT blocked,
-    # plus audience.chats), so who gets it is fixed when it opens.
 
 
 class PaymentProvider(Protocol):
@@ -337,6 +332,13 @@ class PaymentProvider(Protocol):
 
     async def expire(self, attempt: PaymentAttempt) -> None:
         """Close the attempt's session so its link takes no money (nothing to do when it has none)."""
+        ...
+
+
+class BroadcastOpener(Protocol):
+    async def open(self, kind: BroadcastKind, reference: int, audience: Audience, created_by: int | None = None) -> int:
+        """Idempotent per (kind, reference): opening twice returns the same broadcast id. The audience is
+        snapshotted into deliveries at once (every reachable subscriber, plus `audience.chats`)."""
         ...
 
 

@@ -241,13 +241,14 @@ class SqlStreamRepository(_Repository):
         return [_announcement(row) for row in rows]
 
     async def reclaim_stale(self, claimed_before: datetime, now: datetime, limit: int) -> Sequence[Announcement]:
-        """Announcements claimed before `claimed_before` and still sending (their process may have died before it
-        opened the broadcast): claimed again, one winner each, to open their broadcast again (opening is idempotent)."""
+        """Announcements claimed before `claimed_before`, still sending and without a broadcast (their process died
+        before it opened one): claimed again, one winner each, to open it (opening is idempotent)."""
         rows = (
             await self._run(
                 sa.select(announcements.c.id, announcements.c.claimed_at)
                 .where(
                     announcements.c.status == AnnouncementStatus.SENDING.value,
+                    announcements.c.broadcast_id.is_(None),
                     announcements.c.claimed_at < claimed_before,
                 )
                 .order_by(announcements.c.claimed_at)
@@ -268,6 +269,11 @@ class SqlStreamRepository(_Repository):
             if won.rowcount == 1:
                 taken.append(announcement_id)
         return [found for found in [await self.announcement(i) for i in taken] if found is not None]
+
+    async def set_broadcast(self, announcement_id: int, broadcast_id: int) -> None:
+        await self._run(
+            sa.update(announcements).where(announcements.c.id == announcement_id).values(broadcast_id=broadcast_id)
+        )
 
     async def set_announcement_status(
         self, announcement_id: int, old: AnnouncementStatus, new: AnnouncementStatus, now: datetime

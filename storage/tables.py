@@ -293,6 +293,8 @@ class AnnouncementTable(SQLModel, table=True):
     due_at: datetime = Field(sa_type=sa.DateTime(timezone=True))
     status: str = Field(default="pending", max_length=16)
     claimed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    # The broadcast that carries it, once opened: a claim without one after a crash is taken again.
+    broadcast_id: int | None = Field(default=None)
     sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 

@@ -144,8 +144,12 @@ def check_plan(plan: StreamPlan, now: datetime) -> None:
     """Raise the first StreamError the plan has, catalogue aside (the service checks codes against it)."""
     if plan.starts_at <= now:
         raise StartInPast(plan.starts_at)
-    if not MIN_DURATION <= plan.duration <= MAX_DURATION:
-        raise BadDuration(int(plan.duration.total_seconds() // 60))
+    check_duration(plan.duration)
+
+
+def check_duration(duration: timedelta) -> None:
+    if not MIN_DURATION <= duration <= MAX_DURATION:
+        raise BadDuration(int(duration.total_seconds() // 60))
 
 
 @dataclass(frozen=True, slots=True)

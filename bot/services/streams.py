@@ -20,14 +20,11 @@ from bot.domain.fx import UnknownRate
 from bot.domain.notices import AnnouncementMissed, AnnouncementReport, Notice, StreamEnded
 from bot.domain.streams import (
     LIVE_OFFSET,
-    MAX_DURATION,
     MAX_PRODUCTS,
-    MIN_DURATION,
     Announcement,
     AnnouncementKind,
     AnnouncementStatus,
     AnnouncementView,
-    BadDuration,
     FeaturedProduct,
     Stream,
     StreamClosed,
@@ -39,6 +36,7 @@ from bot.domain.streams import (
     TooManyProducts,
     UnknownProducts,
     UnknownStream,
+    check_duration,
     check_plan,
     check_title,
     reminder_schedule,
@@ -50,8 +48,8 @@ from bot.services.pricing import Pricing
 log = logging.getLogger(__name__)
 # Announcements claimed per round of the scheduler job; the rest wait for the next round, five seconds later.
 CLAIM_BATCH = 50
-# A claim still sending after this long may belong to a process that died before it opened the broadcast: it is
-# taken again and its broadcast opened again (which returns the running one when it exists).
+# A claim without a broadcast after this long belongs to a process that died before it opened one (or could not):
+# it is taken again and its broadcast opened (which returns the one that exists, if the process died just after).
 STALE_CLAIM = timedelta(minutes=2)
 OPEN = (StreamStatus.SCHEDULED, StreamStatus.LIVE)
 UNCHANGED: Any = object()
@@ -70,6 +68,7 @@ class StreamService:
         shop_timezone: str,
         merchant_ids: Sequence[int],
         staff_language: str,
+        claim_batch: int = CLAIM_BATCH,
     ) -> None:
         self.uow = uow
         self.pricing = pricing
@@ -80,6 +79,7 @@ class StreamService:
         self.shop_timezone = shop_timezone
         self.merchant_ids = tuple(merchant_ids)
         self.staff_language = staff_language
+        self.claim_batch = claim_batch
 
     # -- planning -------------------------------------------------------------------------------------------------
 
@@ -105,7 +105,8 @@ class StreamService:
             return await uow.streams.get(stream_id)
 
     async def upcoming(self, now: datetime, include_ended: bool = False) -> Sequence[Stream]:
-        """Scheduled and live streams, earliest start first; with `include_ended`, ended and cancelled ones too."""
+        """Scheduled and live streams, earliest start first (a scheduled one whose start passed too: the merchant may
+        go live late); with `include_ended`, ended and cancelled ones too."""
         statuses = list(StreamStatus) if include_ended else list(OPEN)
         async with self.uow() as uow:
             return await uow.streams.listed(statuses)
@@ -134,8 +135,7 @@ class StreamService:
         if titles is not None:
             values["titles"] = {language: text.strip() for language, text in titles.items() if text.strip()}
         if duration is not None:
-            if not MIN_DURATION <= duration <= MAX_DURATION:
-                raise BadDuration(int(duration.total_seconds() // 60))
+            check_duration(duration)
             values["duration_seconds"] = int(duration.total_seconds())
         if link is not UNCHANGED:
             values["link"] = link
@@ -238,17 +238,27 @@ class StreamService:
         Without a broadcaster (`opener` None) only the missed ones are claimed: the others stay due until one runs."""
         too_late = now - self.grace
         async with self.uow() as uow:
-            claimed = await uow.streams.claim_due(now, CLAIM_BATCH, due_before=None if self.opener else too_late)
-            stale = await uow.streams.reclaim_stale(now - STALE_CLAIM, now, CLAIM_BATCH) if self.opener else ()
+            claimed = await uow.streams.claim_due(now, self.claim_batch, due_before=None if self.opener else too_late)
+            stale = await uow.streams.reclaim_stale(now - STALE_CLAIM, now, self.claim_batch) if self.opener else ()
             await uow.commit()
         for announcement in claimed:
             if announcement.due_at < too_late:
                 await self._missed(announcement, now)
             else:
-                await self._open(announcement, now)
+                await self._open_or_later(announcement, now)
         for announcement in stale:
-            await self._open(announcement, now)
+            await self._open_or_later(announcement, now)
         return len(claimed)
+
+    async def _open_or_later(self, announcement: Announcement, now: datetime) -> None:
+        # One announcement that cannot open now must not hold up the others: it stays claimed, and is taken again
+        # once its claim is stale.
+        try:
+            await self._open(announcement, now)
+        except Exception:
+            log.exception(
+                "could not open the broadcast of announcement %d; trying again later", announcement.announcement_id
+            )
 
     async def _open(self, announcement: Announcement, now: datetime) -> None:
         assert self.opener is not None
@@ -261,12 +271,15 @@ class StreamService:
                 await uow.commit()
             return
         chats = () if stream.chat_id is None else (stream.chat_id,)
-        await self.opener.open(
+        broadcast_id = await self.opener.open(
             BroadcastKind.ANNOUNCEMENT,
             announcement.announcement_id,
             Audience(subscribers=True, chats=chats),
             created_by=stream.created_by,
         )
+        async with self.uow() as uow:
+            await uow.streams.set_broadcast(announcement.announcement_id, broadcast_id)
+            await uow.commit()
 
     async def _missed(self, announcement: Announcement, now: datetime) -> None:
         async with self.uow() as uow:
@@ -317,7 +330,7 @@ class StreamService:
                 stream.title,
                 announcement.kind,
                 announcement.offset_seconds,
-                delivered=report.delivered + report.unconfirmed,
+                delivered=report.delivered,  # unconfirmed ones (a crash mid-send) are among them
                 blocked=report.blocked,
                 failed=report.failed,
                 took=report.took,

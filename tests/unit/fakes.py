@@ -38,6 +38,7 @@ class ShopData:
     stream_products: dict[int, list[int]] = field(default_factory=dict)
     announcements: dict[int, Announcement] = field(default_factory=dict)
     claimed_at: dict[int, datetime] = field(default_factory=dict)
+    broadcasts: dict[int, int] = field(default_factory=dict)
     stream_orders: dict[int, list[StreamOrder]] = field(default_factory=dict)
     next_id: int = 1
     version: int = 0
@@ -356,11 +357,15 @@ class FakeStreamRepository:
             a
             for a in self.data.announcements.values()
             if a.status is AnnouncementStatus.SENDING
+            and a.announcement_id not in self.data.broadcasts
             and self.data.claimed_at.get(a.announcement_id, now) < claimed_before
         ][:limit]
         for a in stale:
             self.data.claimed_at[a.announcement_id] = now
         return stale
+
+    async def set_broadcast(self, announcement_id: int, broadcast_id: int) -> None:
+        self.data.broadcasts[announcement_id] = broadcast_id
 
     async def set_announcement_status(
         self, announcement_id: int, old: AnnouncementStatus, new: AnnouncementStatus, now: datetime

@@ -48,6 +48,7 @@ def upgrade() -> None:
     sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
     sa.Column('claimed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('broadcast_id', sa.Integer(), nullable=True),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['stream_id'], ['stream.id'], name=op.f('fk_announcement_stream_id_stream'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_announcement')),
