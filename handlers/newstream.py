@@ -24,15 +24,16 @@ from aiogram.utils.i18n import I18n
 
 from bot.domain.broadcasts import Recipient
 from bot.domain.streams import (
-    MAX_DURATION,
     MAX_PRODUCTS,
-    MAX_TITLE,
-    MIN_DURATION,
     BadDuration,
     BadStartTime,
+    BadTitle,
     StreamError,
     StreamPlan,
+    TooManyProducts,
     UnknownProducts,
+    check_duration,
+    check_title,
     parse_start,
 )
 from bot.domain.timezones import is_timezone
@@ -58,14 +59,13 @@ from handlers.views.newstream import (
     bad_start_text,
     bad_title_text,
     bad_zone_text,
+    codes_refused_text,
     more_titles_screen,
     new_stream_cancelled_text,
-    no_codes_text,
     preview_heading,
     preview_keyboard,
     saved_text,
     start_in_past_text,
-    unknown_codes_text,
     use_the_buttons_text,
 )
 
@@ -150,13 +150,41 @@ async def begin(message: Message, state: FSMContext, shop_timezone: str) -> None
     await send(message, ask_title_screen())
 
 
-def _title(text: str) -> str | None:
-    title = " ".join(text.split())
-    return title if 0 < len(title) <= MAX_TITLE else None
+# --- reading answers (shared with the edits of handlers/streams.py) ------------------------------------------------
+
+
+def title_from(text: str) -> str | None:
+    """A title as typed, spaces tidied; None when the stream rules refuse it."""
+    try:
+        return check_title(" ".join(text.split()))
+    except BadTitle:
+        return None
+
+
+def duration_from(text: str) -> timedelta | None:
+    """Whole minutes within the stream rules; None otherwise."""
+    typed = text.strip()
+    if not typed.isdigit() or len(typed) > 5:
+        return None
+    duration = timedelta(minutes=int(typed))
+    try:
+        check_duration(duration)
+    except BadDuration:
+        return None
+    return duration
+
+
+async def codes_from(text: str, keywords: KeywordService) -> tuple[list[str], list[str]]:
+    """The product codes typed (commas, spaces or semicolons between them), matched in any letter case: those in the
+    catalogue as it spells them, each once, and those it lacks as typed."""
+    index = await keywords.index()
+    typed = list(dict.fromkeys(code for code in CODE_SEPARATORS.split(text) if code))
+    found = [product.code for code in typed if (product := index.get(code)) is not None]
+    return list(dict.fromkeys(found)), [code for code in typed if index.get(code) is None]
 
 
 async def title_given(message: Message, state: FSMContext, buyers: BuyerService) -> None:
-    title = _title(message.text or "")
+    title = title_from(message.text or "")
     if title is None:
         await message.answer(bad_title_text())
         return
@@ -180,7 +208,7 @@ async def title_language(query: CallbackQuery, callback_data: NewStreamCb, state
 
 
 async def title_in_given(message: Message, state: FSMContext, buyers: BuyerService) -> None:
-    title = _title(message.text or "")
+    title = title_from(message.text or "")
     if title is None:
         await message.answer(bad_title_text())
         return
@@ -233,12 +261,11 @@ async def zone_given(message: Message, state: FSMContext) -> None:
 
 
 async def duration_given(message: Message, state: FSMContext, keywords: KeywordService) -> None:
-    text = (message.text or "").strip()
-    minutes = int(text) if text.isdigit() else 0
-    if not MIN_DURATION <= timedelta(minutes=minutes) <= MAX_DURATION:
+    duration = duration_from(message.text or "")
+    if duration is None:
         await message.answer(bad_duration_text())
         return
-    await state.update_data(minutes=minutes)
+    await state.update_data(minutes=int(duration.total_seconds()) // 60)
     await state.set_state(NewStream.products)
     await send(message, ask_products_screen(await products_example(keywords)))
 
@@ -249,18 +276,10 @@ async def products_example(keywords: KeywordService) -> str:
 
 
 async def products_given(message: Message, state: FSMContext, keywords: KeywordService) -> None:
-    typed = [code for code in CODE_SEPARATORS.split(message.text or "") if code]
-    if not typed:
-        await message.answer(no_codes_text())
+    codes, unknown = await codes_from(message.text or "", keywords)
+    if unknown or not codes or len(codes) > MAX_PRODUCTS:
+        await message.answer(codes_refused_text(codes, unknown))
         return
-    index = await keywords.index()
-    # Matched in any letter case, kept as the catalogue spells them, each once.
-    found = {code: index.get(code) for code in typed}
-    unknown = [code for code, product in found.items() if product is None]
-    if unknown:
-        await message.answer(unknown_codes_text(unknown))
-        return
-    codes = list(dict.fromkeys(product.code for product in found.values() if product is not None))[:MAX_PRODUCTS]
     await state.update_data(codes=codes)
     await state.set_state(NewStream.link)
     await send(message, ask_link_screen())
@@ -366,13 +385,17 @@ async def show_preview(
     await message.answer("\n\n".join(texts), reply_markup=preview_keyboard())
 
 
+def plan_codes(data: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(data.get("codes", ()))
+
+
 def plan_from(data: dict[str, Any], merchant_id: int) -> StreamPlan:
     """The plan the answers so far make (all of them, once the preview is reached)."""
     return StreamPlan(
         title=data["title"],
         starts_at=datetime.fromisoformat(data["starts_at"]),
         duration=timedelta(minutes=data["minutes"]),
-        product_codes=tuple(data["codes"]),
+        product_codes=plan_codes(data),
         timezone=data["zone"],
         titles=data.get("titles", {}),
         link=data.get("link"),
@@ -384,8 +407,9 @@ def plan_from(data: dict[str, Any], merchant_id: int) -> StreamPlan:
 async def refused_at_the_end(message: Message, state: FSMContext, keywords: KeywordService, refused: Exception) -> None:
     """What changed since the step that checked it (the start passed while the merchant read the preview, a product
     left the catalogue): that step is asked again, the rest is kept."""
-    if isinstance(refused, UnknownProducts):
-        await message.answer(unknown_codes_text(refused.codes))
+    if isinstance(refused, UnknownProducts | TooManyProducts):
+        unknown = refused.codes if isinstance(refused, UnknownProducts) else []
+        await message.answer(codes_refused_text(list(plan_codes(await state.get_data())), unknown))
         await state.set_state(NewStream.products)
         await send(message, ask_products_screen(await products_example(keywords)))
     elif isinstance(refused, BadDuration):

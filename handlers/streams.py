@@ -8,7 +8,7 @@ asks one question (StreamEdit); /cancel comes first there too.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
@@ -20,9 +20,7 @@ from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n
 
 from bot.domain.streams import (
-    MAX_DURATION,
-    MAX_TITLE,
-    MIN_DURATION,
+    MAX_PRODUCTS,
     BadDuration,
     BadStartTime,
     StartInPast,
@@ -38,7 +36,7 @@ from bot.services.keywords import KeywordService
 from bot.services.streams import StreamService
 from handlers.callbacks import StreamCb
 from handlers.merchants import IsMerchant
-from handlers.newstream import ANSWER, CODE_SEPARATORS, START_EXAMPLE, is_web_link
+from handlers.newstream import ANSWER, START_EXAMPLE, codes_from, duration_from, is_web_link, title_from
 from handlers.views.announcements import PRODUCT_START
 from handlers.views.common import Screen, edit_message
 from handlers.views.merchant_streams import (
@@ -71,9 +69,8 @@ from handlers.views.newstream import (
     bad_link_text,
     bad_start_text,
     bad_title_text,
-    no_codes_text,
+    codes_refused_text,
     start_in_past_text,
-    unknown_codes_text,
 )
 
 log = logging.getLogger(__name__)
@@ -169,29 +166,22 @@ async def field_given(message: Message, state: FSMContext, streams: StreamServic
     stream_id, field, text = data["stream_id"], data["field"], (message.text or "").strip()
     try:
         if field == "title":
-            title = " ".join(text.split())
-            if not title or len(title) > MAX_TITLE:
+            title = title_from(text)
+            if title is None:
                 await message.answer(bad_title_text())
                 return
             await streams.edit(stream_id, title=title)
         elif field == "duration":
-            minutes = int(text) if text.isdigit() else 0
-            if not MIN_DURATION <= timedelta(minutes=minutes) <= MAX_DURATION:
+            duration = duration_from(text)
+            if duration is None:
                 await message.answer(bad_duration_text())
                 return
-            await streams.edit(stream_id, duration=timedelta(minutes=minutes))
+            await streams.edit(stream_id, duration=duration)
         elif field == "products":
-            typed = [code for code in CODE_SEPARATORS.split(text) if code]
-            if not typed:
-                await message.answer(no_codes_text())
+            codes, unknown = await codes_from(text, keywords)
+            if unknown or not codes or len(codes) > MAX_PRODUCTS:
+                await message.answer(codes_refused_text(codes, unknown))
                 return
-            index = await keywords.index()
-            found = {code: index.get(code) for code in typed}
-            unknown = [code for code, product in found.items() if product is None]
-            if unknown:
-                await message.answer(unknown_codes_text(unknown))
-                return
-            codes = list(dict.fromkeys(product.code for product in found.values() if product is not None))
             await streams.edit(stream_id, product_codes=codes)
         else:
             removed = text.casefold() in {"none", "-"}
@@ -199,8 +189,8 @@ async def field_given(message: Message, state: FSMContext, streams: StreamServic
                 await message.answer(bad_link_text())
                 return
             await streams.edit(stream_id, link=None if removed else text)
-    except UnknownProducts as refused:
-        await message.answer(unknown_codes_text(refused.codes))
+    except UnknownProducts as refused:  # the catalogue changed meanwhile
+        await message.answer(codes_refused_text([], refused.codes))
         return
     except BadDuration:
         await message.answer(bad_duration_text())

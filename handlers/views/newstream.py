@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel.dates import format_datetime
 
-from bot.domain.streams import MAX_DURATION, MAX_TITLE
+from bot.domain.streams import MAX_DURATION, MAX_PRODUCTS, MAX_TITLE
 from handlers.callbacks import NewStreamCb
 from handlers.views.common import Screen, listing
 from handlers.views.start import language_name
@@ -101,12 +101,15 @@ def ask_products_screen(example: str) -> Screen:
     return Screen(text, _with_cancel())
 
 
-def no_codes_text() -> str:
-    return _("Please send at least one product code from the catalogue.")
-
-
-def unknown_codes_text(codes: Sequence[str]) -> str:
-    return _("Not in the catalogue: {codes}. Please send the codes again.").format(codes=html.escape(listing(codes)))
+def codes_refused_text(codes: Sequence[str], unknown: Sequence[str]) -> str:
+    """Why the codes typed are no list of featured products: codes the catalogue lacks, none, or too many."""
+    if unknown:
+        return _("Not in the catalogue: {codes}. Please send the codes again.").format(
+            codes=html.escape(listing(unknown))
+        )
+    if not codes:
+        return _("Please send at least one product code from the catalogue.")
+    return _("A stream features at most {limit} products. Please send fewer codes.").format(limit=MAX_PRODUCTS)
 
 
 def ask_link_screen() -> Screen:

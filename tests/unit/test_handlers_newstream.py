@@ -68,6 +68,7 @@ async def test_a_merchant_plans_a_stream_through_every_step_with_a_bad_answer_at
 
     assert "whole number of minutes" in (await answer(chat, merchant, "an hour")).text
     assert "whole number of minutes" in (await answer(chat, merchant, "0")).text
+    assert "whole number of minutes" in (await answer(chat, merchant, "99999999999999999999")).text
     assert "codes" in (await answer(chat, merchant, "90")).text
 
     unknown = await answer(chat, merchant, "A12, ZZ9 NOPE")
