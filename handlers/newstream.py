@@ -97,7 +97,7 @@ def make_router() -> Router:
     router.callback_query.filter(IsMerchant())
     # Cancel first: it works in every step.
     router.message.register(cancel_by_command, Command("cancel"), StateFilter(NewStream))
-    router.callback_query.register(cancel_by_button, NewStreamCb.filter(F.action == "cancel"))
+    router.callback_query.register(cancel_by_button, NewStreamCb.filter(F.action == "cancel"), StateFilter(NewStream))
     router.message.register(begin, Command("newstream"))
     router.message.register(title_given, NewStream.title, ANSWER)
     router.callback_query.register(title_language, NewStream.more_titles, NewStreamCb.filter(F.action == "title"))
@@ -132,8 +132,6 @@ async def cancel_by_command(message: Message, state: FSMContext) -> None:
 
 async def cancel_by_button(query: CallbackQuery, state: FSMContext) -> None:
     await query.answer()
-    if await state.get_state() is None or not str(await state.get_state()).startswith(NewStream.__name__):
-        return  # a stale button: nothing is being planned
     await state.clear()
     if isinstance(query.message, Message):
         await edit_message(query.message, None)
@@ -452,5 +450,5 @@ async def not_an_answer(message: Message) -> None:
 
 
 async def stale_button(query: CallbackQuery) -> None:
-    """A button of a plan already saved or stopped."""
+    """A button of a plan already saved or stopped, or of a step already answered."""
     await query.answer()

@@ -150,3 +150,15 @@ async def test_a_merchant_speaking_german_is_asked_in_german(chat: ChatHarness) 
     merchant = chat.chats.user(MERCHANT, "Mia", language_code="de")
     reply = await answer(chat, merchant, "/newstream")
     assert "/cancel" in reply.text and "title" not in reply.text
+
+
+async def test_a_stale_cancel_under_a_saved_preview_changes_nothing(chat: ChatHarness, merchant: User) -> None:
+    ask_link = await plan_until_link(chat, merchant)
+    ask_channel = await tap(chat, merchant, ask_link, "Skip")
+    preview = await tap(chat, merchant, ask_channel, "Skip")
+    await tap(chat, merchant, preview, "Save")
+
+    requests = await chat.tap(merchant, preview.reply_markup, "Cancel")
+
+    assert not [r for r in requests if isinstance(r, SendMessage)]
+    assert len(chat.streams.streams) == 1
