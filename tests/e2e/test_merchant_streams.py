@@ -1,6 +1,7 @@
 """A merchant runs a live stream from chat with the real bot process over the sandbox Bot API: /newstream through
 every step (a bad answer at each), the preview, saving; /streams and a reschedule; /live pinning the featured products
-in the stream's group as deep links a buyer opens; /stats; /end unpinning the post."""
+in the stream's group as deep links a buyer opens; an order placed during the stream in /stats; /end unpinning the post
+and every merchant told the totals."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer, serve_in_thread
 from tests.e2e.conftest import HERE, running_bot
@@ -117,14 +119,28 @@ async def test_a_merchant_plans_runs_and_ends_a_stream_and_a_buyer_opens_a_pinne
     card = await ben.wait_for_reply()
     assert "Seidenschal" in card.body and "A10" in card.body
 
-    # /stats while live; /end gives the totals and unpins the post.
+    # A buyer orders during the stream (a keyword in its group, then checkout): /stats counts it.
+    cleo = await sandbox.persona("Cleo", language_code="en", country="FR")
+    await say(cleo, "/start")
+    await cleo.send("a10 x2", chat_id=group["id"])
+    await cleo.wait_for_reply()  # the cart, in her private chat
+    await say(cleo, "/checkout")
+    await say(cleo, "France")
+    await say(cleo, "Cleo Martin")
+    await say(cleo, "12 rue de Rivoli, 75001 Paris")
+    summary = await say(cleo, "06 12 34 56 78")
+    await cleo.press(summary, callback_data=CheckoutCb(action="confirm").pack())
+    placed = await cleo.wait_for_message(lambda message: "awaiting payment" in message.body)
+    found = re.search(r"\((€[\d.,]+)\) is awaiting payment", placed.body)
+    assert found is not None, placed.body
+    total = found.group(1)  # two scarves and the shipping, in the shop's currency
     stats = await say(mia, "/stats")
-    assert "Orders:" in stats.body and "Revenue:" in stats.body
+    assert "Orders: 1" in stats.body and "Units: 2" in stats.body and f"Revenue: {total}" in stats.body
     await mia.send("/end")
     # The answer, and the totals in the notice every merchant gets (in either order).
     first, second = await mia.wait_for_reply(), await mia.wait_for_reply()
     [totals] = [message for message in (first, second) if "Revenue:" in message.body]
-    assert "Autumn scarves" in totals.body and "Orders: 0" in totals.body
+    assert "Autumn scarves" in totals.body and "Orders: 1" in totals.body and total in totals.body
     assert any(f"Stream #{stream_id} has ended" in message.body for message in (first, second))
     assert (await sandbox.request("GET", f"/chats/{group['id']}/transcript"))["pinned"] == []
     assert "No stream is live" in (await say(mia, "/stats")).body
