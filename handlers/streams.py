@@ -36,10 +36,19 @@ from bot.services.keywords import KeywordService
 from bot.services.streams import StreamService
 from handlers.callbacks import StreamCb
 from handlers.merchants import IsMerchant
-from handlers.newstream import ANSWER, START_EXAMPLE, codes_from, duration_from, is_web_link, title_from
+from handlers.newstream import (
+    ANSWER,
+    START_EXAMPLE,
+    codes_from,
+    duration_from,
+    is_web_link,
+    send,
+    title_from,
+)
 from handlers.views.announcements import PRODUCT_START
-from handlers.views.common import Screen, edit_message
+from handlers.views.common import edit_message
 from handlers.views.merchant_streams import (
+    EDITABLE,
     ask_field_text,
     ask_new_start_text,
     bad_stream_id_text,
@@ -106,10 +115,6 @@ def make_router() -> Router:
     return router
 
 
-async def send(message: Message, screen: Screen) -> None:
-    await message.answer(screen.text, reply_markup=screen.keyboard)
-
-
 async def cancel_edit(message: Message, state: FSMContext) -> None:
     await state.clear()
     await message.answer(kept_text())
@@ -148,7 +153,7 @@ async def ask_what_to_edit(query: CallbackQuery, callback_data: StreamCb, stream
 
 
 async def ask_field(query: CallbackQuery, callback_data: StreamCb, streams: StreamService, state: FSMContext) -> None:
-    if callback_data.value not in {"title", "duration", "products", "link"}:
+    if callback_data.value not in EDITABLE:
         await query.answer()
         return
     if await scheduled(query, streams, callback_data.stream_id) is None:
@@ -253,11 +258,12 @@ async def cancel_stream(query: CallbackQuery, callback_data: StreamCb, streams: 
         return  # a double tap: the first one cancelled
     try:
         await streams.cancel(callback_data.stream_id, datetime.now(UTC))
-    except StreamError:
-        await query.answer(not_scheduled_text(), show_alert=True)
-        return
+    except StreamError:  # it went live meanwhile
+        text = not_scheduled_text()
+    else:
+        text = cancelled_text(callback_data.stream_id)
     if isinstance(query.message, Message):
-        await query.message.answer(cancelled_text(callback_data.stream_id))
+        await query.message.answer(text)
 
 
 async def keep_stream(query: CallbackQuery) -> None:
