@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, Chat, TelegramObject, User
+from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -57,7 +57,7 @@ from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
-from handlers.views.start import command_descriptions
+from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
@@ -409,7 +409,8 @@ class Application:
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
-        """The command menu, in every language the shop speaks."""
+        """The command menu, in every language the shop speaks; in each merchant's private chat, with the merchant
+        commands first (Telegram picks the chat's own menu over the default one)."""
         names = (
             "catalog",
             "cart",
@@ -425,9 +426,14 @@ class Application:
         for language in self.settings.supported_languages:
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()
+                merchant_descriptions = merchant_command_descriptions()
             commands = [BotCommand(command=name, description=descriptions[name]) for name in names]
+            merchant = [BotCommand(command=name, description=text) for name, text in merchant_descriptions.items()]
             code = None if language == self.settings.default_language else language
             await bot.set_my_commands(commands, language_code=code)
+            for merchant_id in self.settings.merchant_ids:
+                scope = BotCommandScopeChat(chat_id=merchant_id)
+                await bot.set_my_commands([*merchant, *commands], scope=scope, language_code=code)
 
     async def close(self) -> None:
         if self.broadcaster is not None:
@@ -553,11 +559,17 @@ def build(settings: Settings) -> Application:
         BroadcastKind.ANNOUNCEMENT,
         announcement_renderer(streams, pricing, broadcast_sender.bot_username, settings.shop_timezone),
     )
+
+    async def featured_codes(chat_id: int) -> Sequence[str]:
+        """In a group where a stream is live, its products come first among keyword suggestions."""
+        live = await streams.live_stream(chat_id)
+        return live.product_codes if live is not None else ()
+
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
         cart=cart,
-        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes),
+        keywords=KeywordService(uow, prefixes=settings.keyword_prefixes, featured=featured_codes),
         waitlist=waitlist,
         pricing=pricing,
         currencies=CurrencyService(buyers, pricing),

@@ -17,9 +17,12 @@ def get_routers() -> list[Router]:
         keyword,
         language,
         membership,
+        merchants,
+        newstream,
         orders,
         payments,
         start,
+        streams,
         subscriptions,
         timezones,
     )
@@ -27,7 +30,9 @@ def get_routers() -> list[Router]:
     # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
     # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
     # and buttons belong to the private chat); then commands (/timezone's typed answer and its /cancel before
-    # checkout's /cancel); then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
+    # checkout's /cancel); among them the merchants' conversations, which let only merchants in (the merchants router
+    # after them refuses everyone else) and come before the buyers' because a merchant's answers (product codes) look
+    # like keyword orders; then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
     # any other text that parses as one; the fallback router goes last: it answers whatever no feature claimed.
     return [
         errors.make_router(),
@@ -35,6 +40,9 @@ def get_routers() -> list[Router]:
         payments.make_router(),
         groups.make_router(),
         start.make_router(),
+        newstream.make_router(),
+        streams.make_router(),
+        merchants.make_router(),
         language.make_router(),
         catalog.make_router(),
         cart.make_router(),

@@ -83,6 +83,23 @@ class SubscriptionCb(CallbackData, prefix="sub"):
     action: str  # on | off
 
 
+class StreamCb(CallbackData, prefix="st"):
+    """A merchant's button on a planned stream: edit | field (value: which) | reschedule | cancel | cancel_yes |
+    keep | live | end. Merchant-only: handlers/merchants.py refuses it to anyone else."""
+
+    action: str
+    stream_id: int
+    value: str = ""
+
+
+class NewStreamCb(CallbackData, prefix="ns"):
+    """A button of the /newstream conversation: title (value: a language) | titles_done | zone | skip | save |
+    cancel."""
+
+    action: str
+    value: str = ""
+
+
 class TimezoneCb(CallbackData, prefix="tz"):
     """A zone tapped under /timezone: an IANA name (at most 32 characters), or "auto" (the buyer's country's)."""
 

@@ -59,7 +59,8 @@ class IsKeywordOrder(Filter):
     async def __call__(self, message: Message, keywords: KeywordService) -> bool | dict[str, Any]:
         if message.text is None:
             return False
-        order = await keywords.read(message.text, private=message.chat.type == "private")
+        private = message.chat.type == "private"
+        order = await keywords.read(message.text, private=private, chat_id=None if private else message.chat.id)
         if order is None or (self.naming_a_product and order.product is None):
             return False
         return {KEYWORD_ORDER: order}

@@ -110,6 +110,8 @@ class BotApi:
             "getFile": self.api_get_file,
             "sendChatAction": self.api_send_chat_action,
             "getChatMember": self.api_get_chat_member,
+            "pinChatMessage": self.api_pin_chat_message,
+            "unpinChatMessage": self.api_unpin_chat_message,
             "close": self.api_ok,
             "logOut": self.api_ok,
         }
@@ -446,6 +448,20 @@ class BotApi:
             return {"status": "member", "user": persona.user()}
         status = "member" if persona.id in chat.members else "left"
         return {"status": status, "user": persona.user()}
+
+    async def api_pin_chat_message(self, params: Params) -> bool:
+        chat = self.sandbox.resolve_chat(params)
+        message_id = params.get_int("message_id")
+        if message_id is None:
+            raise bad_request("parameter message_id is required")
+        self.sandbox.check_can_send(chat)
+        self.sandbox.pin(chat, message_id)
+        return True
+
+    async def api_unpin_chat_message(self, params: Params) -> bool:
+        chat = self.sandbox.resolve_chat(params)
+        self.sandbox.unpin(chat, params.get_int("message_id"))
+        return True
 
     def _input_file(self, params: Params, name: str, kind: str) -> StoredFile:
         value = params.values.get(name)

@@ -271,8 +271,9 @@ class SandboxClient:
     async def groups(self) -> list[dict[str, Any]]:
         return list(await self.request("GET", "/groups"))
 
-    async def create_group(self, title: str) -> dict[str, Any]:
-        return dict(await self.request("POST", "/groups", {"title": title}))
+    async def create_group(self, title: str, username: str = "") -> dict[str, Any]:
+        """A supergroup with the bot in it; with `username`, a public one the bot can be told about as @username."""
+        return dict(await self.request("POST", "/groups", {"title": title, "username": username}))
 
     async def transcript(self, chat_id: int) -> list[ChatMessage]:
         data = await self.request("GET", f"/chats/{chat_id}/transcript")

@@ -214,7 +214,8 @@ class ControlApi:
     async def _create_group(self, request: web.Request) -> web.Response:
         async def action() -> Any:
             body = await self._body(request)
-            return self.sandbox.chat_object(self.sandbox.add_group(str(body.get("title", ""))))
+            group = self.sandbox.add_group(str(body.get("title", "")), str(body.get("username", "") or ""))
+            return self.sandbox.chat_object(group)
 
         return await self._control(action)
 

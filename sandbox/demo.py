@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services.catalog import CatalogueService
 from sandbox.server import DEFAULT_TOKEN, RateLimits, Sandbox, SandboxServer, ShopLanguages
 from sandbox.terminal import TerminalChat
+from sandbox.world import Chat, Persona
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,20 @@ async def import_demo_catalogue(catalogue: CatalogueService, language: str, path
         return
     report = await catalogue.import_file(path.read_text(encoding="utf-8"), image_base=str(path.parent))
     log.info("imported the demo catalogue: %s products", report.products)
+
+
+# The demo's merchant and the group its streams post in, made before the bot starts so MERCHANT_IDS can name her.
+DEMO_MERCHANT = "Mia (merchant)"
+DEMO_GROUP = "Live stream comments"
+DEMO_GROUP_USERNAME = "livesell_live"
+
+
+def add_demo_merchant(sandbox: Sandbox, language: str) -> tuple[Persona, Chat]:
+    """A merchant persona (her id goes into MERCHANT_IDS for this run) and a public group she can name to
+    /newstream as @livesell_live: from the chat page she plans a stream, goes live, and sees it pinned there."""
+    group = sandbox.add_group(DEMO_GROUP, DEMO_GROUP_USERNAME)
+    merchant = sandbox.add_persona(DEMO_MERCHANT, language_code=language)
+    return merchant, group
 
 
 def first_persona_id(now: float) -> int:
@@ -50,15 +65,20 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
         limits = RateLimits.telegram() if telegram_limits else None
         # The chat page tells which persona languages the shop speaks and which fall back to its default.
         shop_languages = ShopLanguages(tuple(settings.supported_languages), settings.default_language)
-        server = await SandboxServer(
-            Sandbox(token=DEFAULT_TOKEN, rate_limits=limits, first_persona_id=first_persona_id(time.time())),
-            shop_languages=shop_languages,
-        ).start("127.0.0.1", port)
+        sandbox = Sandbox(token=DEFAULT_TOKEN, rate_limits=limits, first_persona_id=first_persona_id(time.time()))
+        merchant, group = add_demo_merchant(sandbox, settings.default_language)
+        server = await SandboxServer(sandbox, shop_languages=shop_languages).start("127.0.0.1", port)
     except OSError as exc:
         raise SystemExit(f"livesell demo: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port") from None
     try:
         application = build(
-            settings.model_copy(update={"bot_token": SecretStr(DEFAULT_TOKEN), "telegram_api_url": server.url})
+            settings.model_copy(
+                update={
+                    "bot_token": SecretStr(DEFAULT_TOKEN),
+                    "telegram_api_url": server.url,
+                    "merchant_ids": [*settings.merchant_ids, merchant.id],
+                }
+            )
         )
     except TranslationsMissing as exc:
         await server.stop()
@@ -85,6 +105,11 @@ async def run_demo(settings: Settings, port: int, terminal_chat: bool, telegram_
         await bot.delete_webhook(drop_pending_updates=False)
         scheduler.start()
         polling = asyncio.create_task(application.poll(bot, handle_signals=False))
+        print(
+            f"livesell demo: {merchant.first_name} is a merchant: from her chat, /newstream plans a stream that "
+            f"posts in @{group.username} (# {group.title}), /live starts it, /stats and /end follow it.",
+            flush=True,
+        )
         print(f"livesell demo: open {server.url}/ to chat with the bot as any number of personas.", flush=True)
         print("Press Ctrl+C to stop.", flush=True)
         if terminal_chat and sys.stdin.isatty():

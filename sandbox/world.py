@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import itertools
 import mimetypes
+import re
 import secrets
 import threading
 import time
@@ -64,8 +65,10 @@ class Chat:
     id: int
     type: str  # "private" or "supergroup"
     title: str = ""
+    username: str = ""  # a public group's @username, by which the bot may name it
     persona_id: int | None = None
     members: set[int] = field(default_factory=set)
+    pinned: list[int] = field(default_factory=list)  # pinned message ids, the latest last
     next_message_id: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     messages: dict[int, StoredMessage] = field(default_factory=dict)
 
@@ -323,11 +326,19 @@ class Sandbox:
         self.emit("persona", persona=persona.describe())
         return persona
 
-    def add_group(self, title: str) -> Chat:
+    def add_group(self, title: str, username: str = "") -> Chat:
         if not title.strip():
             raise bad_request("title is empty")
+        username = username.strip().removeprefix("@")
+        if username and (
+            not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{4,31}", username)
+            or any(self._username_of(c) == username.lower() for c in self.chats.values())
+        ):
+            raise bad_request(f"username @{username} is invalid or taken")
         # Supergroup ids look like Telegram's: -100 followed by the channel id.
-        chat = Chat(id=int(f"-100{next(self._group_ids)}"), type="supergroup", title=title.strip()[:128])
+        chat = Chat(
+            id=int(f"-100{next(self._group_ids)}"), type="supergroup", title=title.strip()[:128], username=username
+        )
         self.chats[chat.id] = chat
         self.emit("group", chat=self.chat_object(chat))
         return chat
@@ -347,7 +358,10 @@ class Sandbox:
             if persona.username:
                 out["username"] = persona.username
             return out
-        return {"id": chat.id, "type": chat.type, "title": chat.title}
+        out = {"id": chat.id, "type": chat.type, "title": chat.title}
+        if chat.username:
+            out["username"] = chat.username
+        return out
 
     def resolve_chat(self, params: Params) -> Chat:
         raw = params.require("chat_id")
@@ -366,7 +380,7 @@ class Sandbox:
     def _username_of(self, chat: Chat) -> str:
         if chat.type == "private":
             return self.personas[chat.id].username.lower()
-        return ""
+        return chat.username.lower()
 
     def check_can_send(self, chat: Chat) -> None:
         if chat.type != "private":
@@ -481,7 +495,29 @@ class Sandbox:
         return {
             "chat": self.chat_object(chat),
             "messages": [self.transcript_entry(message) for message in chat.messages.values()],
+            "pinned": list(chat.pinned),
         }
+
+    def pin(self, chat: Chat, message_id: int) -> None:
+        """The bot pins a message of a chat (the latest pinned shows on top, as in Telegram)."""
+        message = chat.messages.get(message_id)
+        if message is None or message.deleted:
+            raise bad_request("message to pin not found")
+        if message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        chat.pinned.append(message_id)
+        self.emit("pinned", chat_id=chat.id, pinned=list(chat.pinned))
+
+    def unpin(self, chat: Chat, message_id: int | None) -> None:
+        """Unpin one message, or (no id) the latest pinned one."""
+        if message_id is None:
+            if chat.pinned:
+                chat.pinned.pop()
+        elif message_id in chat.pinned:
+            chat.pinned.remove(message_id)
+        else:
+            raise bad_request("message is not pinned")
+        self.emit("pinned", chat_id=chat.id, pinned=list(chat.pinned))
 
     def store(self, chat: Chat, **fields: Any) -> StoredMessage:
         message = StoredMessage(chat_id=chat.id, message_id=next(chat.next_message_id), date=int(time.time()), **fields)

@@ -26,7 +26,7 @@ from bot.domain.streams import (
     StreamStatus,
 )
 from storage.order_repositories import _Repository, _utc
-from storage.tables import announcements, lines, orders, products, stream_products, streams
+from storage.tables import announcements, buyers, lines, orders, products, stream_products, streams
 
 # Orders a stream's totals count: placed and not given up (an open cart is not an order yet).
 COUNTED = [OrderStatus.AWAITING_PAYMENT.value, OrderStatus.PAID.value, OrderStatus.SHIPPED.value]
@@ -84,6 +84,17 @@ class SqlStreamRepository(_Repository):
         own = [stream for stream in live if stream.chat_id == chat_id]
         anywhere = [stream for stream in live if stream.chat_id is None]
         return (own or anywhere or [None])[0]
+
+    async def audience_languages(self) -> Sequence[str]:
+        reachable = sa.and_(buyers.c.subscribed, buyers.c.started, sa.not_(buyers.c.blocked))
+        count = sa.func.count()
+        query = (
+            sa.select(buyers.c.language, count)
+            .where(reachable)
+            .group_by(buyers.c.language)
+            .order_by(count.desc(), buyers.c.language)
+        )
+        return [row.language for row in (await self._run(query)).all()]
 
     async def _streams(self, which: sa.ColumnElement[bool]) -> list[Stream]:
         rows = (await self._run(sa.select(streams).where(which).order_by(streams.c.starts_at, streams.c.id))).all()

@@ -4,6 +4,9 @@ Every message of a stream group passes through `read`, so it never waits for the
 in-process index, and a catalogue import (in this process, the CLI or another instance) raises the catalogue's
 version in its own transaction. At most every `check_every` seconds, the first message to arrive compares that
 version (one small query) and reloads the codes when it moved; messages arriving meanwhile use the codes they have.
+
+In a group where a stream is live, its featured products come first among "did you mean" suggestions: asked of
+`featured` (the live stream's codes) only when an order has suggestions, so ordinary chatter still costs nothing.
 """
 
 from __future__ import annotations
@@ -11,14 +14,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, replace
 
 from bot.domain.keyword import CodeIndex, IndexedProduct, KeywordOrder, read_keyword_order
 from bot.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 CHECK_EVERY_SECONDS = 2.0
+# The codes a chat's live stream features (none when no stream is live there).
+FeaturedCodes = Callable[[int], Awaitable[Sequence[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +45,10 @@ class KeywordService:
         prefixes: Sequence[str] = ("#", "sold", "buy"),
         check_every: float = CHECK_EVERY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
+        featured: FeaturedCodes | None = None,
     ) -> None:
         self.uow = uow
+        self.featured = featured
         self.prefixes = tuple(prefixes)
         self.check_every = check_every
         self.clock = clock
@@ -50,9 +57,18 @@ class KeywordService:
         self._next_check = 0.0
         self._loading = asyncio.Lock()
 
-    async def read(self, text: str, private: bool) -> KeywordOrder | None:
-        """The keyword order a message asks for, None when it is not about ordering (bot/domain/keyword.py)."""
-        return read_keyword_order(text, await self.index(), self.prefixes, private)
+    async def read(self, text: str, private: bool, chat_id: int | None = None) -> KeywordOrder | None:
+        """The keyword order a message asks for, None when it is not about ordering (bot/domain/keyword.py). In
+        `chat_id`'s live stream, its featured products are suggested first."""
+        order = read_keyword_order(text, await self.index(), self.prefixes, private)
+        if order is None or len(order.suggestions) < 2 or chat_id is None or self.featured is None:
+            return order
+        featured = {code.casefold() for code in await self.featured(chat_id)}
+        if not featured:
+            return order
+        # A stable sort: featured first, each part still closest first.
+        ranked = sorted(order.suggestions, key=lambda product: product.code.casefold() not in featured)
+        return replace(order, suggestions=tuple(ranked))
 
     async def product(self, product_id: int) -> IndexedProduct | None:
         """A product on sale as keyword ordering knows it (its variants' SKUs), without a database round trip."""

@@ -218,6 +218,12 @@ class StreamService:
         async with self.uow() as uow:
             return await uow.streams.live(chat_id)
 
+    async def audience_languages(self) -> Sequence[str]:
+        """The languages subscribers read announcements in, the most spoken first (the merchant's preview shows the
+        shop's and the next one)."""
+        async with self.uow() as uow:
+            return await uow.streams.audience_languages()
+
     async def set_pinned_post(self, stream_id: int, chat_id: int, message_id: int) -> None:
         async with self.uow() as uow:
             await uow.streams.set_pinned(stream_id, chat_id, message_id)
@@ -331,6 +337,19 @@ class StreamService:
             )
         )
 
+    async def preview(self, plan: StreamPlan, now: datetime) -> AnnouncementView:
+        """The first announcement subscribers would get for a plan not saved yet (its earliest reminder still ahead,
+        else "starting now"), for the merchant to see before saving; raises what `plan` would."""
+        check_plan(plan, now)
+        plan = replace(plan, title=check_title(plan.title))
+        async with self.uow() as uow:
+            products = await self._products(uow, plan.product_codes)
+        due = reminder_schedule(plan.starts_at, self.offsets, now)
+        offset, due_at = due[0] if due else (0, now)
+        stream = replace(_as_stream(plan), product_codes=tuple(p.code for p in products))
+        announcement = Announcement(0, 0, AnnouncementKind.REMINDER, offset, due_at, AnnouncementStatus.PENDING)
+        return AnnouncementView(stream, announcement, tuple(_featured(product) for product in products))
+
     async def announcement_view(self, announcement_id: int) -> AnnouncementView | None:
         """What an announcement shows, in every language: the stream, which message it is, the featured products
         with their lowest price on sale (in the catalogue's currency) and whether any is left."""
@@ -387,6 +406,23 @@ def _as_plan(stream: Stream) -> StreamPlan:
         duration=stream.duration,
         product_codes=stream.product_codes,
         timezone=stream.timezone,
+    )
+
+
+def _as_stream(plan: StreamPlan) -> Stream:
+    """A plan as the stream it would be once saved (id 0: not saved)."""
+    return Stream(
+        stream_id=0,
+        title=plan.title,
+        starts_at=plan.starts_at,
+        duration=plan.duration,
+        status=StreamStatus.SCHEDULED,
+        timezone=plan.timezone,
+        product_codes=plan.product_codes,
+        titles=dict(plan.titles),
+        link=plan.link,
+        chat_id=plan.chat_id,
+        created_by=plan.created_by,
     )
 
 

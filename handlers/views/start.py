@@ -81,6 +81,7 @@ def help_text(is_merchant: bool, is_ops: bool, example: KeywordExample | None = 
         lines += [
             "",
             _("You are a merchant of this shop."),
+            *(f"/{name} - {description}" for name, description in merchant_command_descriptions().items()),
             "livesell catalog import FILE.csv - " + _("update the catalogue"),
         ]
     if is_ops:
@@ -100,6 +101,16 @@ def command_descriptions() -> dict[str, str]:
         "currency": _("choose the currency for prices"),
         "language": _("choose your language"),
         "help": _("what I can do"),
+    }
+
+
+def merchant_command_descriptions() -> dict[str, str]:
+    return {
+        "newstream": _("plan a live stream"),
+        "streams": _("your streams: edit, reschedule, cancel, go live"),
+        "live": _("start the next stream (or /live ID)"),
+        "stats": _("how the live stream sells"),
+        "end": _("end the live stream"),
     }
 
 

@@ -119,7 +119,7 @@ function drawSidebar() {
   groups.replaceChildren();
   for (const group of state.groups.values()) {
     const item = element("li");
-    const button = element("button", "link", `# ${group.title}`);
+    const button = element("button", "link", `# ${group.title}${group.username ? ` (@${group.username})` : ""}`);
     button.type = "button";
     button.addEventListener("click", () => openPane(group.id));
     item.append(button);
@@ -138,6 +138,12 @@ class Pane {
     this.root = document.getElementById("pane-template").content.firstElementChild.cloneNode(true);
     this.root.dataset.chatId = chatId;
     this.list = this.root.querySelector(".messages");
+    this.pinnedBar = this.root.querySelector(".pinned");
+    this.pinnedId = null;
+    this.pinnedBar.addEventListener("click", () => {
+      const item = this.pinnedId && this.messages.get(this.pinnedId);
+      if (item) item.scrollIntoView({ block: "center", behavior: "smooth" });
+    });
     this.toasts = this.root.querySelector(".toasts");
     this.sender = this.root.querySelector(".sender");
     this.input = this.root.querySelector(".text");
@@ -168,7 +174,8 @@ class Pane {
     if (this.isGroup) {
       const group = state.groups.get(this.chatId);
       title.textContent = `# ${group ? group.title : this.chatId}`;
-      subtitle.textContent = "supergroup · the bot reads every comment";
+      const username = group && group.username ? `@${group.username} · ` : "";
+      subtitle.textContent = `${username}supergroup · the bot reads every comment`;
       block.hidden = true;
       const chosen = this.sender.value;
       this.sender.hidden = false;
@@ -195,6 +202,20 @@ class Pane {
   async load() {
     const transcript = await api("GET", `/chats/${this.chatId}/transcript`);
     for (const message of transcript.messages) this.upsert(message);
+    this.showPinned(transcript.pinned || []);
+  }
+
+  // As Telegram does: the latest pinned message shows in a bar on top; a tap there scrolls to it.
+  showPinned(pinned) {
+    const previous = this.pinnedId && this.messages.get(this.pinnedId);
+    if (previous) previous.classList.remove("is-pinned");
+    this.pinnedId = pinned.length ? pinned[pinned.length - 1] : null;
+    const item = this.pinnedId && this.messages.get(this.pinnedId);
+    this.pinnedBar.hidden = !item;
+    if (!item) return;
+    item.classList.add("is-pinned");
+    const body = item.querySelector(".body");
+    this.pinnedBar.textContent = `📌 ${(body ? body.textContent : "").split("\n")[0]}`;
   }
 
   async send() {
@@ -287,6 +308,7 @@ class Pane {
   upsert(message) {
     const old = this.messages.get(message.message_id);
     const item = this.draw(message);
+    if (message.message_id === this.pinnedId) item.classList.add("is-pinned");
     if (old) {
       old.replaceWith(item);
     } else {
@@ -400,6 +422,9 @@ function onEvent(type, event) {
   if (type === "message" || type === "edit") {
     const pane = state.panes.get(event.message.chat_id);
     if (pane) pane.upsert(event.message);
+  } else if (type === "pinned") {
+    const pane = state.panes.get(event.chat_id);
+    if (pane) pane.showPinned(event.pinned);
   } else if (type === "delete") {
     const pane = state.panes.get(event.chat_id);
     if (pane) pane.remove(event.message_id);
@@ -426,7 +451,7 @@ function listen() {
     state.bot = hello.bot;
     document.getElementById("bot-name").textContent = `bot: @${hello.bot.username}`;
   });
-  for (const type of ["message", "edit", "delete", "callback_answer", "persona", "group", "refusal"]) {
+  for (const type of ["message", "edit", "delete", "pinned", "callback_answer", "persona", "group", "refusal"]) {
     stream.addEventListener(type, (message) => onEvent(type, JSON.parse(message.data)));
   }
   stream.addEventListener("error", () => {

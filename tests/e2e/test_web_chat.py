@@ -278,3 +278,44 @@ async def test_a_buyer_in_japan_pays_in_yen_on_the_payment_page_and_the_receipt_
     await expect(receipt).to_contain_text(f"Total: {total}")
     assert len(page.context.pages) == 2  # the chat stayed open in its own tab, beside the payment page
     assert problems == []
+
+
+async def test_a_pinned_post_shows_on_top_of_the_group_and_its_product_link_opens_the_private_chat(
+    page: Any, sandbox_server: SandboxServer
+) -> None:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+    from playwright.async_api import expect
+
+    from sandbox.server import DEFAULT_TOKEN
+
+    await page.fill("#new-persona [name=first_name]", "Noor")
+    await page.click("#new-persona button[type=submit]")
+    private = page.locator(".pane", has=page.locator(".pane-title", has_text="Noor"))
+    await private.locator(".close").click()
+    await page.fill("#new-group [name=title]", "Pinned drop")
+    await page.click("#new-group button[type=submit]")
+    group = page.locator(".pane", has_text="Pinned drop")
+    await expect(group.locator(".pinned")).to_be_hidden()
+    [group_id] = [c.id for c in sandbox_server.sandbox.chats.values() if c.title == "Pinned drop"]
+
+    # The bot posts and pins what /live posts: a product button that deep-links to its card.
+    bot = Bot(DEFAULT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox_server.url)))
+    try:
+        link = "https://t.me/livesell_sandbox_bot?start=p_1"
+        markup = InlineKeyboardMarkup(inline_keyboard=[[InlineKeyboardButton(text="A10 · Silk scarf", url=link)]])
+        post = await bot.send_message(group_id, "🔴 Live now: Autumn\nTap a product", reply_markup=markup)
+        await bot.pin_chat_message(group_id, post.message_id)
+        await expect(group.locator(".pinned")).to_have_text("📌 🔴 Live now: Autumn")
+        await expect(group.locator(".message.is-pinned")).to_have_count(1)
+
+        await group.locator(".sender").select_option(label="as Noor")
+        await group.get_by_role("link", name="A10 · Silk scarf").click()
+        await expect(private.locator(".message.outgoing .body")).to_have_text(["/start p_1"])
+
+        await bot.unpin_chat_message(group_id)
+        await expect(group.locator(".pinned")).to_be_hidden()
+    finally:
+        await bot.session.close()

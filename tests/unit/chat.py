@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,14 +17,12 @@ from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
 from bot.domain.notices import Notice
-from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, parse_offsets
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
-from bot.services.streams import StreamService
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -35,6 +32,7 @@ from tests.unit.fake_services import (
     NoInvoices,
     Shop,
 )
+from tests.unit.fake_streams import FakeStreamService
 from tests.unit.fakes import FakeShop
 from tests.unit.telegram import Chats, RecordingSession, button_data, buttons, make_bot
 
@@ -49,6 +47,7 @@ class ChatHarness:
     shop: Shop
     core: FakeShop
     buyers: BuyerService
+    streams: FakeStreamService
     chats: Chats = field(default_factory=Chats)
 
     def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
@@ -117,25 +116,33 @@ class StaticRates:
         return Rates(base="EUR", rates={"USD": Decimal("1.08"), "GBP": Decimal("0.85")})
 
 
+async def featured(streams: FakeStreamService, chat_id: int) -> tuple[str, ...]:
+    live = await streams.live_stream(chat_id)
+    return live.product_codes if live else ()
+
+
 def make_chat(
     group_ids: frozenset[int] = frozenset(),
     storage: MemoryStorage | None = None,
     shop: Shop | None = None,
     core: FakeShop | None = None,
     invoices: object = None,
+    merchant_ids: tuple[int, ...] = (),
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
     shop = shop or Shop()
     core = core or FakeShop()
-    buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en")
+    buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en", merchant_ids=list(merchant_ids))
+    keywords = KeywordService(core, check_every=0, featured=lambda chat_id: featured(streams, chat_id))
+    streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
     pricing = Pricing(StaticRates(), "EUR")
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
         cart=FakeCartService(shop, core=core),
-        keywords=KeywordService(core, check_every=0),
+        keywords=keywords,
         waitlist=FakeWaitlistService(shop),
         checkout=FakeCheckoutService(shop),
         orders=FakeOrderService(shop),
@@ -146,18 +153,10 @@ def make_chat(
         shop_currency="EUR",
         max_quantity=10,
         keyword_group_ids=group_ids,
-        streams=StreamService(
-            core,
-            pricing,
-            RecordingNotifier(),
-            None,
-            offsets=parse_offsets(DEFAULT_REMINDER_OFFSETS),
-            grace=timedelta(minutes=30),
-            shop_timezone="Europe/Berlin",
-            merchant_ids=[],
-            staff_language="en",
-        ),
-        shop_timezone="Europe/Berlin",
+        streams=streams,  # type: ignore[arg-type]
+        shop_timezone="Europe/Paris",
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
-    return ChatHarness(bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers)
+    return ChatHarness(
+        bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers, streams=streams
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -251,6 +252,11 @@ class FakeStreamRepository:
     async def listed(self, statuses: Sequence[StreamStatus]) -> Sequence[Stream]:
         found = [await self.get(i) for i, s in self.data.streams.items() if s.status in statuses]
         return sorted((s for s in found if s is not None), key=lambda s: (s.starts_at, s.stream_id))
+
+    async def audience_languages(self) -> Sequence[str]:
+        reachable = [b.language for b in self.data.buyers.values() if b.subscribed and b.started and not b.blocked]
+        counts = Counter(reachable)
+        return sorted(counts, key=lambda language: (-counts[language], language))
 
     async def live(self, chat_id: int | None = None) -> Stream | None:
         live = sorted(

@@ -29,6 +29,7 @@ from aiogram.methods import (
     EditMessageCaption,
     EditMessageReplyMarkup,
     EditMessageText,
+    GetChat,
     GetMe,
     SendMessage,
     SendPhoto,
@@ -87,6 +88,7 @@ class RecordingSession(BaseSession):
         self.unreachable: set[int] = set()
         self.blocking: set[int] = set()
         self.messages: dict[tuple[int, int], Shown] = {}  # (chat, message) -> what it shows now
+        self.groups: dict[int | str, Chat] = {}  # the groups and channels getChat finds, by id and @username
         self._ids = itertools.count(1000)
 
     async def make_request(
@@ -109,6 +111,10 @@ class RecordingSession(BaseSession):
             )
         if isinstance(method, GetMe):
             return BOT_USER  # type: ignore[return-value]
+        if isinstance(method, GetChat):
+            if method.chat_id not in self.groups:
+                raise TelegramBadRequest(method=method, message="Bad Request: chat not found")
+            return self.groups[method.chat_id]  # type: ignore[return-value]
         if isinstance(method, CreateInvoiceLink):
             return f"https://t.me/$invoice{len(self.requests)}"  # type: ignore[return-value]
         if isinstance(method, SendMessage):

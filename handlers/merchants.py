@@ -1,0 +1,43 @@
+"""Who may plan and run streams: the people in MERCHANT_IDS, checked on the server for every merchant command and
+button. Anyone else who types one, or forges a button's data, is told it is not for them and nothing changes."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, Filter
+from aiogram.types import CallbackQuery, Message
+
+from bot.domain.buyer import Role
+from bot.services.buyers import BuyerService
+from handlers.callbacks import NewStreamCb, StreamCb
+from handlers.views.merchants import not_for_you_text
+
+# The commands only merchants may use; the command menu of a merchant's chat lists them (bot/app.py set_commands).
+MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end")
+
+
+class IsMerchant(Filter):
+    """The sender is one of the shop's merchants (BuyerService knows MERCHANT_IDS)."""
+
+    async def __call__(self, event: Message | CallbackQuery, buyers: BuyerService) -> bool:
+        user = event.from_user
+        return user is not None and Role.MERCHANT in buyers.roles_of(user.id)
+
+
+def make_router() -> Router:
+    """Goes after the merchant routers (newstream, streams), which only let merchants in: what reaches it from their
+    commands and buttons came from someone else."""
+    router = Router(name="merchants")
+    router.message.register(refuse_command, Command(*MERCHANT_COMMANDS), ~IsMerchant())
+    # By prefix, so forged data that does not even unpack is refused too.
+    prefixes = (f"{StreamCb.__prefix__}:", f"{NewStreamCb.__prefix__}:")
+    router.callback_query.register(refuse_button, F.data.startswith(prefixes), ~IsMerchant())
+    return router
+
+
+async def refuse_command(message: Message) -> None:
+    await message.answer(not_for_you_text())
+
+
+async def refuse_button(query: CallbackQuery) -> None:
+    await query.answer(not_for_you_text(), show_alert=True)

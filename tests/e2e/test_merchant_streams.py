@@ -1,0 +1,146 @@
+"""A merchant runs a live stream from chat with the real bot process over the sandbox Bot API: /newstream through
+every step (a bad answer at each), the preview, saving; /streams and a reschedule; /live pinning the featured products
+in the stream's group as deep links a buyer opens; an order placed during the stream in /stats; /end unpinning the post
+and every merchant told the totals."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from handlers.callbacks import CheckoutCb
+from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
+from sandbox.server import SandboxServer, serve_in_thread
+from tests.e2e.conftest import HERE, running_bot
+from tests.e2e.harness import BotProcess
+from tests.e2e.pictures import png
+
+MERCHANT_ID = 990_001
+
+
+@pytest.fixture(scope="module")
+def merchant_server() -> Iterator[SandboxServer]:
+    with serve_in_thread() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def merchant_bot(merchant_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+    folder = tmp_path_factory.mktemp("merchant")
+    (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
+    (folder / "scarf.png").write_bytes(png(40, 30))
+    settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
+    with running_bot(merchant_server, folder, settings=settings) as bot:
+        yield bot
+
+
+@pytest.fixture
+async def sandbox(merchant_bot: BotProcess, merchant_server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with SandboxClient(merchant_server.url) as client:
+        yield client
+    assert merchant_bot.alive(), f"the bot died during the test:\n{merchant_bot.log_tail()}"
+
+
+async def say(persona: SandboxPersona, text: str) -> ChatMessage:
+    await persona.send(text)
+    return await persona.wait_for_reply()
+
+
+async def tap(persona: SandboxPersona, message: ChatMessage, button: str) -> ChatMessage:
+    await persona.press(message, button)
+    return await persona.wait_for_reply()
+
+
+async def test_a_merchant_plans_runs_and_ends_a_stream_and_a_buyer_opens_a_pinned_product(
+    sandbox: SandboxClient,
+) -> None:
+    group = await sandbox.create_group("Autumn live", username="autumn_live")
+    mia = await sandbox.persona("Mia", language_code="en", id=MERCHANT_ID)
+    ben = await sandbox.persona("Ben", language_code="de", country="DE")
+
+    # A buyer is refused the merchant's commands, typed or forged.
+    assert "merchants only" not in (await say(ben, "/newstream")).body  # in German
+    assert "🔒" in (await say(ben, "/live")).body
+
+    # /newstream, a bad answer at every step.
+    assert "title" in (await say(mia, "/newstream")).body
+    assert "characters" in (await say(mia, "x" * 250)).body
+    more = await say(mia, "Autumn scarves")
+    await mia.press(more, "Deutsch")
+    await mia.wait_for_reply()
+    more = await say(mia, "Herbstschals")
+    ask_start = await tap(mia, more, "Continue ▶")
+    assert "Europe/Berlin" in ask_start.body
+    assert "not a date and time" in (await say(mia, "next friday")).body
+    assert "already passed" in (await say(mia, "2021-03-01 10:00")).body
+    assert "minutes" in (await say(mia, "2030-11-20 19:00")).body
+    assert "whole number" in (await say(mia, "1 hour")).body
+    assert "codes" in (await say(mia, "60")).body
+    assert "Not in the catalogue: Z99" in (await say(mia, "a10, Z99")).body
+    assert "link" in (await say(mia, "a10 b20")).body
+    assert "https://" in (await say(mia, "www")).body
+    assert "channel or group" in (await say(mia, "https://example.com/live/autumn")).body
+    assert "cannot find the chat" in (await say(mia, "@no_such_group")).body
+    preview = await say(mia, "@autumn_live")
+    assert "Autumn scarves" in preview.body and "A10" in preview.body and "B20" in preview.body
+    assert preview.buttons == ["✅ Save", "✖ Cancel"]
+    saved = await tap(mia, preview, "✅ Save")
+    [stream_id] = re.findall(r"stream #(\d+)", saved.body)
+
+    # A buyer forging the merchant's buttons changes nothing.
+    answer = await ben.wait_for_answer(await ben.forge_callback(f"st:live:{stream_id}:"))
+    assert answer.show_alert and "🔒" in (answer.text or "")
+
+    # /streams, then a reschedule (a bad time first).
+    listed = await say(mia, "/streams")
+    assert f"#{stream_id} Autumn scarves" in listed.body and "scheduled" in listed.body
+    asked = await tap(mia, listed, "🗓 Reschedule")
+    assert "Europe/Berlin" in asked.body
+    assert "already passed" in (await say(mia, "2020-01-01 10:00")).body
+    assert "now starts" in (await say(mia, "2030-11-21 20:00")).body
+
+    # /live: the pinned post with a deep link per product, in the group.
+    await mia.send("/live")
+    told = await mia.wait_for_message(lambda message: "is live" in message.body)
+    assert "pinned" in told.body
+    [post] = [m for m in await sandbox.transcript(group["id"]) if m.from_bot and "Live now" in m.body]
+    pinned = (await sandbox.request("GET", f"/chats/{group['id']}/transcript"))["pinned"]
+    assert pinned == [post.message_id]
+    links = {button["text"]: button["url"] for row in post.keyboard for button in row}
+    assert sorted(links) == ["A10 · Silk scarf", "B20 · Wool beanie"]
+    payload = parse_qs(urlsplit(links["A10 · Silk scarf"]).query)["start"][0]
+    assert payload.startswith("p_")
+
+    # The buyer taps it: the chat page sends /start with the payload in the private chat; the card opens.
+    await ben.send(f"/start {payload}")
+    card = await ben.wait_for_reply()
+    assert "Seidenschal" in card.body and "A10" in card.body
+
+    # A buyer orders during the stream (a keyword in its group, then checkout): /stats counts it.
+    cleo = await sandbox.persona("Cleo", language_code="en", country="FR")
+    await say(cleo, "/start")
+    await cleo.send("a10 x2", chat_id=group["id"])
+    await cleo.wait_for_reply()  # the cart, in her private chat
+    await say(cleo, "/checkout")
+    await say(cleo, "France")
+    await say(cleo, "Cleo Martin")
+    await say(cleo, "12 rue de Rivoli, 75001 Paris")
+    summary = await say(cleo, "06 12 34 56 78")
+    await cleo.press(summary, callback_data=CheckoutCb(action="confirm").pack())
+    placed = await cleo.wait_for_message(lambda message: "awaiting payment" in message.body)
+    found = re.search(r"\((€[\d.,]+)\) is awaiting payment", placed.body)
+    assert found is not None, placed.body
+    total = found.group(1)  # two scarves and the shipping, in the shop's currency
+    stats = await say(mia, "/stats")
+    assert "Orders: 1" in stats.body and "Units: 2" in stats.body and f"Revenue: {total}" in stats.body
+    await mia.send("/end")
+    # The answer, and the totals in the notice every merchant gets (in either order).
+    first, second = await mia.wait_for_reply(), await mia.wait_for_reply()
+    [totals] = [message for message in (first, second) if "Revenue:" in message.body]
+    assert "Autumn scarves" in totals.body and "Orders: 1" in totals.body and total in totals.body
+    assert any(f"Stream #{stream_id} has ended" in message.body for message in (first, second))
+    assert (await sandbox.request("GET", f"/chats/{group['id']}/transcript"))["pinned"] == []
+    assert "No stream is live" in (await say(mia, "/stats")).body
