@@ -45,6 +45,7 @@ from bot.domain.payments import (
     PaymentLink,
     PaymentRequest,
 )
+from bot.domain.questions import Facts
 from bot.domain.streams import (
     Announcement,
     AnnouncementKind,
@@ -110,6 +111,12 @@ class BuyerRepository(Protocol):
     async def set_subscribed(self, telegram_id: int, subscribed: bool) -> bool:
         """Subscribe or unsubscribe in one conditional statement; True when this call changed it."""
         ...
+
+    async def last_product(self, telegram_id: int) -> int | None:
+        """The product whose card the buyer saw last: what "is it in M?" is about when a question names none."""
+        ...
+
+    async def set_last_product(self, telegram_id: int, product_id: int) -> None: ...
 
 
 class StockRepository(Protocol):
@@ -446,3 +453,22 @@ class UnitOfWork(Protocol):
 
 class UnitOfWorkFactory(Protocol):
     def __call__(self) -> UnitOfWork: ...
+
+
+class LanguageModel(Protocol):
+    """An OpenAI-compatible chat model. Raises bot.domain.questions.ModelUnavailable on a timeout, an HTTP error or a
+    body it cannot read."""
+
+    async def answer(self, facts: Facts, language: str) -> str:
+        """A reply to `facts.question` in `language`, from the facts only."""
+        ...
+
+    async def translate(self, text: str, source: str, target: str) -> str: ...
+
+
+class LanguageDetector(Protocol):
+    """Which of the shop's languages a short text is written in."""
+
+    def detect(self, text: str) -> tuple[str, float] | None:
+        """The most likely shop language and the confidence in it (0..1); None when the text has no letters."""
+        ...

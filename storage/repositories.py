@@ -376,6 +376,18 @@ class SqlBuyerRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def last_product(self, telegram_id: int) -> int | None:
+        connection = await self.session.connection()
+        query = sa.select(buyers.c.last_product_id).where(buyers.c.telegram_id == telegram_id)
+        product_id: int | None = (await connection.execute(query)).scalar()
+        return product_id
+
+    async def set_last_product(self, telegram_id: int, product_id: int) -> None:
+        connection = await self.session.connection()
+        await connection.execute(
+            sa.update(buyers).where(buyers.c.telegram_id == telegram_id).values(last_product_id=product_id)
+        )
+
     async def get(self, telegram_id: int) -> Buyer | None:
         # Core, not session.get: read on every update (language, register, prices), with no ORM state to keep.
         connection = await self.session.connection()

@@ -100,6 +100,9 @@ class BuyerTable(SQLModel, table=True):
     blocked: bool = Field(default=False)
     # False for someone known only from a group comment: the bot may not write to them privately yet.
     started: bool = Field(default=True, sa_column_kwargs={"server_default": sa.true()})
+    # The product whose card the buyer saw last. No foreign key: products are never deleted, only taken off sale,
+    # and a card view should not lock the product row.
+    last_product_id: int | None = Field(default=None)
     created_at: datetime = _timestamp()
 
 

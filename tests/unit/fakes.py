@@ -41,6 +41,7 @@ class ShopData:
     claimed_at: dict[int, datetime] = field(default_factory=dict)
     broadcasts: dict[int, int] = field(default_factory=dict)
     stream_orders: dict[int, list[StreamOrder]] = field(default_factory=dict)
+    last_products: dict[int, int] = field(default_factory=dict)
     next_id: int = 1
     version: int = 0
 
@@ -213,6 +214,13 @@ class FakeBuyerRepository:
             return False
         self._change(telegram_id, subscribed=subscribed)
         return True
+
+    async def last_product(self, telegram_id: int) -> int | None:
+        return self.data.last_products.get(telegram_id)
+
+    async def set_last_product(self, telegram_id: int, product_id: int) -> None:
+        if telegram_id in self.data.buyers:
+            self.data.last_products[telegram_id] = product_id
 
 
 class FakeStreamRepository:
