@@ -85,6 +85,33 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000, gt=0, le=1000)
+    # A language model for questions and translations (docs/llm.md): any OpenAI-compatible chat API. No key, no model:
+    # questions get the deterministic answers and texts are shown as the catalogue has them.
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    llm_model: str = Field(default="gpt-4o-mini", min_length=1, max_length=200)
+    llm_timeout_seconds: float = Field(default=8, gt=0, le=120)
+    # Where questions nobody could answer go (a group of the shop's staff); unset: each merchant's private chat.
+    support_chat_id: int | None = None
+
+    @field_validator("openai_base_url")
+    @classmethod
+    def _openai_base_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    @field_validator("support_chat_id", mode="before")
+    @classmethod
+    def _no_support_chat(cls, value: object) -> object:
+        return None if value == "" else value
+
+    def openai_key(self) -> str | None:
+        """The model's API key; None (no model) when unset or empty."""
+        key = self.openai_api_key
+        return key.get_secret_value() if key and key.get_secret_value() else None
 
     @field_validator("stripe_payment_methods", mode="before")
     @classmethod
