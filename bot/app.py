@@ -28,6 +28,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.llm import OpenAIModel
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
@@ -216,6 +217,20 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         await core.close()
 
 
+def language_model(settings: Settings) -> OpenAIModel | None:
+    """The language model questions and translations use (docs/llm.md); None without OPENAI_API_KEY."""
+    key = settings.openai_key()
+    if key is None:
+        return None
+    return OpenAIModel(
+        key,
+        settings.llm_model,
+        base_url=settings.openai_base_url,
+        timeout=settings.llm_timeout_seconds,
+        shop_name=settings.shop_name,
+    )
+
+
 def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | None = None) -> BroadcastService:
     """The broadcast service at the configured rate; without a sender (the CLI) it only opens broadcasts."""
     return BroadcastService(
@@ -312,6 +327,7 @@ class Application:
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
     broadcaster: Bot | None = None
+    model: OpenAIModel | None = None
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -438,6 +454,8 @@ class Application:
     async def close(self) -> None:
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
+        if self.model is not None:
+            await self.model.close()
         await self.dispatcher.storage.close()
         await self.core.close()
 
@@ -535,6 +553,7 @@ def build(settings: Settings) -> Application:
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
+    model = language_model(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     cart = CartService(
         uow,
@@ -595,6 +614,7 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        model=model,
     )
 
 

@@ -196,13 +196,10 @@ def language_right(text: str, facts: Facts, detect: Detect | None = None) -> boo
         return True  # figures and names only: nothing says another language
     if not _script_right(letters, facts.language):
         return False
-    if detect is not None:
-        ranked = detect(rest)
-        if ranked:
-            found, confidence = ranked[0]
-            if confidence >= DETECTION_CONFIDENCE and _base(found) != _base(facts.language):
-                return False
-        return True
+    ranked = detect(rest) if detect is not None else ()
+    if ranked:
+        found, confidence = ranked[0]
+        return confidence < DETECTION_CONFIDENCE or _base(found) == _base(facts.language)
     return _common_words_right(rest, facts.language)
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from bot.domain.questions import Answer, Facts, Intent, ProductFacts, RuleAnswer, RuleKind
 from bot.domain.shipping import ShippingTable
 from bot.ports import LanguageDetector, LanguageModel, UnitOfWorkFactory
+from bot.services.model_answers import ModelAnswers
 from bot.services.pricing import Pricing
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,9 @@ class QuestionService:
         self.detector = detector
         self.confidence = confidence
         self.default_language = default_language
+        # The model's branch: one request a question, its reply checked; None without a model (docs/llm.md).
+        detect = self._ranking if detector is not None else None
+        self.model_answers = ModelAnswers(model, model_timeout, detect) if model is not None else None
 
     async def ask(
         self, buyer_id: int, text: str, *, chat_id: int | None = None, in_group: bool = False
@@ -69,7 +73,27 @@ class QuestionService:
 
     async def answer(self, facts: Facts) -> Answer:
         """The answer from the facts: the model's when one is set and its reply holds up, else the rules'."""
+        if self.model_answers is not None and (facts.products or facts.intent is Intent.PAYMENT_METHODS):
+            text = await self.model_answers.reply(facts)
+            if text is not None:
+                ids = tuple(product.product_id for product in facts.products)
+                return Answer(text, facts.language, ids, "model")
         return self.rules_answer(facts)
+
+    @property
+    def model_requests(self) -> int:
+        """Questions sent to the language model (each one request)."""
+        return self.model_answers.requests if self.model_answers is not None else 0
+
+    @property
+    def model_fallbacks(self) -> int:
+        """Of those, how many got the deterministic answer instead (timeout, error, or a reply that failed the
+        check)."""
+        return self.model_answers.fallbacks if self.model_answers is not None else 0
+
+    def _ranking(self, text: str) -> list[tuple[str, float]]:
+        found = self.detector.detect(text) if self.detector is not None else None
+        return [found] if found else []
 
     def rules_answer(self, facts: Facts) -> Answer:
         """The deterministic answer, never wrong about a price or stock: it only words the facts."""
