@@ -52,6 +52,7 @@ from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.streams import StreamService
+from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
@@ -182,10 +183,15 @@ class Core:
     pricing: Pricing
     buyers: BuyerService
     catalogue: CatalogueService
+    # The language model (OPENAI_API_KEY), and the product texts it translates; None, None without one.
+    model: OpenAIModel | None = None
+    translator: ProductTranslator | None = None
 
     async def close(self) -> None:
         if isinstance(self.rates_source, HttpRatesSource):
             await self.rates_source.close()
+        if self.model is not None:
+            await self.model.close()
         await self.engine.dispose()
 
 
@@ -202,8 +208,23 @@ def build_core(settings: Settings) -> Core:
         ops_ids=settings.ops_ids,
         shop_timezone=settings.shop_timezone,
     )
-    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing)
-    return Core(engine=engine, uow=uow, rates_source=rates_source, pricing=pricing, buyers=buyers, catalogue=catalogue)
+    model = language_model(settings)
+    translator = None
+    if model is not None:
+        translator = ProductTranslator(
+            uow, model, source_language=settings.default_language, timeout=settings.llm_timeout_seconds
+        )
+    catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing, translator=translator)
+    return Core(
+        engine=engine,
+        uow=uow,
+        rates_source=rates_source,
+        pricing=pricing,
+        buyers=buyers,
+        catalogue=catalogue,
+        model=model,
+        translator=translator,
+    )
 
 
 @asynccontextmanager
@@ -327,7 +348,6 @@ class Application:
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
     broadcaster: Bot | None = None
-    model: OpenAIModel | None = None
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -454,8 +474,7 @@ class Application:
     async def close(self) -> None:
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
-        if self.model is not None:
-            await self.model.close()
+
         await self.dispatcher.storage.close()
         await self.core.close()
 
@@ -553,7 +572,6 @@ def build(settings: Settings) -> Application:
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
-    model = language_model(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     cart = CartService(
         uow,
@@ -614,7 +632,6 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
-        model=model,
     )
 
 

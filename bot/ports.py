@@ -55,6 +55,7 @@ from bot.domain.streams import (
     StreamPlan,
     StreamStatus,
 )
+from bot.domain.translation import StoredTranslation
 
 
 class CatalogueRepository(Protocol):
@@ -337,6 +338,16 @@ class StreamRepository(Protocol):
         ...
 
 
+class TranslationRepository(Protocol):
+    """Product texts the language model translated (the catalogue's own translations are the product's)."""
+
+    async def product_texts(self, product_id: int, language: str) -> Sequence[StoredTranslation]: ...
+
+    async def save_product_text(self, product_id: int, language: str, field: str, source_hash: str, text: str) -> None:
+        """Store (or replace) the translation of one field, with the hash of the text it translates."""
+        ...
+
+
 class PaymentProvider(Protocol):
     """A payment provider: opens a payment session for an order attempt, and closes it."""
 
@@ -436,6 +447,7 @@ class UnitOfWork(Protocol):
     payments: PaymentRepository
     broadcasts: BroadcastRepository
     streams: StreamRepository
+    translations: TranslationRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -47,6 +47,21 @@ class ProductTranslationTable(SQLModel, table=True):
     description: str = Field(default="", sa_type=sa.Text)
 
 
+class ProductMachineTranslationTable(SQLModel, table=True):
+    """A product text the language model translated, once, into a language the catalogue lacks; `source_hash` is the
+    hash of the text it translated, so an edit of the catalogue makes it stale. The merchant's own translations
+    (`product_translation`) always win over these."""
+
+    __tablename__ = "product_machine_translation"
+
+    product_id: int = Field(foreign_key="product.id", primary_key=True, ondelete="CASCADE")
+    language: str = Field(max_length=16, primary_key=True)
+    field: str = Field(max_length=16, primary_key=True)
+    source_hash: str = Field(max_length=64)
+    text: str = Field(sa_type=sa.Text)
+    translated_at: datetime = _timestamp()
+
+
 class SkuTable(SQLModel, table=True):
     __tablename__ = "sku"
     __table_args__ = (
@@ -364,6 +379,7 @@ class FsmStateTable(SQLModel, table=True):
 # Core handles of the tables, for statements that need no ORM state (the hot paths and conditional updates).
 products: sa.Table = ProductTable.__table__  # type: ignore[attr-defined]
 translations: sa.Table = ProductTranslationTable.__table__  # type: ignore[attr-defined]
+machine_translations: sa.Table = ProductMachineTranslationTable.__table__  # type: ignore[attr-defined]
 skus: sa.Table = SkuTable.__table__  # type: ignore[attr-defined]
 catalogue_versions: sa.Table = CatalogueVersionTable.__table__  # type: ignore[attr-defined]
 buyers: sa.Table = BuyerTable.__table__  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ from storage.order_repositories import SqlOrderRepository, SqlStockRepository, S
 from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 from storage.stream_repositories import SqlStreamRepository
+from storage.translation_repositories import SqlTranslationRepository
 
 
 class TaskLock:
@@ -68,6 +69,7 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentRepository(self.session)
         self.broadcasts = SqlBroadcastRepository(self.session)
         self.streams = SqlStreamRepository(self.session)
+        self.translations = SqlTranslationRepository(self.session)
         return self
 
     async def __aexit__(

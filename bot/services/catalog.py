@@ -8,6 +8,7 @@ from bot.domain.catalog import CataloguePage, Product, page_count
 from bot.domain.catalog_file import ImportReport, parse_catalogue
 from bot.ports import UnitOfWorkFactory
 from bot.services.pricing import Pricing
+from bot.services.translations import ProductTranslator
 
 
 class ProductNotFound(LookupError):
@@ -19,10 +20,17 @@ class PageNotFound(LookupError):
 
 
 class CatalogueService:
-    def __init__(self, uow: UnitOfWorkFactory, page_size: int = 8, pricing: Pricing | None = None) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        page_size: int = 8,
+        pricing: Pricing | None = None,
+        translator: ProductTranslator | None = None,
+    ) -> None:
         self.uow = uow
         self.page_size = page_size
         self.pricing = pricing
+        self.translator = translator
 
     async def page(self, page: int, language: str, strict: bool = False) -> CataloguePage:
         """A page of products. Out of range: PageNotFound when strict (a button), else the nearest page."""
@@ -35,14 +43,17 @@ class CatalogueService:
             items = await uow.catalogue.page(page * self.page_size, self.page_size, language)
         return CataloguePage(items=tuple(items), page=page, pages=pages, total=total)
 
-    async def product(self, product_id: int, buyer_id: int | None = None) -> Product:
-        """An active product; with `buyer_id`, its prices in that buyer's currency."""
+    async def product(self, product_id: int, buyer_id: int | None = None, language: str | None = None) -> Product:
+        """An active product; with `buyer_id`, its prices in that buyer's currency; with `language`, its texts in
+        that language where the catalogue lacks them and a language model translates (docs/llm.md)."""
         async with self.uow() as uow:
             product = await uow.catalogue.get(product_id)
             if product is None:
                 raise ProductNotFound(product_id)
             if buyer_id is not None and self.pricing is not None:
                 product = await self.pricing.product(uow, buyer_id, product)
+        if language is not None and self.translator is not None:
+            product = await self.translator.localize(product, language)
         return product
 
     async def product_by_code(self, code: str) -> Product:
