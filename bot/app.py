@@ -45,12 +45,14 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
+from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.say import SayService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
@@ -59,6 +61,7 @@ from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
+from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
@@ -592,6 +595,17 @@ def build(settings: Settings) -> Application:
     )
     streams = stream_service(settings, core, notifier, opener=broadcasts)
     broadcasts.on_finished(BroadcastKind.ANNOUNCEMENT, streams.on_broadcast_finished)
+    say = SayService(uow, broadcasts, core.model, timeout=settings.llm_timeout_seconds)
+    broadcast_sender.register(BroadcastKind.SAY, say_renderer(say.text_in))
+    hand_offs = HandOffService(
+        uow,
+        notifier,
+        notifier,
+        staff_chats=[settings.support_chat_id] if settings.support_chat_id is not None else settings.merchant_ids,
+        staff_language=settings.default_language,
+        model=core.model,
+        timeout=settings.llm_timeout_seconds,
+    )
     broadcast_sender.register(
         BroadcastKind.ANNOUNCEMENT,
         announcement_renderer(streams, pricing, broadcast_sender.bot_username, settings.shop_timezone),
@@ -619,6 +633,8 @@ def build(settings: Settings) -> Application:
         keyword_group_ids=frozenset(settings.keyword_group_ids),
         streams=streams,
         shop_timezone=settings.shop_timezone,
+        hand_offs=hand_offs,
+        say=say,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(

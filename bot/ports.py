@@ -23,9 +23,10 @@ from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
 from bot.domain.fx import Rates
+from bot.domain.handoff import HandedOff, Said
 from bot.domain.keyword import IndexedProduct
 from bot.domain.money import Money
-from bot.domain.notices import Notice
+from bot.domain.notices import Notice, QuestionForStaff
 from bot.domain.orders import (
     DueReminder,
     EventKind,
@@ -348,6 +349,34 @@ class TranslationRepository(Protocol):
         ...
 
 
+class HandOffRepository(Protocol):
+    async def add(
+        self, buyer_id: int, buyer_language: str, question: str, chat_id: int, message_id: int, now: datetime
+    ) -> None: ...
+
+    async def find(self, chat_id: int, message_id: int) -> HandedOff | None:
+        """The question the bot posted as `message_id` in `chat_id`, if it was one."""
+        ...
+
+
+class SaidRepository(Protocol):
+    async def add(self, stream_id: int, text: str, language: str, created_by: int | None, now: datetime) -> int: ...
+
+    async def get(self, message_id: int) -> Said | None: ...
+
+    async def translation(self, message_id: int, language: str) -> str | None: ...
+
+    async def save_translation(self, message_id: int, language: str, text: str) -> None:
+        """Keep the first translation stored into `language`."""
+        ...
+
+
+class StaffDesk(Protocol):
+    async def post(self, notice: QuestionForStaff) -> int | None:
+        """Post the question to its staff chat; the message's id, or None when the chat cannot be reached."""
+        ...
+
+
 class PaymentProvider(Protocol):
     """A payment provider: opens a payment session for an order attempt, and closes it."""
 
@@ -448,6 +477,8 @@ class UnitOfWork(Protocol):
     broadcasts: BroadcastRepository
     streams: StreamRepository
     translations: TranslationRepository
+    hand_offs: HandOffRepository
+    said: SaidRepository
 
     async def __aenter__(self) -> Self: ...
 

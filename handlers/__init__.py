@@ -14,6 +14,7 @@ def get_routers() -> list[Router]:
         errors,
         fallback,
         groups,
+        handoff,
         keyword,
         language,
         membership,
@@ -21,6 +22,7 @@ def get_routers() -> list[Router]:
         newstream,
         orders,
         payments,
+        say,
         start,
         streams,
         subscriptions,
@@ -28,8 +30,9 @@ def get_routers() -> list[Router]:
     )
 
     # Errors first (error events look for a handler in this order too); then payments (Telegram's pre-checkout
-    # queries and successful payments, which no other router claims); then what groups may not do (buyer commands
-    # and buttons belong to the private chat); then commands (/timezone's typed answer and its /cancel before
+    # queries and successful payments, which no other router claims); then staff replies to handed-off questions
+    # (in the support group or a merchant's chat; any other reply is passed on); then what groups may not do (buyer
+    # commands and buttons belong to the private chat); then commands (/timezone's typed answer and its /cancel before
     # checkout's /cancel); among them the merchants' conversations, which let only merchants in (the merchants router
     # after them refuses everyone else) and come before the buyers' because a merchant's answers (product codes) look
     # like keyword orders; then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
@@ -38,10 +41,12 @@ def get_routers() -> list[Router]:
         errors.make_router(),
         membership.make_router(),
         payments.make_router(),
+        handoff.make_router(),
         groups.make_router(),
         start.make_router(),
         newstream.make_router(),
         streams.make_router(),
+        say.make_router(),
         merchants.make_router(),
         language.make_router(),
         catalog.make_router(),

@@ -13,7 +13,7 @@ from handlers.callbacks import NewStreamCb, StreamCb
 from handlers.views.merchants import not_for_you_text
 
 # The commands only merchants may use; the command menu of a merchant's chat lists them (bot/app.py set_commands).
-MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end")
+MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end", "say")
 
 
 class IsMerchant(Filter):

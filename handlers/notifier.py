@@ -32,6 +32,11 @@ class TelegramNotifier:
     async def send(self, notice: Notice) -> bool:
         """True when sent; False when the recipient (a buyer, a merchant or ops) blocked the bot or never started
         it (the core decides what then)."""
+        return await self.post(notice) is not None
+
+    async def post(self, notice: Notice) -> int | None:
+        """Send the notice; the message's id (a reply to it can be matched later), or None when its recipient
+        cannot be reached. Implements bot.ports.StaffDesk for questions handed to the staff."""
         if self.bot is None:
             raise RuntimeError("TelegramNotifier has no bot yet: call attach(bot) first")
         # Called from the scheduler, outside any update: the language comes from the notice, not a middleware.
@@ -39,9 +44,9 @@ class TelegramNotifier:
             screen = notice_screen(notice, notice.language)
         recipient = recipient_of(notice)
         try:
-            await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
+            message = await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
         except TelegramForbiddenError as refused:
             if self.on_blocked is not None and is_blocked_by_user(refused):
                 await self.on_blocked(recipient)
-            return False
-        return True
+            return None
+        return message.message_id

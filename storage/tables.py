@@ -365,6 +365,45 @@ class AnnouncementTable(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
 
 
+class HandOffTable(SQLModel, table=True):
+    """A buyer's question the bot posted to a staff chat (`chat_id`, `message_id`): a reply to that message is
+    relayed to the buyer, by whichever bot process receives it."""
+
+    __tablename__ = "hand_off"
+    __table_args__ = (sa.UniqueConstraint("chat_id", "message_id", name="uq_hand_off_chat_message"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    buyer_id: int = Field(sa_type=sa.BigInteger)
+    buyer_language: str = Field(max_length=16)
+    question: str = Field(sa_type=sa.Text)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    message_id: int = Field(sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+
+
+class SaidMessageTable(SQLModel, table=True):
+    """What a merchant said with /say during a live stream; a SAY broadcast carries it to every chat."""
+
+    __tablename__ = "said_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream_id: int = Field(foreign_key="stream.id", index=True, ondelete="CASCADE")
+    text: str = Field(sa_type=sa.Text)
+    language: str = Field(max_length=16)
+    created_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    created_at: datetime = _timestamp()
+
+
+class SaidTranslationTable(SQLModel, table=True):
+    """A said message in one language, translated once by the language model."""
+
+    __tablename__ = "said_translation"
+
+    message_id: int = Field(foreign_key="said_message.id", primary_key=True, ondelete="CASCADE")
+    language: str = Field(max_length=16, primary_key=True)
+    text: str = Field(sa_type=sa.Text)
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -395,3 +434,6 @@ deliveries: sa.Table = DeliveryTable.__table__  # type: ignore[attr-defined]
 streams: sa.Table = StreamTable.__table__  # type: ignore[attr-defined]
 stream_products: sa.Table = StreamProductTable.__table__  # type: ignore[attr-defined]
 announcements: sa.Table = AnnouncementTable.__table__  # type: ignore[attr-defined]
+hand_offs: sa.Table = HandOffTable.__table__  # type: ignore[attr-defined]
+said_messages: sa.Table = SaidMessageTable.__table__  # type: ignore[attr-defined]
+said_translations: sa.Table = SaidTranslationTable.__table__  # type: ignore[attr-defined]

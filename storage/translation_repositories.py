@@ -1,5 +1,6 @@
-"""Machine translations of product texts: read per product and language, written once per (product, language,
-field) whatever the number of bots translating at once (the last one's text stays: it translates the same source)."""
+"""Machine translations of product texts (one row per product, language and field, whatever the number of bots
+translating at once: the last one's text stays, it translates the same source), questions handed off to staff, and
+what merchants said with /say in each language."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.domain.handoff import HandedOff, Said
 from bot.domain.translation import StoredTranslation
-from storage.tables import machine_translations
+from storage.tables import hand_offs, machine_translations, said_messages, said_translations
 
 
 class SqlTranslationRepository:
@@ -34,5 +36,80 @@ class SqlTranslationRepository:
         await connection.execute(
             insert.values(product_id=product_id, language=language, field=field, **values).on_conflict_do_update(
                 index_elements=["product_id", "language", "field"], set_=values
+            )
+        )
+
+
+class SqlHandOffRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(
+        self, buyer_id: int, buyer_language: str, question: str, chat_id: int, message_id: int, now: datetime
+    ) -> None:
+        connection = await self.session.connection()
+        await connection.execute(
+            sa.insert(hand_offs).values(
+                buyer_id=buyer_id,
+                buyer_language=buyer_language,
+                question=question,
+                chat_id=chat_id,
+                message_id=message_id,
+                created_at=now,
+            )
+        )
+
+    async def find(self, chat_id: int, message_id: int) -> HandedOff | None:
+        connection = await self.session.connection()
+        row = (
+            await connection.execute(
+                sa.select(hand_offs.c.buyer_id, hand_offs.c.buyer_language, hand_offs.c.question).where(
+                    hand_offs.c.chat_id == chat_id, hand_offs.c.message_id == message_id
+                )
+            )
+        ).first()
+        return None if row is None else HandedOff(row.buyer_id, row.buyer_language, row.question)
+
+
+class SqlSaidRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, stream_id: int, text: str, language: str, created_by: int | None, now: datetime) -> int:
+        connection = await self.session.connection()
+        values = {"stream_id": stream_id, "text": text, "language": language, "created_by": created_by}
+        inserted = await connection.execute(
+            sa.insert(said_messages).values(created_at=now, **values).returning(said_messages.c.id)
+        )
+        return int(inserted.scalar_one())
+
+    async def get(self, message_id: int) -> Said | None:
+        connection = await self.session.connection()
+        row = (
+            await connection.execute(
+                sa.select(said_messages.c.stream_id, said_messages.c.text, said_messages.c.language).where(
+                    said_messages.c.id == message_id
+                )
+            )
+        ).first()
+        return None if row is None else Said(message_id, row.stream_id, row.text, row.language)
+
+    async def translation(self, message_id: int, language: str) -> str | None:
+        connection = await self.session.connection()
+        return (
+            await connection.execute(
+                sa.select(said_translations.c.text).where(
+                    said_translations.c.message_id == message_id, said_translations.c.language == language
+                )
+            )
+        ).scalar_one_or_none()
+
+    async def save_translation(self, message_id: int, language: str, text: str) -> None:
+        """The first translation stored stays (another process may have made one meanwhile)."""
+        connection = await self.session.connection()
+        insert = (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(said_translations)
+        await connection.execute(
+            insert.values(message_id=message_id, language=language, text=text).on_conflict_do_nothing(
+                index_elements=["message_id", "language"]
             )
         )

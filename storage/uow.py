@@ -19,7 +19,7 @@ from storage.order_repositories import SqlOrderRepository, SqlStockRepository, S
 from storage.payment_repositories import SqlPaymentRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 from storage.stream_repositories import SqlStreamRepository
-from storage.translation_repositories import SqlTranslationRepository
+from storage.translation_repositories import SqlHandOffRepository, SqlSaidRepository, SqlTranslationRepository
 
 
 class TaskLock:
@@ -70,6 +70,8 @@ class SqlUnitOfWork:
         self.broadcasts = SqlBroadcastRepository(self.session)
         self.streams = SqlStreamRepository(self.session)
         self.translations = SqlTranslationRepository(self.session)
+        self.hand_offs = SqlHandOffRepository(self.session)
+        self.said = SqlSaidRepository(self.session)
         return self
 
     async def __aexit__(

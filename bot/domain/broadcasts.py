@@ -15,6 +15,7 @@ class BroadcastKind(StrEnum):
 
     ANNOUNCEMENT = "announcement"  # reference: announcement id
     MESSAGE = "message"  # reference: the broadcast's own id; its text is stored with it (`livesell broadcast send`)
+    SAY = "say"  # reference: a said message's id (/say during a live stream), drawn in each recipient's language
 
 
 class BroadcastStatus(StrEnum):

@@ -156,14 +156,37 @@ class BroadcastFinished:
     took: timedelta
 
 
+@dataclass(frozen=True, slots=True)
+class QuestionForStaff:
+    """For a merchant or the support chat (`recipient_id`, in `language`): a buyer's question the bot could not
+    answer; a reply to it goes back to the buyer."""
+
+    recipient_id: int
+    language: str
+    buyer_name: str
+    buyer_language: str
+    question: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShopAnswered:
+    """For a buyer: the shop's reply to the question they asked (translated into their language when a language
+    model could)."""
+
+    buyer_id: int
+    language: str
+    question: str
+    text: str
+
+
 StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
-BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut
-Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished
+BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut | ShopAnswered
+Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff
 
 
 def recipient_of(notice: Notice) -> int:
     """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
-    if isinstance(notice, StaffNotice | StreamNotice | BroadcastFinished):
+    if isinstance(notice, StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff):
         return notice.recipient_id
     return notice.buyer_id

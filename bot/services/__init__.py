@@ -17,11 +17,13 @@ if TYPE_CHECKING:
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
     from bot.services.currency import CurrencyService
+    from bot.services.handoff import HandOffService
     from bot.services.invoices import InvoiceService
     from bot.services.keywords import KeywordService
     from bot.services.orders import OrderService
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
+    from bot.services.say import SayService
     from bot.services.streams import StreamService
     from bot.services.waitlist import WaitlistService
 
@@ -46,6 +48,8 @@ class HandlerServices:
     keyword_group_ids: Collection[int]
     streams: StreamService
     shop_timezone: str
+    hand_offs: HandOffService
+    say: SayService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -20,12 +20,15 @@ from bot.domain.notices import (
     PaymentMismatch,
     PaymentReceived,
     PaymentTimedOut,
+    QuestionForStaff,
+    ShopAnswered,
     StreamEnded,
     WaitlistOffer,
 )
 from handlers.views.broadcasts import broadcast_finished_screen
 from handlers.views.cart import cart_buttons, cart_screen
 from handlers.views.common import Screen, item_label, line_text, minutes_left
+from handlers.views.handoff import question_for_staff_screen, shop_answered_screen
 from handlers.views.payments import (
     order_paid_screen,
     payment_late_screen,
@@ -83,3 +86,7 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return stream_ended_screen(notice, locale)
         case BroadcastFinished():
             return broadcast_finished_screen(notice)
+        case QuestionForStaff():
+            return question_for_staff_screen(notice, locale)
+        case ShopAnswered():
+            return shop_answered_screen(notice)

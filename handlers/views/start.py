@@ -111,6 +111,7 @@ def merchant_command_descriptions() -> dict[str, str]:
         "live": _("start the next stream (or /live ID)"),
         "stats": _("how the live stream sells"),
         "end": _("end the live stream"),
+        "say": _("say something to the live stream's audience, in their languages"),
     }
 
 

@@ -23,6 +23,7 @@ from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
+from bot.services.say import NoLiveStream
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -111,6 +112,18 @@ class RecordingNotifier:
         return True
 
 
+class NoHandOffs:
+    """No question was handed to the staff: every reply goes on to the other handlers."""
+
+    async def relay(self, chat_id: int, replied_to: int, text: str) -> None:
+        return None
+
+
+class NoStreamToSay:
+    async def say(self, merchant_id: int, text: str, language: str) -> None:
+        raise NoLiveStream
+
+
 class StaticRates:
     async def latest(self) -> Rates:
         return Rates(base="EUR", rates={"USD": Decimal("1.08"), "GBP": Decimal("0.85")})
@@ -155,6 +168,8 @@ def make_chat(
         keyword_group_ids=group_ids,
         streams=streams,  # type: ignore[arg-type]
         shop_timezone="Europe/Paris",
+        hand_offs=NoHandOffs(),  # type: ignore[arg-type]
+        say=NoStreamToSay(),  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(
