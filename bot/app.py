@@ -28,6 +28,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.language_id import LinguaDetector
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
@@ -36,6 +37,8 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
+from bot.domain.stripe import CARD
+from bot.domain.stripe import payment_methods as stripe_payment_methods
 from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
@@ -50,6 +53,7 @@ from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.questions import PaymentMethods, QuestionService
 from bot.services.streams import StreamService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
@@ -57,6 +61,7 @@ from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
+from handlers.views.questions import answer_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
@@ -311,6 +316,7 @@ class Application:
     streams: StreamService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
+    detector: LinguaDetector | None = None
     broadcaster: Bot | None = None
 
     def make_bot(self) -> Bot:
@@ -349,7 +355,9 @@ class Application:
         return self.broadcaster
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
-        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`)."""
+        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`). The language detector's
+        models load meanwhile, off the event loop, rather than on the first question."""
+        warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
         await self.dispatcher.start_polling(
             bot,
             handle_signals=handle_signals,
@@ -357,6 +365,8 @@ class Application:
             polling_timeout=polling_timeout,
             tasks_concurrency_limit=CONCURRENT_UPDATES,
         )
+        if warm_up is not None:
+            await warm_up
 
     def make_scheduler(self) -> AsyncIOScheduler:
         """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
@@ -530,6 +540,15 @@ def stream_service(
     )
 
 
+def payment_methods_for(settings: Settings) -> PaymentMethods:
+    """The methods the configured provider offers a buyer (country, currency): Stripe's card and the local methods
+    set for the country that take the currency; a bank card with the sandbox and Telegram's own payments."""
+    if settings.payment_provider == "stripe":
+        local = settings.stripe_payment_methods
+        return lambda country, currency: stripe_payment_methods(country, currency, local)
+    return lambda country, currency: (CARD,)
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
@@ -565,6 +584,18 @@ def build(settings: Settings) -> Application:
         live = await streams.live_stream(chat_id)
         return live.product_codes if live is not None else ()
 
+    detector = LinguaDetector(settings.supported_languages)
+    questions = QuestionService(
+        uow,
+        pricing,
+        languages=settings.supported_languages,
+        render=answer_renderer(i18n),
+        shipping=settings.shipping_table(),
+        payment_methods=payment_methods_for(settings),
+        detector=detector,
+        confidence=settings.question_confidence,
+        default_language=settings.default_language,
+    )
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -582,6 +613,7 @@ def build(settings: Settings) -> Application:
         keyword_group_ids=frozenset(settings.keyword_group_ids),
         streams=streams,
         shop_timezone=settings.shop_timezone,
+        questions=questions,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -595,6 +627,7 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        detector=detector,
     )
 
 

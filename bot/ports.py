@@ -45,6 +45,7 @@ from bot.domain.payments import (
     PaymentLink,
     PaymentRequest,
 )
+from bot.domain.product_match import NamedProduct
 from bot.domain.questions import Facts
 from bot.domain.streams import (
     Announcement,
@@ -70,6 +71,10 @@ class CatalogueRepository(Protocol):
 
     async def coded_products(self) -> Sequence[IndexedProduct]:
         """Every product on sale with its SKUs on sale, as keyword ordering reads them."""
+        ...
+
+    async def named_products(self) -> Sequence[NamedProduct]:
+        """Every product on sale with its titles in every language and its variants' names, as questions name them."""
         ...
 
     async def sku_in_stock(self) -> SkuRef | None:
@@ -469,6 +474,7 @@ class LanguageModel(Protocol):
 class LanguageDetector(Protocol):
     """Which of the shop's languages a short text is written in."""
 
-    def detect(self, text: str) -> tuple[str, float] | None:
-        """The most likely shop language and the confidence in it (0..1); None when the text has no letters."""
+    def detect(self, text: str) -> Sequence[tuple[str, float]]:
+        """The shop's languages with the confidence (0..1, summing to 1) that `text` is in each, most likely first;
+        empty when the text has no letters."""
         ...

@@ -6,7 +6,7 @@ deterministic answer (handlers/views/questions.py) and a language model's answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
@@ -29,9 +29,12 @@ class Intent(StrEnum):
 
 @dataclass(frozen=True)
 class VariantFact:
-    name: str
+    name: str  # in the answer language; "" for a product without variants
     in_stock: bool
     units: int | None  # shown only if the shop shows stock counts
+    # The variant's own price in the buyer's currency (a jacket's L may cost more than its M); None: the product's.
+    price: Money | None = None
+    sku_id: int = 0  # the SKU, for a waitlist button
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Answer:
     # Several products matched: (product_id, label) buttons, and `text` asks which one.
     ask_which: tuple[tuple[int, str], ...] = ()
     handed_off: bool = False
+    # The facts it answers from: the buttons under it (sold-out variants' waitlists) are drawn from them.
+    facts: Facts | None = field(default=None, compare=False, repr=False)
 
 
 class RuleKind(StrEnum):

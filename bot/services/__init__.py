@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services.orders import OrderService
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
+    from bot.services.questions import QuestionService
     from bot.services.streams import StreamService
     from bot.services.waitlist import WaitlistService
 
@@ -46,6 +47,7 @@ class HandlerServices:
     keyword_group_ids: Collection[int]
     streams: StreamService
     shop_timezone: str
+    questions: QuestionService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -35,14 +35,18 @@ class CatalogueService:
             items = await uow.catalogue.page(page * self.page_size, self.page_size, language)
         return CataloguePage(items=tuple(items), page=page, pages=pages, total=total)
 
-    async def product(self, product_id: int, buyer_id: int | None = None) -> Product:
-        """An active product; with `buyer_id`, its prices in that buyer's currency."""
+    async def product(self, product_id: int, buyer_id: int | None = None, viewed: bool = False) -> Product:
+        """An active product; with `buyer_id`, its prices in that buyer's currency. `viewed`: its card is shown to
+        the buyer, whose questions naming no product are about it from now on."""
         async with self.uow() as uow:
             product = await uow.catalogue.get(product_id)
             if product is None:
                 raise ProductNotFound(product_id)
             if buyer_id is not None and self.pricing is not None:
                 product = await self.pricing.product(uow, buyer_id, product)
+            if buyer_id is not None and viewed:
+                await uow.buyers.set_last_product(buyer_id, product_id)
+                await uow.commit()
         return product
 
     async def product_by_code(self, code: str) -> Product:

@@ -23,6 +23,8 @@ from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
+from bot.services.questions import QuestionService
+from handlers.views.questions import answer_renderer
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -155,6 +157,7 @@ def make_chat(
         keyword_group_ids=group_ids,
         streams=streams,  # type: ignore[arg-type]
         shop_timezone="Europe/Paris",
+        questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(
