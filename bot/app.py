@@ -28,6 +28,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.language_id import LinguaDetector
 from bot.adapters.llm import OpenAIModel
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.sandbox_payments import SandboxProvider
@@ -37,6 +38,8 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
+from bot.domain.stripe import CARD
+from bot.domain.stripe import payment_methods as stripe_payment_methods
 from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
@@ -52,6 +55,7 @@ from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
+from bot.services.questions import PaymentMethods, QuestionService
 from bot.services.say import SayService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
@@ -61,6 +65,7 @@ from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
+from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
@@ -350,6 +355,7 @@ class Application:
     streams: StreamService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
+    detector: LinguaDetector | None = None
     broadcaster: Bot | None = None
 
     def make_bot(self) -> Bot:
@@ -388,7 +394,9 @@ class Application:
         return self.broadcaster
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
-        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`)."""
+        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`). The language detector's
+        models load meanwhile, off the event loop, rather than on the first question."""
+        warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
         await self.dispatcher.start_polling(
             bot,
             handle_signals=handle_signals,
@@ -396,6 +404,8 @@ class Application:
             polling_timeout=polling_timeout,
             tasks_concurrency_limit=CONCURRENT_UPDATES,
         )
+        if warm_up is not None:
+            await warm_up
 
     def make_scheduler(self) -> AsyncIOScheduler:
         """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
@@ -570,6 +580,15 @@ def stream_service(
     )
 
 
+def payment_methods_for(settings: Settings) -> PaymentMethods:
+    """The methods the configured provider offers a buyer (country, currency): Stripe's card and the local methods
+    set for the country that take the currency; a bank card with the sandbox and Telegram's own payments."""
+    if settings.payment_provider == "stripe":
+        local = settings.stripe_payment_methods
+        return lambda country, currency: stripe_payment_methods(country, currency, local)
+    return lambda country, currency: (CARD,)
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
@@ -597,15 +616,6 @@ def build(settings: Settings) -> Application:
     broadcasts.on_finished(BroadcastKind.ANNOUNCEMENT, streams.on_broadcast_finished)
     say = SayService(uow, broadcasts, core.model, timeout=settings.llm_timeout_seconds)
     broadcast_sender.register(BroadcastKind.SAY, say_renderer(say.text_in))
-    hand_offs = HandOffService(
-        uow,
-        notifier,
-        notifier,
-        staff_chats=[settings.support_chat_id] if settings.support_chat_id is not None else settings.merchant_ids,
-        staff_language=settings.default_language,
-        model=core.model,
-        timeout=settings.llm_timeout_seconds,
-    )
     broadcast_sender.register(
         BroadcastKind.ANNOUNCEMENT,
         announcement_renderer(streams, pricing, broadcast_sender.bot_username, settings.shop_timezone),
@@ -616,6 +626,30 @@ def build(settings: Settings) -> Application:
         live = await streams.live_stream(chat_id)
         return live.product_codes if live is not None else ()
 
+    detector = LinguaDetector(settings.supported_languages)
+    hand_offs = HandOffService(
+        uow,
+        notifier,
+        notifier,
+        staff_chats=[settings.support_chat_id] if settings.support_chat_id is not None else settings.merchant_ids,
+        staff_language=settings.default_language,
+        model=core.model,
+        timeout=settings.llm_timeout_seconds,
+    )
+    questions = QuestionService(
+        uow,
+        pricing,
+        languages=settings.supported_languages,
+        render=answer_renderer(i18n),
+        shipping=settings.shipping_table(),
+        payment_methods=payment_methods_for(settings),
+        detector=detector,
+        confidence=settings.question_confidence,
+        default_language=settings.default_language,
+        model=core.model,
+        model_timeout=settings.llm_timeout_seconds,
+        hand_off=hand_offs,
+    )
     services = HandlerServices(
         buyers=buyers,
         catalogue=core.catalogue,
@@ -635,6 +669,7 @@ def build(settings: Settings) -> Application:
         shop_timezone=settings.shop_timezone,
         hand_offs=hand_offs,
         say=say,
+        questions=questions,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -648,6 +683,7 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        detector=detector,
     )
 
 

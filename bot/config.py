@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     announcement_grace_minutes: int = Field(default=30, ge=0, le=1440)
     fx_rates_file: Path | None = None
     fx_rates_url: str | None = None
+    # Product questions (docs/questions.md): how sure the language detector must be to answer a question in another
+    # language than the buyer's own (0-1; it must also be twice as sure of it as of the buyer's language).
+    question_confidence: float = Field(default=0.3, ge=0, le=1)
     # Payments (docs/payments.md).
     payment_provider: Literal["sandbox", "stripe", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)

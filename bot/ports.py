@@ -46,6 +46,7 @@ from bot.domain.payments import (
     PaymentLink,
     PaymentRequest,
 )
+from bot.domain.product_match import NamedProduct
 from bot.domain.questions import Facts
 from bot.domain.streams import (
     Announcement,
@@ -72,6 +73,10 @@ class CatalogueRepository(Protocol):
 
     async def coded_products(self) -> Sequence[IndexedProduct]:
         """Every product on sale with its SKUs on sale, as keyword ordering reads them."""
+        ...
+
+    async def named_products(self) -> Sequence[NamedProduct]:
+        """Every product on sale with its titles in every language and its variants' names, as questions name them."""
         ...
 
     async def sku_in_stock(self) -> SkuRef | None:
@@ -371,6 +376,12 @@ class SaidRepository(Protocol):
         ...
 
 
+class HandOff(Protocol):
+    async def hand_off(self, buyer_id: int, question: str, language: str) -> bool:
+        """Pass a question nobody could answer to the shop's staff; False when no staff chat could be reached."""
+        ...
+
+
 class StaffDesk(Protocol):
     async def post(self, notice: QuestionForStaff) -> int | None:
         """Post the question to its staff chat; the message's id, or None when the chat cannot be reached."""
@@ -512,6 +523,7 @@ class LanguageModel(Protocol):
 class LanguageDetector(Protocol):
     """Which of the shop's languages a short text is written in."""
 
-    def detect(self, text: str) -> tuple[str, float] | None:
-        """The most likely shop language and the confidence in it (0..1); None when the text has no letters."""
+    def detect(self, text: str) -> Sequence[tuple[str, float]]:
+        """The shop's languages with the confidence (0..1, summing to 1) that `text` is in each, most likely first;
+        empty when the text has no letters."""
         ...

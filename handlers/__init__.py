@@ -22,6 +22,7 @@ def get_routers() -> list[Router]:
         newstream,
         orders,
         payments,
+        questions,
         say,
         start,
         streams,
@@ -36,7 +37,8 @@ def get_routers() -> list[Router]:
     # checkout's /cancel); among them the merchants' conversations, which let only merchants in (the merchants router
     # after them refuses everyone else) and come before the buyers' because a merchant's answers (product codes) look
     # like keyword orders; then checkout, whose steps take the buyer's typed answers; then keyword orders, which take
-    # any other text that parses as one; the fallback router goes last: it answers whatever no feature claimed.
+    # any other text that parses as one; then product questions, which take any other private text and the group
+    # messages asking about a product; the fallback router goes last: it answers whatever no feature claimed.
     return [
         errors.make_router(),
         membership.make_router(),
@@ -56,5 +58,6 @@ def get_routers() -> list[Router]:
         timezones.make_router(),
         checkout.make_router(),
         keyword.make_router(),
+        questions.make_router(),
         fallback.make_router(),
     ]

@@ -104,3 +104,9 @@ class TimezoneCb(CallbackData, prefix="tz"):
     """A zone tapped under /timezone: an IANA name (at most 32 characters), or "auto" (the buyer's country's)."""
 
     zone: str
+
+
+class QuestionCb(CallbackData, prefix="ask"):
+    """A product tapped under "which one do you mean?": the question is the message that answer replies to."""
+
+    product_id: int

@@ -63,7 +63,7 @@ async def show_product(
         await query.answer()
         return
     try:
-        product = await catalogue.product(callback_data.product_id, query.from_user.id, locale)
+        product = await catalogue.product(callback_data.product_id, query.from_user.id, viewed=True, language=locale)
     except ProductNotFound:
         await query.answer(product_gone_text(), show_alert=True)
         return

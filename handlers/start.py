@@ -59,7 +59,11 @@ async def start_with_product(
     await buyers.register(user.id, user.language_code, user.full_name)
     product_id = command.args.removeprefix(PRODUCT_START)
     try:
-        product = await catalogue.product(int(product_id), user.id, locale) if product_id.isdigit() else None
+        product = (
+            await catalogue.product(int(product_id), user.id, viewed=True, language=locale)
+            if product_id.isdigit()
+            else None
+        )
     except ProductNotFound:
         product = None
     if product is None:

@@ -16,6 +16,7 @@ from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed
 from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
 from bot.domain.orders import RESERVING_STATUSES, SkuRef
+from bot.domain.product_match import NamedProduct
 from storage.tables import (
     BuyerTable,
     ProductTable,
@@ -159,6 +160,32 @@ class SqlCatalogueRepository:
                 (*product.variants, IndexedVariant(row.sku_id, row.variant, dict(row.variant_names or {}))),
             )
         return list(found.values())
+
+    async def named_products(self) -> Sequence[NamedProduct]:
+        connection = await self.session.connection()
+        active = products.c.active.is_(True)
+        titles: dict[int, dict[str, str]] = {}
+        codes: dict[int, str] = {}
+        for row in await connection.execute(sa.select(products.c.id, products.c.code, products.c.title).where(active)):
+            codes[row.id] = row.code
+            titles[row.id] = {"": row.title}
+        translated = sa.select(translations.c.product_id, translations.c.language, translations.c.title).join(
+            products, products.c.id == translations.c.product_id
+        )
+        for row in await connection.execute(translated.where(active, translations.c.title != "")):
+            titles[row.product_id][row.language] = row.title
+        variants: dict[int, list[str]] = {}
+        named_skus = sa.select(skus.c.product_id, skus.c.variant, skus.c.variant_names).join(
+            products, products.c.id == skus.c.product_id
+        )
+        for row in await connection.execute(named_skus.where(active, skus.c.active.is_(True), skus.c.variant != "")):
+            variants.setdefault(row.product_id, []).extend([row.variant, *(row.variant_names or {}).values()])
+        return [
+            NamedProduct(
+                product_id, codes[product_id], titles[product_id], tuple(dict.fromkeys(variants.get(product_id, ())))
+            )
+            for product_id in sorted(codes, key=codes.__getitem__)
+        ]
 
     async def sku_in_stock(self) -> SkuRef | None:
         connection = await self.session.connection()

@@ -56,6 +56,7 @@ def facts_document(facts: Facts) -> dict[str, Any]:
                         "name": variant.name,
                         "in_stock": variant.in_stock,
                         **({"units_left": variant.units} if variant.units is not None else {}),
+                        **({"price": _money(variant.price, facts.language)} if variant.price is not None else {}),
                     }
                     for variant in product.variants
                 ],

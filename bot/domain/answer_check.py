@@ -76,6 +76,7 @@ def fact_figures(facts: Facts) -> set[Decimal]:
         if product.shipping_fee is not None:
             allowed.add(product.shipping_fee.to_decimal())
         allowed.update(Decimal(variant.units) for variant in product.variants if variant.units is not None)
+        allowed.update(variant.price.to_decimal() for variant in product.variants if variant.price is not None)
         texts += [product.code, product.title, product.description, *(variant.name for variant in product.variants)]
     for text in texts:
         for values, single in figures(text):
@@ -95,6 +96,7 @@ def _figures_right(text: str, allowed: set[Decimal]) -> bool:
 
 def _currencies(facts: Facts) -> set[str]:
     codes = {product.price.currency for product in facts.products}
+    codes |= {variant.price.currency for product in facts.products for variant in product.variants if variant.price}
     codes |= {product.shipping_fee.currency for product in facts.products if product.shipping_fee is not None}
     return codes
 

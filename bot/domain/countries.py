@@ -7,6 +7,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pycountry
 from babel import Locale, UnknownLocaleError
@@ -34,6 +35,9 @@ COUNTRY_NAME_ALIASES = {
     "macedonia": "MK",
     "swaziland": "SZ",
     "burma": "MM",
+    "сша": "US",
+    "англия": "GB",
+    "великобритания": "GB",
 }
 # Besides the buyer's language and English, a country may be typed by its name in one of these (a French buyer
 # sending a parcel to "Deutschland", a Russian one to "España"): the world's most written languages.
@@ -173,3 +177,73 @@ def one_tap_countries(previous: str | None, app_language: str | None) -> list[st
     """The countries checkout offers first: the one the buyer gave before, then those their app's language points
     to; each once."""
     return [code for code in dict.fromkeys([previous, *language_countries(app_language)]) if code]
+
+
+# Languages whose country names take case endings (`в Германию`, `Almanya'ya`): among the shop's languages, a
+# name of one of them matches with its last letter changed and up to three letters more.
+_INFLECTED = frozenset({"ru", "uk", "be", "pl", "cs", "sk", "tr", "fi", "hu"})
+# Scripts written without spaces or with particles glued to words: a name matches anywhere in the text.
+_GLUED = frozenset({"zh", "ja", "ko", "ar"})
+_LONGEST_NAME_WORDS = 4
+
+
+@dataclass(frozen=True)
+class _CountryNames:
+    exact: dict[str, str]  # "united states" -> US
+    stems: dict[str, str]  # "германи" -> DE (inflected languages: the name less its last letter)
+    glued: list[tuple[str, str]]  # ("德国", DE), longest first
+
+
+def countries_named_in(text: str, languages: Iterable[str]) -> list[str]:
+    """The countries a sentence names ("do you ship to Germany?", "寄到德国吗", "в Германию"), in the order they appear,
+    by their names in `languages`, English and NAME_LANGUAGES, or a common alias (USA, UK, Holland)."""
+    names = _country_names(tuple(dict.fromkeys(language.split("-")[0].lower() for language in languages)))
+    folded = collation_key(text)
+    found: list[tuple[int, str]] = []
+    words = [(match.start(), match.group()) for match in re.finditer(r"[\w.]+", folded)]
+    words = [(start, word.strip(".")) for start, word in words if word.strip(".")]
+    for index, (start, word) in enumerate(words):
+        for size in range(min(_LONGEST_NAME_WORDS, len(words) - index), 0, -1):
+            phrase = " ".join(w for _, w in words[index : index + size])
+            code = names.exact.get(phrase)
+            if code is None and size == 1 and len(word) >= 5:
+                code = next(
+                    (names.stems[word[:-cut]] for cut in range(0, 4) if word[: -cut or None] in names.stems), None
+                )
+            if code is not None:
+                found.append((start, code))
+                break
+    if any(not character.isascii() for character in folded):
+        for name, code in names.glued:
+            position = folded.find(name)
+            if position >= 0:
+                found.append((position, code))
+    return list(dict.fromkeys(code for _, code in sorted(found)))
+
+
+@functools.cache
+def _country_names(languages: tuple[str, ...]) -> _CountryNames:
+    exact: dict[str, str] = {}
+    stems: dict[str, str] = {}
+    glued: dict[str, str] = {}
+    for alias, code in [*COUNTRY_NAME_ALIASES.items(), *COUNTRY_ALIASES.items()]:
+        exact.setdefault(_name_key(alias), code)
+        exact.setdefault(collation_key(alias).strip("."), code)  # "u.s.a" as the words of a sentence read it
+    for language in dict.fromkeys((*languages, "en", *NAME_LANGUAGES)):
+        try:
+            territories = Locale.parse(language).territories
+        except (ValueError, UnknownLocaleError):
+            continue
+        for code, name in territories.items():
+            if code not in COUNTRIES:
+                continue
+            key = _name_key(str(name))
+            if language in _GLUED:
+                glued.setdefault(key.replace(" ", ""), str(code))
+                continue
+            exact.setdefault(key, str(code))
+            latin = key.isascii()
+            if language in languages and language in _INFLECTED and " " not in key and len(key) >= (6 if latin else 5):
+                stems.setdefault(key[:-1], str(code))
+    ordered = sorted(glued.items(), key=lambda item: -len(item[0]))
+    return _CountryNames(exact=exact, stems=stems, glued=[item for item in ordered if len(item[0]) >= 2])

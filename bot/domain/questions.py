@@ -6,11 +6,20 @@ deterministic answer (handlers/views/questions.py) and a language model's answer
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
 from bot.domain.money import Money
+
+
+def worth_asking_staff(question: str) -> bool:
+    """Whether an unanswered message is a question for a person ("do you restock in May?"), not a greeting or a
+    stray word: it asks (a question mark) or says enough (four words or, in scripts without spaces, ten characters)."""
+    text = question.strip()
+    if "?" in text or "？" in text or "؟" in text:
+        return True
+    return len(text.split()) >= 4 or (" " not in text and len(text) >= 10)
 
 
 class ModelUnavailable(Exception):
@@ -29,9 +38,12 @@ class Intent(StrEnum):
 
 @dataclass(frozen=True)
 class VariantFact:
-    name: str
+    name: str  # in the answer language; "" for a product without variants
     in_stock: bool
     units: int | None  # shown only if the shop shows stock counts
+    # The variant's own price in the buyer's currency (a jacket's L may cost more than its M); None: the product's.
+    price: Money | None = None
+    sku_id: int = 0  # the SKU, for a waitlist button
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ class Answer:
     # Several products matched: (product_id, label) buttons, and `text` asks which one.
     ask_which: tuple[tuple[int, str], ...] = ()
     handed_off: bool = False
+    # The facts it answers from: the buttons under it (sold-out variants' waitlists) are drawn from them.
+    facts: Facts | None = field(default=None, compare=False, repr=False)
 
 
 class RuleKind(StrEnum):
@@ -82,6 +96,7 @@ class RuleKind(StrEnum):
     WHICH = "which"  # several products match: which one?
     NO_PRODUCT = "no_product"  # the question is about a product the bot could not find
     HAND_OFF = "hand_off"  # neither the rules nor a model can answer: the shop will
+    HANDED_OFF = "handed_off"  # the question went to the shop's staff; their reply will come to the buyer
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from bot.services.orders import OrderService
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
+    from bot.services.questions import QuestionService
     from bot.services.say import SayService
     from bot.services.streams import StreamService
     from bot.services.waitlist import WaitlistService
@@ -50,6 +51,7 @@ class HandlerServices:
     shop_timezone: str
     hand_offs: HandOffService
     say: SayService
+    questions: QuestionService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -43,15 +43,21 @@ class CatalogueService:
             items = await uow.catalogue.page(page * self.page_size, self.page_size, language)
         return CataloguePage(items=tuple(items), page=page, pages=pages, total=total)
 
-    async def product(self, product_id: int, buyer_id: int | None = None, language: str | None = None) -> Product:
-        """An active product; with `buyer_id`, its prices in that buyer's currency; with `language`, its texts in
-        that language where the catalogue lacks them and a language model translates (docs/llm.md)."""
+    async def product(
+        self, product_id: int, buyer_id: int | None = None, viewed: bool = False, language: str | None = None
+    ) -> Product:
+        """An active product; with `buyer_id`, its prices in that buyer's currency. `viewed`: its card is shown to
+        the buyer, whose questions naming no product are about it from now on. With `language`, its texts in that
+        language where the catalogue lacks them and a language model translates (docs/llm.md)."""
         async with self.uow() as uow:
             product = await uow.catalogue.get(product_id)
             if product is None:
                 raise ProductNotFound(product_id)
             if buyer_id is not None and self.pricing is not None:
                 product = await self.pricing.product(uow, buyer_id, product)
+            if buyer_id is not None and viewed:
+                await uow.buyers.set_last_product(buyer_id, product_id)
+                await uow.commit()
         if language is not None and self.translator is not None:
             product = await self.translator.localize(product, language)
         return product

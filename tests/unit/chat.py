@@ -23,7 +23,9 @@ from bot.services.catalog import CatalogueService
 from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
+from bot.services.questions import QuestionService
 from bot.services.say import NoLiveStream
+from handlers.views.questions import answer_renderer
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -170,6 +172,7 @@ def make_chat(
         shop_timezone="Europe/Paris",
         hand_offs=NoHandOffs(),  # type: ignore[arg-type]
         say=NoStreamToSay(),  # type: ignore[arg-type]
+        questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(

@@ -16,6 +16,7 @@ from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed
 from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
 from bot.domain.orders import SkuRef
+from bot.domain.product_match import NamedProduct
 from bot.domain.streams import (
     Announcement,
     AnnouncementKind,
@@ -80,6 +81,19 @@ class FakeCatalogueRepository:
             IndexedProduct(p.id, p.code, tuple(IndexedVariant(sku.id, sku.variant, dict(sku.names)) for sku in p.skus))
             for p in self._active()
             if p.skus
+        ]
+
+    async def named_products(self) -> Sequence[NamedProduct]:
+        return [
+            NamedProduct(
+                p.id,
+                p.code,
+                {"": p.title} | {language: titles[0] for language, titles in p.translations.items() if titles[0]},
+                tuple(
+                    dict.fromkeys(name for sku in p.skus if sku.variant for name in (sku.variant, *sku.names.values()))
+                ),
+            )
+            for p in self._active()
         ]
 
     async def sku_in_stock(self) -> SkuRef | None:

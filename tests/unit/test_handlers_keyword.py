@@ -40,9 +40,9 @@ async def test_the_cart_answer_shows_the_subtotal_in_the_buyers_locale(chat: Cha
     assert f"Subtotal: {price('39.80')}" in reply.text
 
 
-async def test_text_that_is_no_keyword_order_gets_the_fallback_answer_in_private(chat: ChatHarness) -> None:
+async def test_text_that_is_no_keyword_order_is_a_question_in_private(chat: ChatHarness) -> None:
     [reply] = await chat.say(chat.chats.user(1), "hello there")
-    assert "did not understand" in reply.text
+    assert "/help" in reply.text  # answered as a question about no product (handlers/questions.py)
     assert chat.shop.carts == {}
 
 
