@@ -23,7 +23,7 @@ def say_renderer(text_in: Callable[[int, str], Awaitable[str | None]]) -> Render
         if key not in drawn:
             text = await text_in(reference, recipient.language)
             keyboard = InlineKeyboardMarkup(inline_keyboard=[[unsubscribe_button()]]) if recipient.private else None
-            drawn[key] = None if text is None else Rendered("🔴 " + html.escape(text), keyboard)
+            drawn[key] = None if text is None else Rendered("🎙 " + html.escape(text), keyboard)
         return drawn[key]
 
     return render
