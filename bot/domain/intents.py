@@ -143,9 +143,11 @@ CUES: Mapping[str, Mapping[Intent, str]] = {
 }
 
 
-def read_intent(text: str, language: str, country_named: bool = False) -> Intent:
+def read_intent(
+    text: str, language: str, country_named: bool = False, excluded: frozenset[Intent] = frozenset()
+) -> Intent:
     """The intent of a question in `language`, its product names already taken out (`silk` in "Silk scarf"
-    names a product, not a material)."""
+    names a product, not a material); never one of `excluded`."""
     folded = fold(text)
     found = _matches(folded, _base(language))
     if not found:
@@ -154,7 +156,7 @@ def read_intent(text: str, language: str, country_named: bool = False) -> Intent
                 found |= _matches(folded, other)
     if country_named:
         found.add(Intent.SHIPPING)
-    return next((intent for intent in PRIORITY if intent in found), Intent.UNKNOWN)
+    return next((intent for intent in PRIORITY if intent in found and intent not in excluded), Intent.UNKNOWN)
 
 
 def _matches(folded: str, language: str) -> set[Intent]:

@@ -20,6 +20,8 @@ from rapidfuzz import fuzz, process
 # A title word matches a typed word this similar (rapidfuzz's normalised Indel similarity, 0..100): one typo in a
 # five-letter word (`scraf`), a case ending on a Russian noun (`рубашку`).
 WORD_SIMILARITY = 80
+# A four-letter word must be closer: `does` is not `dorées`, `face` not `facial`.
+SHORT_WORD_SIMILARITY = 85
 # Words shorter than this match exactly only (`lin`, `oil`): one letter off is another word.
 FUZZY_LENGTH = 5
 # A word in this many titles of one language is a pattern of the shop's naming, not a product's name.
@@ -67,12 +69,18 @@ _FUNCTION_WORDS = frozenset(
 )
 _CODE_TOKEN = re.compile(r"[\w-]+")
 _WORD = re.compile(r"\w+")
+_UNSPACED_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]+")
 
 
 def fold(text: str) -> str:
     """Text as it is compared: in any letter case, without accents (`crème` is `creme`, `ё` is `е`)."""
     letters = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     return unicodedata.normalize("NFC", "".join(c for c in letters if not unicodedata.combining(c)))
+
+
+def spaced(text: str) -> str:
+    """The text with a space around each run of Chinese or Japanese characters: `C03多少钱` is `C03 多少钱`."""
+    return _UNSPACED_RUN.sub(r" \g<0> ", text)
 
 
 def is_unspaced(character: str) -> bool:
@@ -157,7 +165,7 @@ class ProductNames:
         vocabulary = {word for _, words in self._titles for word in words}
         every_name = [name for product in self.products for name in product.names() if name]
         self._name_words = {
-            word for name in every_name for word in _WORD.findall(fold(name)) if not _unspaced(word)
+            word for name in every_name for word in _WORD.findall(fold(name)) if len(word) >= 3 and not _unspaced(word)
         } - _FUNCTION_WORDS
         self._unspaced = sorted(
             {fold(name) for name in every_name if _unspaced(name)}, key=lambda name: (-len(name), name)
@@ -165,35 +173,40 @@ class ProductNames:
         self._fuzzy_words = sorted(word for word in vocabulary if len(word) >= FUZZY_LENGTH and not _unspaced(word))
 
     def by_code(self, text: str) -> list[int]:
-        """The products whose code the text holds as a word, in the order they appear."""
-        found = [self._codes.get(fold(token)) for token in _CODE_TOKEN.findall(text)]
+        """The products whose code the text holds as a word, in the order they appear (`C03多少钱` holds C03)."""
+        found = [self._codes.get(fold(token)) for token in _CODE_TOKEN.findall(spaced(text))]
         return list(dict.fromkeys(product_id for product_id in found if product_id is not None))
 
     def by_title(self, text: str) -> list[int]:
-        """The products whose title the text names best (the most title words), in catalogue order."""
+        """The products whose title the text names best, in catalogue order: the most title words typed as they
+        are, then the most typed with a typo or another ending."""
         named = self._title_words_in(text)
         if not named:
             return []
-        best: dict[int, int] = {}
+        best: dict[int, tuple[int, int]] = {}
         for product_id, words in self._titles:
-            score = len(words & named)
-            if score > best.get(product_id, 0):
+            hits = words & named.keys()
+            score = (sum(1 for word in hits if named[word]), len(hits))
+            if hits and score > best.get(product_id, (0, 0)):
                 best[product_id] = score
         if not best:
             return []
         top = max(best.values())
         return sorted((pid for pid, score in best.items() if score == top), key=self._order.__getitem__)
 
-    def _title_words_in(self, text: str) -> set[str]:
-        """The title words the text holds, exactly or (long enough ones) with a typo or another ending."""
+    def _title_words_in(self, text: str) -> dict[str, bool]:
+        """The title words the text holds: True typed as they are, False with a typo or another ending, or as the
+        last part of a compound (`Kerze` in `Duftkerze`)."""
         typed = set(words_of(text))
-        named = set(typed)
+        named = dict.fromkeys(typed, True)
         for word in typed:
             if len(word) >= FUZZY_LENGTH - 1 and not _unspaced(word):
-                hits = process.extract(
-                    word, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY, limit=None
-                )
-                named.update(hit[0] for hit in hits)
+                for title_word in self._fuzzy_words:
+                    if _ends_compound(title_word, word):
+                        named.setdefault(title_word, False)
+                cutoff = WORD_SIMILARITY if len(word) >= FUZZY_LENGTH else SHORT_WORD_SIMILARITY
+                for hit in process.extract(word, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None):
+                    named.setdefault(hit[0], False)
         return named
 
     def find(self, text: str) -> Match | None:
@@ -220,7 +233,8 @@ class ProductNames:
         named = typed & self._name_words
         for word in typed - named:
             if len(word) >= FUZZY_LENGTH - 1:
-                hit = process.extractOne(word, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY)
+                cutoff = WORD_SIMILARITY if len(word) >= FUZZY_LENGTH else SHORT_WORD_SIMILARITY
+                hit = process.extractOne(word, self._fuzzy_words, scorer=fuzz.ratio, score_cutoff=cutoff)
                 if hit is not None:
                     named.add(word)
         return named
@@ -228,3 +242,7 @@ class ProductNames:
 
 def _unspaced(word: str) -> bool:
     return any(is_unspaced(character) for character in word)
+
+
+def _ends_compound(title_word: str, typed: str) -> bool:
+    return len(title_word) >= len(typed) + 3 and title_word.endswith(typed)

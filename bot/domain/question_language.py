@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.domain.product_match import ProductNames, fold, is_unspaced
+from bot.domain.product_match import ProductNames, fold, is_unspaced, spaced
 
 # How many times likelier than the buyer's own language another language must be to answer in it.
 MARGIN = 2.0
@@ -23,7 +23,7 @@ _TOKEN = re.compile(r"[\w'-]+")
 def without_catalogue_words(text: str, names: ProductNames) -> str:
     """The question's own words: without product codes, titles and variant names (in any language, typos and
     endings included), numbers and single letters."""
-    folded = fold(text)
+    folded = spaced(fold(text))
     for name in names.unspaced_names():  # Chinese and Japanese names have no word boundaries: cut them out whole
         folded = folded.replace(name, " ")
     catalogue = names.words_named_in(folded)

@@ -123,9 +123,13 @@ class QuestionService:
             reading = self.read(text, names, self._language_of(buyer))
             if in_group and not replying and not _question_about_products(reading, text):
                 return None
-            stream = await uow.streams.live(chat_id if in_group else None)
-            featured = [pid for code in (stream.product_codes if stream else ()) if (pid := names.id_of(code))]
-            last = await uow.buyers.last_product(buyer_id)
+            # The live stream and the last card viewed are read only when the question does not settle it alone.
+            featured: list[int] = []
+            last = None
+            if not reading.by_code and len(reading.named) != 1 and reading.intent is not Intent.PAYMENT_METHODS:
+                stream = await uow.streams.live(chat_id if in_group else None)
+                featured = [pid for code in (stream.product_codes if stream else ()) if (pid := names.id_of(code))]
+                last = await uow.buyers.last_product(buyer_id)
             chosen, which = _about(reading, featured, last)
             if which:
                 facts = await self._facts(uow, buyer, reading, which[:MAX_CHOICES], text)
@@ -202,6 +206,10 @@ class QuestionService:
         intent = read_intent(own_words, language, country_named=bool(countries))
         match = names.find(text)
         named = match.product_ids if match else ()
+        if intent is Intent.UNKNOWN and named:
+            # "Is the leather card holder really leather?": the cue is a word of the product's name. Read with the
+            # name, the question is about the product (the `card` of "card holder" asks nothing about payment).
+            intent = read_intent(text, language, excluded=frozenset({Intent.PAYMENT_METHODS}))
         return Reading(language, intent, countries[0] if countries else None, named, bool(match and match.by_code))
 
     async def names(self) -> ProductNames:
