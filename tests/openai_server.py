@@ -46,8 +46,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "The {variant} version is in stock, so you can order it now.",
         "units": "There are {units} pieces of the {variant} version left.",
         "sold_out": "I am sorry, the {variant} version is sold out at the moment.",
-        "ships": "Yes, we deliver the {title} to your country for {fee}.",
-        "no_ship": "I am sorry, we cannot deliver the {title} to that country.",
+        "ships": "Yes, we deliver the {title} to {country} for {fee}.",
+        "no_ship": "I am sorry, we cannot deliver the {title} to {country}.",
         "about": "Here is what the shop says about the {title}: {description}",
         "pay": "You can pay with the following methods: {methods}.",
         "unknown": "I am not sure about that, so I will ask the shop for you.",
@@ -57,8 +57,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "La versión {variant} está disponible, así que puedes pedirla ahora.",
         "units": "Quedan {units} unidades de la versión {variant}.",
         "sold_out": "Lo siento, la versión {variant} está agotada en este momento.",
-        "ships": "Sí, enviamos el producto {title} a tu país por {fee}.",
-        "no_ship": "Lo siento, no podemos enviar el producto {title} a ese país.",
+        "ships": "Sí, enviamos el producto {title} a {country} por {fee}.",
+        "no_ship": "Lo siento, no podemos enviar el producto {title} a {country}.",
         "about": "Esto es lo que dice la tienda sobre el producto {title}: {description}",
         "pay": "Puedes pagar con los siguientes métodos: {methods}.",
         "unknown": "No estoy seguro de eso, así que se lo preguntaré a la tienda por ti.",
@@ -68,8 +68,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "Die Variante {variant} ist auf Lager, du kannst sie also jetzt bestellen.",
         "units": "Von der Variante {variant} sind noch {units} Stück übrig.",
         "sold_out": "Leider ist die Variante {variant} im Moment ausverkauft.",
-        "ships": "Ja, wir liefern den Artikel {title} in dein Land für {fee}.",
-        "no_ship": "Leider können wir den Artikel {title} nicht in dieses Land liefern.",
+        "ships": "Ja, wir liefern den Artikel {title} nach {country} für {fee}.",
+        "no_ship": "Leider können wir den Artikel {title} nicht nach {country} liefern.",
         "about": "Das sagt der Shop über den Artikel {title}: {description}",
         "pay": "Du kannst mit diesen Zahlungsarten bezahlen: {methods}.",
         "unknown": "Da bin ich mir nicht sicher, deshalb frage ich den Shop für dich.",
@@ -79,8 +79,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "La version {variant} est en stock, vous pouvez donc la commander maintenant.",
         "units": "Il reste {units} pièces de la version {variant}.",
         "sold_out": "Je suis désolé, la version {variant} est épuisée pour le moment.",
-        "ships": "Oui, nous livrons l'article {title} dans votre pays pour {fee}.",
-        "no_ship": "Je suis désolé, nous ne pouvons pas livrer l'article {title} dans ce pays.",
+        "ships": "Oui, nous livrons l'article {title} vers {country} pour {fee}.",
+        "no_ship": "Je suis désolé, nous ne pouvons pas livrer l'article {title} vers {country}.",
         "about": "Voici ce que la boutique dit de l'article {title} : {description}",
         "pay": "Vous pouvez payer avec les moyens suivants : {methods}.",
         "unknown": "Je ne suis pas sûr de cela, je vais donc demander à la boutique pour vous.",
@@ -90,8 +90,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "La versione {variant} è disponibile, quindi puoi ordinarla adesso.",
         "units": "Sono rimasti {units} pezzi della versione {variant}.",
         "sold_out": "Mi dispiace, la versione {variant} è esaurita in questo momento.",
-        "ships": "Sì, spediamo l'articolo {title} nel tuo paese per {fee}.",
-        "no_ship": "Mi dispiace, non possiamo spedire l'articolo {title} in quel paese.",
+        "ships": "Sì, spediamo l'articolo {title} in {country} per {fee}.",
+        "no_ship": "Mi dispiace, non possiamo spedire l'articolo {title} in {country}.",
         "about": "Ecco cosa dice il negozio dell'articolo {title}: {description}",
         "pay": "Puoi pagare con questi metodi: {methods}.",
         "unknown": "Non ne sono sicuro, quindi lo chiederò al negozio per te.",
@@ -101,8 +101,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "A versão {variant} está disponível, então você pode encomendá-la agora.",
         "units": "Restam {units} unidades da versão {variant}.",
         "sold_out": "Desculpe, a versão {variant} está esgotada neste momento.",
-        "ships": "Sim, enviamos o artigo {title} para o seu país por {fee}.",
-        "no_ship": "Desculpe, não conseguimos enviar o artigo {title} para esse país.",
+        "ships": "Sim, enviamos o artigo {title} para {country} por {fee}.",
+        "no_ship": "Desculpe, não conseguimos enviar o artigo {title} para {country}.",
         "about": "Isto é o que a loja diz sobre o artigo {title}: {description}",
         "pay": "Você pode pagar com os seguintes métodos: {methods}.",
         "unknown": "Não tenho certeza disso, então vou perguntar à loja por você.",
@@ -112,8 +112,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "Вариант {variant} есть в наличии, так что его можно заказать сейчас.",
         "units": "Осталось {units} штук варианта {variant}.",
         "sold_out": "К сожалению, вариант {variant} сейчас распродан.",
-        "ships": "Да, мы доставляем товар {title} в вашу страну за {fee}.",
-        "no_ship": "К сожалению, мы не можем доставить товар {title} в эту страну.",
+        "ships": "Да, мы доставляем товар {title} в страну {country} за {fee}.",
+        "no_ship": "К сожалению, мы не можем доставить товар {title} в страну {country}.",
         "about": "Вот что магазин пишет о товаре {title}: {description}",
         "pay": "Оплатить можно следующими способами: {methods}.",
         "unknown": "Я в этом не уверен, поэтому спрошу магазин за вас.",
@@ -123,8 +123,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "{variant}款有货，您现在就可以下单。",
         "units": "{variant}款还剩{units}件。",
         "sold_out": "很抱歉，{variant}款目前已经售罄。",
-        "ships": "可以，我们把{title}寄到您的国家，运费是{fee}。",
-        "no_ship": "很抱歉，我们无法把{title}寄到那个国家。",
+        "ships": "可以，我们把{title}寄到{country}，运费是{fee}。",
+        "no_ship": "很抱歉，我们无法把{title}寄到{country}。",
         "about": "商店对{title}的介绍如下：{description}",
         "pay": "您可以使用以下方式付款：{methods}。",
         "unknown": "这个问题我不太确定，我会替您问一下商店。",
@@ -134,8 +134,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "{variant}は在庫がありますので、今すぐご注文いただけます。",
         "units": "{variant}は残り{units}点です。",
         "sold_out": "申し訳ありませんが、{variant}は現在売り切れです。",
-        "ships": "はい、{title}はお客様の国へ{fee}でお届けできます。",
-        "no_ship": "申し訳ありませんが、{title}はその国へはお届けできません。",
+        "ships": "はい、{title}は{country}へ{fee}でお届けできます。",
+        "no_ship": "申し訳ありませんが、{title}は{country}へはお届けできません。",
         "about": "ショップによる{title}の説明は次のとおりです：{description}",
         "pay": "次の方法でお支払いいただけます：{methods}。",
         "unknown": "その点はわかりかねますので、ショップに確認いたします。",
@@ -145,8 +145,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "{variant} 옵션은 재고가 있어서 지금 바로 주문하실 수 있습니다.",
         "units": "{variant} 옵션은 {units}개 남았습니다.",
         "sold_out": "죄송합니다, {variant} 옵션은 현재 품절입니다.",
-        "ships": "네, {title}을 고객님의 나라로 {fee}에 배송해 드립니다.",
-        "no_ship": "죄송합니다, {title}은 그 나라로 배송할 수 없습니다.",
+        "ships": "네, {title}을 {country}(으)로 {fee}에 배송해 드립니다.",
+        "no_ship": "죄송합니다, {title}은 {country}(으)로 배송할 수 없습니다.",
         "about": "상점에서 {title}에 대해 설명한 내용입니다: {description}",
         "pay": "다음 방법으로 결제하실 수 있습니다: {methods}.",
         "unknown": "그 부분은 잘 모르겠어서 상점에 대신 물어보겠습니다.",
@@ -156,8 +156,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "{variant} seçeneği stokta var, yani şimdi sipariş verebilirsiniz.",
         "units": "{variant} seçeneğinden {units} adet kaldı.",
         "sold_out": "Üzgünüm, {variant} seçeneği şu anda tükendi.",
-        "ships": "Evet, {title} ürününü ülkenize {fee} karşılığında gönderiyoruz.",
-        "no_ship": "Üzgünüm, {title} ürününü o ülkeye gönderemiyoruz.",
+        "ships": "Evet, {title} ürününü {country} ülkesine {fee} karşılığında gönderiyoruz.",
+        "no_ship": "Üzgünüm, {title} ürününü {country} ülkesine gönderemiyoruz.",
         "about": "Mağazanın {title} hakkında söyledikleri şunlar: {description}",
         "pay": "Şu yöntemlerle ödeme yapabilirsiniz: {methods}.",
         "unknown": "Bundan emin değilim, bu yüzden sizin için mağazaya soracağım.",
@@ -167,8 +167,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "in_stock": "الخيار {variant} متوفر في المخزون، لذلك يمكنك طلبه الآن.",
         "units": "تبقى {units} قطع من الخيار {variant}.",
         "sold_out": "عذرًا، الخيار {variant} نفد من المخزون حاليًا.",
-        "ships": "نعم، نشحن المنتج {title} إلى بلدك مقابل {fee}.",
-        "no_ship": "عذرًا، لا يمكننا شحن المنتج {title} إلى ذلك البلد.",
+        "ships": "نعم، نشحن المنتج {title} إلى {country} مقابل {fee}.",
+        "no_ship": "عذرًا، لا يمكننا شحن المنتج {title} إلى {country}.",
         "about": "هذا ما يقوله المتجر عن المنتج {title}: {description}",
         "pay": "يمكنك الدفع بالطرق التالية: {methods}.",
         "unknown": "لست متأكدًا من ذلك، لذلك سأسأل المتجر نيابة عنك.",
@@ -198,14 +198,21 @@ def good_answer(facts: dict[str, Any], language: str) -> str:
                 else:
                     sentences.append(say["in_stock"].format(variant=name))
         elif intent == "shipping" and product.get("ships_there") is not None:
+            country = product["destination_country"]
             if product["ships_there"]:
-                sentences.append(say["ships"].format(title=title, fee=product["shipping_fee"]))
+                sentences.append(say["ships"].format(title=title, fee=product["shipping_fee"], country=country))
             else:
-                sentences.append(say["no_ship"].format(title=title))
+                sentences.append(say["no_ship"].format(title=title, country=country))
         elif intent in ("material", "description") and product.get("description"):
             sentences.append(say["about"].format(title=title, description=product["description"]))
         else:
-            sentences.append(say["price"].format(title=title, price=product["price"]))
+            priced = [variant for variant in product["variants"] if variant.get("price")]
+            if len({variant["price"] for variant in priced}) > 1:  # each variant's own price
+                for variant in priced:
+                    name = f"{title} {variant['name']}".strip()
+                    sentences.append(say["price"].format(title=name, price=variant["price"]))
+            else:
+                sentences.append(say["price"].format(title=title, price=product["price"]))
     if intent == "payment_methods" and facts.get("payment_methods"):
         sentences.append(say["pay"].format(methods=", ".join(facts["payment_methods"])))
     return " ".join(sentences) or say["unknown"]

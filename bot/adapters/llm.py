@@ -12,6 +12,7 @@ import openai
 from babel import Locale, UnknownLocaleError
 from openai.types.chat import ChatCompletion
 
+from bot.domain.countries import country_name
 from bot.domain.money import Money
 from bot.domain.questions import Facts, ModelUnavailable
 
@@ -60,7 +61,9 @@ def facts_document(facts: Facts) -> dict[str, Any]:
                     }
                     for variant in product.variants
                 ],
-                "destination_country": product.country,
+                "destination_country": country_name(product.country, babel_locale(facts.language))
+                if product.country
+                else None,
                 "ships_there": product.ships_to_country,
                 "shipping_fee": _money(product.shipping_fee, facts.language),
             }

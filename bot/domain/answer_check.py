@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from babel.numbers import get_currency_symbol, list_currencies
 
+from bot.domain.countries import country_name
 from bot.domain.questions import Facts
 
 # Longer than any brief answer; a model going on this long is not answering from a few facts.
@@ -160,6 +161,10 @@ def _base(language: str) -> str:
     return re.split(r"[-_]", language.lower())[0]
 
 
+def _babel(language: str) -> str:
+    return language.replace("-", "_")
+
+
 def _script_right(letters: str, language: str) -> bool:
     expected = _SCRIPTS.get(_base(language), frozenset({"LATIN"}))
     scripts = [_script(character) for character in letters]
@@ -184,12 +189,14 @@ def _common_words_right(rest: str, language: str) -> bool:
 
 
 def language_right(text: str, facts: Facts, detect: Detect | None = None) -> bool:
-    """Whether the reply is in `facts.language`, judged on what is left once the facts' names, codes and texts
-    (which may be in the catalogue's language) are taken out."""
+    """Whether the reply is in `facts.language`, judged on what is left once the facts' names, codes, texts (which
+    may be in the catalogue's language) and the country's name are taken out."""
     rest = text
     names = [facts.question]
     for product in facts.products:
         names += [product.title, product.code, product.description, *(variant.name for variant in product.variants)]
+        if product.country:
+            names.append(country_name(product.country, _babel(facts.language)))
     for name in sorted((name for name in names if name.strip()), key=len, reverse=True):
         rest = re.sub(rf"(?<![{_SPACED}]){re.escape(name)}(?![{_SPACED}])", " ", rest)
     rest = _NUMBER.sub(" ", _ascii_digits(rest))
@@ -199,10 +206,9 @@ def language_right(text: str, facts: Facts, detect: Detect | None = None) -> boo
     if not _script_right(letters, facts.language):
         return False
     ranked = detect(rest) if detect is not None else ()
-    if ranked:
-        found, confidence = ranked[0]
-        return confidence < DETECTION_CONFIDENCE or _base(found) == _base(facts.language)
-    return _common_words_right(rest, facts.language)
+    if ranked and ranked[0][1] >= DETECTION_CONFIDENCE:
+        return _base(ranked[0][0]) == _base(facts.language)
+    return _common_words_right(rest, facts.language)  # no detector, or an unsure one
 
 
 def acceptable(text: str, facts: Facts, detect: Detect | None = None) -> bool:

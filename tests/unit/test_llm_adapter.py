@@ -10,6 +10,7 @@ import time
 import pytest
 
 from bot.adapters.llm import FACTS_END, FACTS_START, OpenAIModel
+from bot.domain.countries import country_name
 from bot.domain.money import Money
 from bot.domain.questions import Facts, Intent, ModelUnavailable, ProductFacts, VariantFact
 from tests.openai_server import API_KEY, MODEL, Mode, fake_model
@@ -49,7 +50,7 @@ async def test_the_prompt_holds_the_facts_as_the_buyer_sees_them_and_the_questio
     assert product["price"] == Money(123450, "EUR").format("es")
     assert product["shipping_fee"] == Money(990, "EUR").format("es")
     assert product["variants"] == [{"name": "M", "in_stock": True, "units_left": 3}, {"name": "L", "in_stock": False}]
-    assert product["ships_there"] is True and product["destination_country"] == "DE"
+    assert product["ships_there"] is True and product["destination_country"] == country_name("DE", "es")
     assert document["payment_methods"] == ["card"]
     assert request["model"] == MODEL
     assert product["price"] in reply
