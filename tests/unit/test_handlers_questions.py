@@ -1,4 +1,5 @@
-"""Questions in chat: a private text no feature took is answered, with the next steps as buttons; several matching products are offered to choose from, and the choice answers the question."""
+"""Questions in chat: a private text no feature took is answered, with the next steps as buttons; several matching
+products are offered to choose from, and the choice answers the question."""
 
 from __future__ import annotations
 
