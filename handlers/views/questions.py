@@ -182,17 +182,10 @@ def _next_steps(answer: Answer, products: tuple[ProductFacts, ...]) -> Iterator[
                 callback_data=VariantCb(product_id=product_id, sku_id=0).pack(),
             ),
         ]
-        if product is None:
-            continue
-        for variant in product.variants:
-            if not variant.in_stock and variant.sku_id:
-                label = (
-                    f"🔔 {variant.name} · " + _("Join the waitlist") if variant.name else "🔔 " + _("Join the waitlist")
-                )
+        if product is not None:
+            for label, sku_id in _waitlists((product,)):
                 yield [
-                    InlineKeyboardButton(
-                        text=label[:64], callback_data=WaitlistCb(action="join", sku_id=variant.sku_id).pack()
-                    )
+                    InlineKeyboardButton(text=label[:64], callback_data=WaitlistCb(action="join", sku_id=sku_id).pack())
                 ]
 
 
