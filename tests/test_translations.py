@@ -259,7 +259,9 @@ def test_portuguese_catalogue_keeps_to_european_portuguese() -> None:
 
 # The Brazilian catalogue says "pedido", "entregador", "endereço" and "você"; European words make a Brazilian buyer
 # read a Lisbon shop.
-EUROPEAN_TURNS = re.compile(r"\bencomend|\bestafeta\b|\btelemóvel\b|\bmorada\b|\bpara si\b|(?<!/)\bsubscri|\bdirecto?\b|\bequipa\b")
+EUROPEAN_TURNS = re.compile(
+    r"\bencomend|\bestafeta\b|\btelemóvel\b|\bmorada\b|\bpara si\b|(?<!/)\bsubscri|\bdirecto?\b|\bequipa\b"
+)
 
 
 def test_brazilian_catalogue_keeps_to_brazilian_portuguese() -> None:
