@@ -362,42 +362,17 @@ class Application:
         """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
         the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.add_job(
-            sweep_holds,
-            "interval",
-            seconds=HOLD_SWEEP_SECONDS,
-            args=(self.holds,),
-            id="sweep_holds",
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.add_job(
-            sweep_payments,
-            "interval",
-            seconds=PAYMENT_SWEEP_SECONDS,
-            args=(self.payments.service,),
-            id="sweep_payments",
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.add_job(
-            run_broadcasts,
-            "interval",
-            seconds=BROADCAST_SWEEP_SECONDS,
-            args=(self.broadcasts,),
-            id="run_broadcasts",
-            max_instances=1,
-            coalesce=True,
-        )
-        scheduler.add_job(
-            announce_streams,
-            "interval",
-            seconds=ANNOUNCE_SECONDS,
-            args=(self.streams,),
-            id="announce_streams",
-            max_instances=1,
-            coalesce=True,
-        )
+        jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
+            (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
+            (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
+            (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
+            (announce_streams, ANNOUNCE_SECONDS, self.streams),
+        ]
+        for job, seconds, service in jobs:
+            # One run at a time per process; runs missed while one was slow collapse into one.
+            scheduler.add_job(
+                job, "interval", seconds=seconds, args=(service,), id=job.__name__, max_instances=1, coalesce=True
+            )
         return scheduler
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:

@@ -5,14 +5,19 @@ Both start once per test session; each test talks to the bot as its own personas
 
 from __future__ import annotations
 
+import asyncio
+import os
 import shutil
 import subprocess
 import threading
+import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer, ShopLanguages, serve_in_thread
@@ -82,3 +87,26 @@ async def sandbox(bot_process: BotProcess, sandbox_server: SandboxServer) -> Asy
     async with SandboxClient(sandbox_server.url) as client:
         yield client
     assert bot_process.alive(), f"the bot died during the test:\n{bot_process.log_tail()}"
+
+
+async def _postgres(admin_url: str, statement: str) -> None:
+    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(dsn)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A scratch PostgreSQL database, dropped after the test (the bots migrate it when they start)."""
+    admin_url = os.environ.get("TEST_POSTGRES_URL")
+    if not admin_url:
+        pytest.skip("TEST_POSTGRES_URL is not set")
+    name = f"livesell_e2e_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        asyncio.run(_postgres(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

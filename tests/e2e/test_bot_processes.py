@@ -5,16 +5,11 @@ with SIGKILL mid-checkout is started again and the buyer carries on where they w
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
@@ -27,29 +22,6 @@ FIRST_CATALOGUE = HEADER + "A12,Ivory,Silk scarf,,39.00,EUR,10,*,\n"
 NEW_CODES = "MUG,,Stoneware mug,,22.00,EUR,20,*,\nDRESS-RED,M,Red dress,,89.00,EUR,5,*,\n"
 # A running bot compares the catalogue's version every 2 seconds; the rest is slack for a busy machine.
 IMPORT_SEEN_WITHIN = 20.0
-
-
-async def _postgres(admin_url: str, statement: str) -> None:
-    dsn = make_url(admin_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    connection = await asyncpg.connect(dsn)
-    try:
-        await connection.execute(statement)
-    finally:
-        await connection.close()
-
-
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A scratch PostgreSQL database, dropped after the test (the bots migrate it when they start)."""
-    admin_url = os.environ.get("TEST_POSTGRES_URL")
-    if not admin_url:
-        pytest.skip("TEST_POSTGRES_URL is not set")
-    name = f"livesell_e2e_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_postgres(admin_url, f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        asyncio.run(_postgres(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 def _shop_folder(path: Path) -> Path:
