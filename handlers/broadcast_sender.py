@@ -7,7 +7,10 @@ At 1,000 messages a second the bot's CPU is what bounds the rate (docs/broadcast
 building each request and parsing each answer into models. So `sendMessage` goes out on the Bot's own aiohttp session
 and URL (its `TelegramAPIServer`), with a JSON body serialised once per drawn message (only `chat_id` differs between
 recipients), and the answer is read for what the service needs: `ok`, `result.message_id`, `error_code`,
-`parameters.retry_after` and the description. A Bot on another kind of session (a test's) sends through aiogram."""
+`parameters.retry_after` and the description. A Bot on another kind of session (a test's) sends through aiogram.
+
+A send that got no answer (a timeout, a connection lost mid-request) may have been delivered: it is never sent again
+and counts as unconfirmed; one that could not connect at all is retried."""
 
 from __future__ import annotations
 
@@ -145,11 +148,12 @@ class TelegramBroadcastSender:
                 timeout=aiohttp.ClientTimeout(total=session.timeout),
             ) as response:
                 status, raw = response.status, await response.read()
-        except TimeoutError:
-            # The request may or may not have reached Telegram; it is tried again (see docs/broadcasts.md).
-            return SendResult(SendOutcome.FAILED, error="network: Request timeout error")
-        except aiohttp.ClientError as lost:
-            return SendResult(SendOutcome.FAILED, error=f"network: {type(lost).__name__}: {lost}")
+        except aiohttp.ClientConnectorError as refused:
+            # No connection was made, so nothing reached Telegram: safe to try again.
+            return SendResult(SendOutcome.FAILED, error=f"network: {type(refused).__name__}: {refused}")
+        except (TimeoutError, aiohttp.ClientError) as lost:
+            # The request may have reached Telegram: sending it again could deliver it twice (docs/broadcasts.md).
+            return SendResult(SendOutcome.UNCERTAIN, error=f"network: {type(lost).__name__}: {lost}")
         try:
             answer = json.loads(raw)
         except ValueError:
@@ -170,5 +174,6 @@ class TelegramBroadcastSender:
                 return SendResult(SendOutcome.BLOCKED, error=bad.message)
             return SendResult(SendOutcome.FAILED, error=bad.message)
         except TelegramNetworkError as lost:
-            return SendResult(SendOutcome.FAILED, error=f"network: {lost.message}")
+            # aiogram does not say whether the request left: take it as possibly delivered, never twice.
+            return SendResult(SendOutcome.UNCERTAIN, error=f"network: {lost.message}")
         return SendResult(SendOutcome.SENT, message_id=message.message_id)

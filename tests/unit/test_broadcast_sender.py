@@ -4,6 +4,7 @@ chat_id differing, the bot's parse mode, the keyboard, allow_paid_broadcast), ag
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -153,7 +154,7 @@ async def test_a_plain_send_asks_for_no_paid_broadcast_and_nothing_drawn_sends_n
     assert nothing.requests == []
 
 
-async def test_no_answer_is_a_failed_send_the_service_retries() -> None:
+async def test_a_send_that_cannot_connect_is_a_failed_send_the_service_retries() -> None:
     session = AiohttpSession(api=TelegramAPIServer.from_base("http://127.0.0.1:9"))
     bot = Bot(TOKEN, session=session)
 
@@ -167,3 +168,30 @@ async def test_no_answer_is_a_failed_send_the_service_retries() -> None:
         await bot.session.close()
     assert result.outcome is SendOutcome.FAILED
     assert result.error is not None and result.error.startswith("network: ")
+
+
+async def test_a_send_left_without_an_answer_is_uncertain_so_never_sent_again() -> None:
+    """The request reached the server, which never answered: Telegram may have delivered it."""
+    arrived = asyncio.Event()
+
+    async def silent(request: web.Request) -> web.Response:
+        arrived.set()
+        await asyncio.Event().wait()  # never answers; the client gives up after its timeout
+        raise AssertionError("unreachable")
+
+    app = web.Application()
+    app.router.add_post("/bot{token}/{method}", silent)
+    async with TestServer(app) as server:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(str(server.make_url(""))), timeout=0.5)
+        bot = Bot(TOKEN, session=session)
+
+        async def render(reference: int, recipient: Recipient) -> Rendered | None:
+            return Rendered("hello")
+
+        sender = TelegramBroadcastSender(I18n(path=LOCALES, default_locale="en"), {BroadcastKind.MESSAGE: render}, bot)
+        try:
+            result = await sender.send(BroadcastKind.MESSAGE, 1, Recipient(5, "en"), paid=False)
+        finally:
+            await bot.session.close()
+    assert arrived.is_set()
+    assert result.outcome is SendOutcome.UNCERTAIN
