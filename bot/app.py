@@ -37,6 +37,7 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
+from bot.domain.language import menu_language
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
 from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
@@ -408,13 +409,17 @@ class Application:
             "language",
             "help",
         )
-        for language in self.settings.supported_languages:
+        supported = self.settings.supported_languages
+        for language in supported:
+            # The Bot API keys menus by two-letter code: "pt_BR" readers get the "pt" menu when the shop has one.
+            code = None if language == self.settings.default_language else menu_language(language, supported)
+            if code is None and language != self.settings.default_language:
+                continue
             with self.i18n.context(), self.i18n.use_locale(language):
                 descriptions = command_descriptions()
                 merchant_descriptions = merchant_command_descriptions()
             commands = [BotCommand(command=name, description=descriptions[name]) for name in names]
             merchant = [BotCommand(command=name, description=text) for name, text in merchant_descriptions.items()]
-            code = None if language == self.settings.default_language else language
             await bot.set_my_commands(commands, language_code=code)
             for merchant_id in self.settings.merchant_ids:
                 scope = BotCommandScopeChat(chat_id=merchant_id)

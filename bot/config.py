@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.domain.countries import COUNTRIES
+from bot.domain.language import canonical_language
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, StreamError, parse_offsets
@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     ops_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     default_language: str = "en"
     supported_languages: Annotated[list[str], NoDecode] = Field(
-        default_factory=lambda: ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
+        default_factory=lambda: ["en", "de", "fr", "es", "it", "pt", "pt_BR", "ru", "zh", "ja", "ko", "tr", "ar"]
     )
     shop_currency: str = "EUR"
     shop_name: str = Field(default="livesell demo shop", min_length=1, max_length=100)
@@ -201,13 +201,7 @@ class Settings(BaseSettings):
     @field_validator("supported_languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        out = []
-        for code in value:
-            try:
-                Locale.parse(code)
-            except (ValueError, UnknownLocaleError) as exc:
-                raise ValueError(f"unknown language code {code!r}") from exc
-            out.append(code.lower())
+        out = [canonical_language(code) for code in value]
         if not out:
             raise ValueError("needs at least one language")
         return out
@@ -215,7 +209,7 @@ class Settings(BaseSettings):
     @field_validator("default_language")
     @classmethod
     def _default_language(cls, value: str) -> str:
-        return value.lower()
+        return canonical_language(value)
 
     @field_validator("shop_currency")
     @classmethod

@@ -19,6 +19,7 @@ TELEGRAM_LANGUAGES: tuple[tuple[str, str], ...] = (
     ("es", "Español"),
     ("it", "Italiano"),
     ("pt-br", "Português (Brasil)"),
+    ("pt-pt", "Português (Portugal)"),
     ("ru", "Русский"),
     ("uk", "Українська"),
     ("pl", "Polski"),

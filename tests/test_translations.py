@@ -42,6 +42,11 @@ PLURAL_FORMS: dict[str, tuple[int, dict[int, int]]] = {
     "pt": (2, {1: 0, 2: 1, 1_000_000: 1}),  # 0 is plural in Portugal, singular in Brazil: either will do
     "ru": (3, {1: 0, 21: 0, 101: 0, 2: 1, 4: 1, 22: 1, 0: 2, 5: 2, 11: 2, 12: 2, 14: 2, 111: 2}),
     "zh": (1, {0: 0, 1: 0, 2: 0}),
+    "ja": (1, {0: 0, 1: 0, 2: 0}),
+    "ko": (1, {0: 0, 1: 0, 2: 0}),
+    "tr": (2, {1: 0, 0: 1, 2: 1, 1_000_000: 1}),
+    "pt_BR": (2, {0: 0, 1: 0, 2: 1, 1_000_000: 1}),
+    "ar": (6, {0: 0, 1: 1, 2: 2, 3: 3, 10: 3, 103: 3, 11: 4, 99: 4, 111: 4, 100: 5, 101: 5, 102: 5}),
 }
 
 MessageKey = tuple[str | tuple[str, ...], str | None]
@@ -200,6 +205,7 @@ FAMILIAR_WORDS: dict[str, tuple[str, ...]] = {
     "it": ("tu", "tuo", "tua", "tuoi", "tue", "scegli", "tocca", "scrivi", "toccane", "cambiala"),
     "pt": ("tu", "teu", "tua", "teus", "tuas", "escolhe", "toca", "escreve"),
     "ru": ("ты", "твой", "твоя", "твою", "твоё", "тебе", "тебя", "выбери", "нажми", "напиши"),
+    "tr": ("sen", "senin", "sana", "seni", "sende", "seç", "dokun", "gönder", "yaz"),
 }
 
 
@@ -249,6 +255,24 @@ def test_portuguese_catalogue_keeps_to_european_portuguese() -> None:
         if BRAZILIAN_TURNS.search(text)
     ]
     assert not problems, "locales/pt/LC_MESSAGES/messages.po has Brazilian turns:\n  " + "\n  ".join(problems)
+
+
+# The Brazilian catalogue says "pedido", "entregador", "endereço" and "você"; European words make a Brazilian buyer
+# read a Lisbon shop.
+EUROPEAN_TURNS = re.compile(
+    r"\bencomend|\bestafeta\b|\btelemóvel\b|\bmorada\b|\bpara si\b|(?<!/)\bsubscri|\bdirecto?\b|\bequipa\b"
+)
+
+
+def test_brazilian_catalogue_keeps_to_brazilian_portuguese() -> None:
+    problems = [
+        f"{message.id!r}: {text!r}"
+        for message in _catalogue("pt_BR")
+        if message.id
+        for text in _translations(message)
+        if EUROPEAN_TURNS.search(text)
+    ]
+    assert not problems, "locales/pt_BR/LC_MESSAGES/messages.po has European turns:\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("language", _languages())

@@ -24,7 +24,7 @@ class Sku:
         return self.stock <= 0
 
     def variant_in(self, language: str) -> str:
-        return self.names.get(language) or self.variant
+        return self.names.get(language) or self.names.get(language.split("_", 1)[0]) or self.variant
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +42,18 @@ class Product:
         return EVERYWHERE in self.ships_to or country.upper() in self.ships_to
 
     def title_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated[0] if translated and translated[0] else self.title
+        return self._translated(language, 0) or self.title
 
     def description_in(self, language: str) -> str:
-        translated = self.translations.get(language)
-        return translated[1] if translated and translated[1] else self.description
+        return self._translated(language, 1) or self.description
+
+    def _translated(self, language: str, field: int) -> str:
+        """The merchant's text in `language`, else in its base language ("pt" for "pt_BR"), else ""."""
+        for code in (language, language.split("_", 1)[0]):
+            translated = self.translations.get(code)
+            if translated and translated[field]:
+                return translated[field]
+        return ""
 
     def sku_named(self, name: str, language: str) -> Sku | None:
         """The SKU a typed variant name picks: its own name first, then its name in `language`, then in any

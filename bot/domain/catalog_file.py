@@ -12,10 +12,9 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from babel import Locale, UnknownLocaleError
-
 from bot.domain.catalog import EVERYWHERE
 from bot.domain.countries import is_country
+from bot.domain.language import canonical_language
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency
 
 REQUIRED_COLUMNS = (
@@ -155,11 +154,11 @@ def parse_ships_to(text: str) -> frozenset[str]:
 
 
 def _language(column: str) -> str | None:
+    """The shop language a column suffix names ("pt-br" and "pt_BR" both name "pt_BR"), None if no language."""
     try:
-        Locale.parse(column.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
+        return canonical_language(column)
+    except ValueError:
         return None
-    return column.lower()
 
 
 def _check_image(text: str) -> None:

@@ -116,7 +116,7 @@ class SkuRef:
     names: dict[str, str] = field(default_factory=dict)
 
     def variant_in(self, language: str) -> str:
-        return self.names.get(language) or self.variant
+        return self.names.get(language) or self.names.get(language.split("_", 1)[0]) or self.variant
 
 
 @dataclass(frozen=True, slots=True)

@@ -177,7 +177,7 @@ class Stream:
         return (self.live_at or self.starts_at) + self.duration
 
     def title_in(self, language: str) -> str:
-        return self.titles.get(language) or self.title
+        return self.titles.get(language) or self.titles.get(language.split("_", 1)[0]) or self.title
 
 
 def reminder_schedule(starts_at: datetime, offsets: Sequence[timedelta], now: datetime) -> list[tuple[int, datetime]]:
@@ -278,7 +278,7 @@ class FeaturedProduct:
     titles: Mapping[str, str] = field(default_factory=dict)
 
     def title_in(self, language: str) -> str:
-        return self.titles.get(language) or self.title
+        return self.titles.get(language) or self.titles.get(language.split("_", 1)[0]) or self.title
 
 
 @dataclass(frozen=True, slots=True)

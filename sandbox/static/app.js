@@ -29,6 +29,14 @@ function paymentText(message) {
   return `💳 Paid ${amount} ${currency} (smallest units)`;
 }
 
+// Languages written right to left: a persona speaking one types from the right. Each message's own text sets its
+// direction (dir="auto", as Telegram does), so an Arabic reply reads right to left and a product code stays put.
+const RIGHT_TO_LEFT = ["ar", "fa", "he", "ur"];
+
+function rightToLeft(languageCode) {
+  return RIGHT_TO_LEFT.includes((languageCode || "").toLowerCase().split(/[-_]/)[0]);
+}
+
 function element(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -146,6 +154,7 @@ class Pane {
     });
     this.toasts = this.root.querySelector(".toasts");
     this.sender = this.root.querySelector(".sender");
+    this.sender.addEventListener("change", () => this.refresh());
     this.input = this.root.querySelector(".text");
     this.list.addEventListener("click", (event) => {
       const link = event.target.closest("a[href]");
@@ -188,9 +197,12 @@ class Pane {
       );
       if (chosen) this.sender.value = chosen;
       this.input.placeholder = state.personas.size ? "Comment on the live stream" : "Create a persona first";
+      this.input.dir = rightToLeft(this.persona?.language_code) ? "rtl" : "auto";
     } else {
       const persona = state.personas.get(this.chatId);
       if (!persona) return;
+      this.root.lang = persona.language_code || "";
+      this.input.dir = rightToLeft(persona.language_code) ? "rtl" : "auto";
       title.textContent = persona.first_name;
       const country = persona.country ? ` · ${persona.country}` : "";
       subtitle.textContent = `Telegram language ${persona.language_code || "not set"}${country}`;
@@ -339,6 +351,7 @@ class Pane {
     if (message.reply_to_message_id) {
       const quoted = this.messages.get(message.reply_to_message_id);
       const quote = element("div", "reply-quote", quoted ? quoted.querySelector(".body")?.textContent || "…" : "…");
+      quote.dir = "auto";
       item.append(quote);
     }
     if (message.photo) {
@@ -359,6 +372,7 @@ class Pane {
     const text = message.text ?? message.caption ?? (message.successful_payment && paymentText(message));
     if (text) {
       const body = element("div", "body");
+      body.dir = "auto";
       body.append(window.renderFormatted(text, message.from_bot ? message.parse_mode : null));
       item.append(body);
     }
@@ -397,6 +411,7 @@ class Pane {
           line.append(press);
         }
       }
+      for (const button of line.children) button.dir = "auto";
       grid.append(line);
     }
     return grid;

@@ -13,7 +13,7 @@ from sandbox.server import DEFAULT_TOKEN
 from tests.environment import without_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-LANGUAGES = "en de es zh fr"
+LANGUAGES = "en de es zh fr ar"
 # Known to the tests, so they can send the bot webhooks signed as the sandbox provider signs them (and forge others).
 SANDBOX_PAYMENT_SECRET = "whsec_e2e_sandbox"
 

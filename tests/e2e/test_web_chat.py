@@ -80,6 +80,7 @@ async def test_language_picker_says_which_languages_the_shop_speaks(page: Any) -
         "fr",
         "es",
         "zh-hans",
+        "ar",
     ]
     await expect(spoken.locator("option[value=zh-hans]")).to_have_text("简体中文 (zh-hans) · answered in zh")
     others = page.locator("#new-persona optgroup", has_text="日本語 (ja)")
@@ -93,6 +94,45 @@ async def test_language_picker_says_which_languages_the_shop_speaks(page: Any) -
     await page.click("#new-persona button[type=submit]")
     await expect(page.locator(".pane .pane-subtitle")).to_have_text("Telegram language ja")
     await expect(page.locator("#new-persona [name=language_code]")).to_have_value("en")
+
+
+async def test_an_arabic_buyer_reads_and_types_right_to_left_while_codes_and_english_stay_left_to_right(
+    page: Any,
+) -> None:
+    from playwright.async_api import expect
+
+    await page.fill("#new-persona [name=first_name]", "Layla")
+    await page.select_option("#new-persona [name=language_code]", "ar")
+    await page.fill("#new-persona [name=country]", "eg")
+    await page.click("#new-persona button[type=submit]")
+    pane = page.locator(".pane", has=page.locator(".pane-title", has_text="Layla"))
+    composer = pane.locator(".composer .text")
+    await expect(composer).to_have_attribute("dir", "rtl")
+
+    await composer.fill("/start")
+    await composer.press("Enter")
+    greeting = pane.locator(".message.incoming .body").first
+    await expect(greeting).to_contain_text("مرحبًا Layla! أهلًا بك في متجرنا المباشر.")
+    direction = "node => getComputedStyle(node).direction"
+    assert await greeting.evaluate(direction) == "rtl"
+    assert await pane.locator(".message.outgoing .body").first.evaluate(direction) == "ltr"  # "/start"
+
+    # The catalogue's buttons read right to left too; an English buyer's chat stays left to right.
+    await composer.fill("/catalog")
+    await composer.press("Enter")
+    page_one = pane.locator(".message.incoming").nth(1)
+    await expect(page_one.locator(".body")).to_have_text("الكتالوج، الصفحة 1 من 2. اضغط على منتج لعرضه.")
+    assert await page_one.locator(".body").evaluate(direction) == "rtl"
+    await page.fill("#new-persona [name=first_name]", "Ella")
+    await page.select_option("#new-persona [name=language_code]", "en")
+    await page.click("#new-persona button[type=submit]")
+    english = page.locator(".pane", has=page.locator(".pane-title", has_text="Ella"))
+    await expect(english.locator(".composer .text")).to_have_attribute("dir", "auto")
+    await english.locator(".composer .text").fill("مرحبا")
+    assert await english.locator(".composer .text").evaluate(direction) == "rtl"  # typed Arabic goes right to left
+    await english.locator(".composer .text").press("Enter")
+    await expect(english.locator(".message.outgoing .body")).to_have_text("مرحبا")
+    assert await english.locator(".message.outgoing .body").evaluate(direction) == "rtl"
 
 
 async def test_a_deep_link_in_the_group_opens_the_private_chat_with_its_start_payload(page: Any) -> None:

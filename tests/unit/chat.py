@@ -38,7 +38,7 @@ from tests.unit.fake_streams import FakeStreamService
 from tests.unit.fakes import FakeShop
 from tests.unit.telegram import Chats, RecordingSession, button_data, buttons, make_bot
 
-LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
+LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "pt_BR", "ru", "zh", "ja", "ko", "tr", "ar"]
 
 
 @dataclass

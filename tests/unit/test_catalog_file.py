@@ -42,7 +42,7 @@ def test_a_good_file_gives_products_with_their_skus_in_file_order() -> None:
 def test_translation_columns_give_each_language_its_title_and_description() -> None:
     header = HEADER + ",title.de,description.de,title.pt-BR,description.zh"
     (product,) = parse_catalogue(csv_text(GOOD + ",Seidentuch,Weich,Lenço,柔软", header=header))
-    assert product.translations == {"de": ("Seidentuch", "Weich"), "pt-br": ("Lenço", ""), "zh": ("", "柔软")}
+    assert product.translations == {"de": ("Seidentuch", "Weich"), "pt_BR": ("Lenço", ""), "zh": ("", "柔软")}
 
 
 def test_empty_translation_cells_add_no_language() -> None:

@@ -44,7 +44,7 @@ def test_list_settings_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch)
         ("TELEGRAM_API_URL", "api.telegram.org", "must start with http:// or https://"),
         ("DATABASE_URL", "mysql://localhost/shop", "must start with sqlite+aiosqlite://"),
         ("SUPPORTED_LANGUAGES", "en xx", "unknown language code 'xx'"),
-        ("DEFAULT_LANGUAGE", "ja", "not in SUPPORTED_LANGUAGES"),
+        ("DEFAULT_LANGUAGE", "sv", "not in SUPPORTED_LANGUAGES"),
         ("MERCHANT_IDS", "12 abc", "'abc'"),
         ("OPS_IDS", "boss", "'boss'"),
         ("CATALOG_PAGE_SIZE", "0", None),

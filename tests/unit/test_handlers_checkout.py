@@ -299,7 +299,15 @@ async def test_a_cart_that_ships_widely_offers_the_buyers_own_country_first_and_
     ask_country = await answer(chat, joao, "/checkout")
     assert buttons(ask_country.reply_markup)[0] == "Brasil"
     assert "qualquer outro país" in ask_country.text
-    assert "Para quem é a encomenda" in (await answer(chat, joao, "Japão")).text
+    assert "Para quem é o pedido" in (await answer(chat, joao, "Japão")).text  # Brazilian Portuguese
+
+
+async def test_a_buyer_in_portugal_checks_out_in_european_portuguese(chat: ChatHarness) -> None:
+    ines = chat.chats.user(6, "Inês", language_code="pt-pt")
+    await chat.say(ines, "A12 M")
+    ask_country = await answer(chat, ines, "/checkout")
+    assert buttons(ask_country.reply_markup)[0] == "Portugal"
+    assert "Para quem é a encomenda" in (await answer(chat, ines, "Portugal")).text
 
 
 async def test_a_buyer_whose_app_names_no_country_is_not_offered_a_guess_but_may_type_one(chat: ChatHarness) -> None:

@@ -146,7 +146,7 @@ async def test_notifier_returns_false_when_the_buyer_blocked_the_bot(chat: ChatH
 
 
 async def test_currency_chosen_in_the_first_message_is_remembered(chat: ChatHarness) -> None:
-    newcomer = chat.chats.user(77, "Yuki", "ja")
+    newcomer = chat.chats.user(77, "Astrid", "sv")  # a language the shop does not speak
 
     await chat.say(newcomer, "/currency USD")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain.buyer import Buyer, Role
-from bot.domain.language import pick_language
+from bot.domain.language import canonical_language, menu_language, pick_language
 from bot.services.buyers import BuyerService, UnsupportedLanguage
 from tests.unit.fakes import FakeShop
 
@@ -29,13 +29,36 @@ def test_telegram_language_codes_map_onto_a_supported_language(requested: str, p
     assert pick_language(requested, SUPPORTED, "en") == picked
 
 
-@pytest.mark.parametrize("requested", [None, "", "ja", "uk", "x-klingon", "-"])
+@pytest.mark.parametrize("requested", [None, "", "ja", "uk", "x-klingon", "-"])  # ja: not in this shop
 def test_unsupported_or_missing_language_falls_back_to_the_shop_default(requested: str | None) -> None:
     assert pick_language(requested, SUPPORTED, "de") == "de"
 
 
-def test_exact_regional_language_wins_over_its_base() -> None:
-    assert pick_language("pt-BR", ["pt", "pt-br"], "pt") == "pt-br"
+@pytest.mark.parametrize("requested", ["pt-BR", "pt-br", "pt_BR", "PT_br"])
+def test_exact_regional_language_wins_over_its_base(requested: str) -> None:
+    assert pick_language(requested, ["pt", "pt_BR"], "en") == "pt_BR"
+
+
+@pytest.mark.parametrize("requested", ["pt", "pt-PT", "pt-AO"])
+def test_other_portuguese_speakers_get_the_european_catalogue(requested: str) -> None:
+    assert pick_language(requested, ["pt", "pt_BR"], "en") == "pt"
+
+
+@pytest.mark.parametrize(
+    ("code", "name"), [("pt-br", "pt_BR"), ("PT_BR", "pt_BR"), ("DE", "de"), ("ja", "ja"), ("ar", "ar")]
+)
+def test_settings_codes_take_the_name_of_their_catalogue_and_babel_locale(code: str, name: str) -> None:
+    assert canonical_language(code) == name
+
+
+def test_a_code_babel_does_not_know_is_refused() -> None:
+    with pytest.raises(ValueError, match="x-klingon"):
+        canonical_language("x-klingon")
+
+
+def test_command_menu_of_a_regional_language_is_its_base_unless_the_base_has_its_own() -> None:
+    assert [menu_language(code, ["en", "pt", "pt_BR", "ja"]) for code in ("pt", "pt_BR", "ja")] == ["pt", None, "ja"]
+    assert menu_language("pt_BR", ["en", "pt_BR"]) == "pt"
 
 
 def _service(shop: FakeShop, **kwargs: list[int]) -> BuyerService:
