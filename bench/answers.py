@@ -1,7 +1,7 @@
 """Deterministic answers to product questions: how fast, and how right.
 
-Runs the labelled questions (tests/data/questions.json, 88 in 8 languages over the demo catalogue) through the real
-question service on a fresh SQLite database (or PostgreSQL) holding the demo catalogue: answers per second and the
+Runs the labelled questions (tests/data/questions.json, 102 in 13 languages over the demo catalogue) through the
+real question service on a fresh SQLite database (or PostgreSQL) holding the demo catalogue: answers per second and the
 p50/p99 latency of one answer (language detection, product finding, the database reads, the rendering), next to a
 baseline measured in the same run, the cost of showing a buyer a product card (the product read and priced for them,
 and its card drawn), as a ratio. And the share of questions answered in the asker's language with every fact right

@@ -44,7 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ROOT / "tests" / "data" / "questions.json"
 DEMO_CATALOGUE = ROOT / "examples" / "catalog.csv"
 LOCALES = ROOT / "locales"
-LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "ru", "zh")
+LANGUAGES = ("en", "de", "fr", "es", "it", "pt", "pt_BR", "ru", "zh", "ja", "ko", "tr", "ar")
 SHOP_CURRENCY = "EUR"
 # A reply whose language the detector is this sure of must be in the asker's language.
 CLEAR_LANGUAGE = 0.5
@@ -202,7 +202,7 @@ async def problems(shop: QuestionShop, case: Case, answer: Answer | None) -> lis
         return found
     text = html.unescape(answer.text)
     spoken = await reply_language(shop, text)
-    if spoken is not None and spoken != language:
+    if spoken is not None and spoken.split("_")[0] != language.split("_")[0]:  # lingua tells no pt_BR from pt
         found.append(f"the reply reads as {spoken}, asked in {language}")
     locale = babel_locale(language)
     rates = await shop.pricing.rates()

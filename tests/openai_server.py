@@ -24,8 +24,8 @@ from aiohttp import web
 API_KEY = "sk-livesell-fake"
 MODEL = "fake-mini"
 FACTS = re.compile(r"<facts>\s*(\{.*\})\s*</facts>", re.DOTALL)
-LANGUAGE = re.compile(r"\(language code ([A-Za-z-]+)\)")
-TRANSLATE = re.compile(r"^Translate the user's message from .*? \(([A-Za-z-]+)\) into .*? \(([A-Za-z-]+)\)")
+LANGUAGE = re.compile(r"\(language code ([A-Za-z_-]+)\)")
+TRANSLATE = re.compile(r"^Translate the user's message from .*? \(([A-Za-z_-]+)\) into .*? \(([A-Za-z_-]+)\)")
 
 
 class Mode(StrEnum):
@@ -178,7 +178,8 @@ PHRASES["pt-br"] = PHRASES["pt"]
 
 
 def phrases_for(language: str) -> dict[str, str]:
-    return PHRASES.get(language) or PHRASES.get(language.split("-")[0]) or PHRASES["en"]
+    code = language.replace("_", "-").lower()
+    return PHRASES.get(code) or PHRASES.get(code.split("-")[0]) or PHRASES["en"]
 
 
 def good_answer(facts: dict[str, Any], language: str) -> str:

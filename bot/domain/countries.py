@@ -197,7 +197,8 @@ class _CountryNames:
 def countries_named_in(text: str, languages: Iterable[str]) -> list[str]:
     """The countries a sentence names ("do you ship to Germany?", "寄到德国吗", "в Германию"), in the order they appear,
     by their names in `languages`, English and NAME_LANGUAGES, or a common alias (USA, UK, Holland)."""
-    names = _country_names(tuple(dict.fromkeys(language.split("-")[0].lower() for language in languages)))
+    bases = (re.split(r"[-_]", language)[0].lower() for language in languages)  # "pt_BR" names countries as "pt"
+    names = _country_names(tuple(dict.fromkeys(bases)))
     folded = collation_key(text)
     found: list[tuple[int, str]] = []
     words = [(match.start(), match.group()) for match in re.finditer(r"[\w.]+", folded)]

@@ -1,6 +1,6 @@
-"""Every labelled question (tests/data/questions.json: 88 questions in 8 languages over the demo catalogue) through
-the real question service on a real database: the reply is in the asker's language, about the right products, with
-every price, sold-out variant and shipping answer right (bench/question_set.py checks each)."""
+"""Every labelled question (tests/data/questions.json: over 100 in 13 languages over the demo catalogue) through the
+real question service on a real database: the reply is in the asker's language, about the right products, with every
+price, sold-out variant and shipping answer right (bench/question_set.py checks each)."""
 
 from __future__ import annotations
 
