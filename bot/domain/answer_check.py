@@ -34,7 +34,8 @@ _SPACED = "A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u0600-\u06ff\uac00-\
 _DECIMAL_POINTS = ".,\u066b"
 _ISO_CODE = re.compile(r"(?<![A-Za-z])[A-Z]{3}(?![A-Za-z])")
 _CURRENCY_CODES = frozenset(list_currencies())
-_SYMBOL_LOCALES = ("en", "de", "fr", "es", "zh", "ja", "ar", "pt", "ru")
+# Locales whose currency signs a reply may use besides the asker's own (a model may write "US$" or "$").
+_SYMBOL_LOCALES = ("en", "de", "fr", "es", "zh", "ja", "ko", "tr", "ar", "pt", "ru")
 
 
 def _ascii_digits(text: str) -> str:
@@ -107,7 +108,8 @@ def _currency_signs_right(text: str, facts: Facts) -> bool:
     codes = _currencies(facts)
     signs = {character for character in text if unicodedata.category(character) == "Sc"}
     if signs:
-        known = "".join(str(get_currency_symbol(code, locale=locale)) for code in codes for locale in _SYMBOL_LOCALES)
+        locales = (*_SYMBOL_LOCALES, _babel(facts.language))
+        known = "".join(str(get_currency_symbol(code, locale=locale)) for code in codes for locale in locales)
         if not signs <= set(known):
             return False
     for match in _ISO_CODE.finditer(text):

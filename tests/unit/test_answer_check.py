@@ -186,3 +186,9 @@ def test_a_number_may_be_read_several_ways(token: str, one: set[str], several: l
     values, single = number_values(token)
     assert values == {Decimal(value) for value in one}
     assert single == [Decimal(value) for value in several]
+
+
+def test_the_askers_own_currency_sign_is_a_facts_currency() -> None:
+    lira = facts(language="tr", price=Money(147615, "TRY"), fee=None, question="İpek eşarp ne kadar?")
+    assert acceptable("İpek eşarp ürününün fiyatı ₺1.476,15 ve onu hemen sepetinize ekleyebilirsiniz.", lira)
+    assert not acceptable("İpek eşarp ürününün fiyatı $1.476,15 ve onu hemen sepetinize ekleyebilirsiniz.", lira)
