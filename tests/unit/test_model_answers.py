@@ -18,7 +18,8 @@ from bot.services.questions import QuestionService
 from tests.openai_server import API_KEY, MODEL, FakeModel, Mode, fake_model
 from tests.unit.fakes import FakeShop
 
-TIMEOUT = 0.5
+# Long enough for a request to reach the server on a busy machine; only the hanging model makes a test wait it.
+TIMEOUT = 2.0
 
 
 def shirt(language: str, title: str, currency: str = "EUR", amount: int = 3900) -> ProductFacts:
@@ -106,7 +107,7 @@ async def test_a_bad_model_gives_the_deterministic_answer_after_one_request(
     facts = facts_for(language, question, intent, title)
     started = time.monotonic()
     answer = await questions.answer(facts)
-    assert time.monotonic() - started < TIMEOUT + 0.5
+    assert time.monotonic() - started < TIMEOUT + 1
     assert answer == questions.rules_answer(facts)
     assert answer.text == f"rules:facts:{language}"
     assert len(server.requests) == 1
