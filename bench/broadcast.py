@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import logging
 import os
@@ -35,14 +36,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from aiogram import Bot
-from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import Response, TelegramMethod
-from aiogram.methods.base import TelegramType
 from databases import fresh_database
 
 from bot.app import build
 from bot.config import load_settings
+from bot.domain.broadcasts import BroadcastKind, Recipient, SendResult
+from bot.runner import freeze_startup_heap
+from handlers.broadcast_sender import TelegramBroadcastSender
 from sandbox.rate_limits import RateLimits
 from sandbox.server import DEFAULT_TOKEN, SandboxServer
 from storage.engine import make_engine
@@ -67,11 +67,21 @@ class Outcome:
     duplicates: int
     missed: int
     cpu_seconds: float  # the bot process's, while it sent
+    sandbox_cpu_seconds: float  # the sandbox process's (Telegram's side), meanwhile
     answered_in: float  # median seconds from a send leaving to its answer
+    longest_gap: float  # the longest time without a send leaving
+    gc_seconds: float  # the bot's garbage collector's, while it sent
+    load: float  # the machine's load average (1 min) when the run began: other processes on its cores
+    waited: float  # seconds the bot was ready to run but had no core (other processes had them)
+    sandbox_waited: float  # the same for the sandbox
 
     @property
     def cpu_per_message(self) -> float:
         return self.cpu_seconds / self.delivered if self.delivered else 0.0
+
+    @property
+    def sandbox_cpu_per_message(self) -> float:
+        return self.sandbox_cpu_seconds / self.delivered if self.delivered else 0.0
 
     @property
     def rate(self) -> float:
@@ -86,7 +96,13 @@ class Outcome:
                 "(goal >= 0.95)",
                 f"  bot CPU: {self.cpu_per_message * 1000:.2f} ms a message (one free core: "
                 f"{1 / self.cpu_per_message if self.cpu_per_message else 0:.0f}/s at most)",
+                f"  sandbox CPU: {self.sandbox_cpu_per_message * 1000:.2f} ms a message (Telegram's side, on the same "
+                f"cores here; both: {(self.cpu_per_message + self.sandbox_cpu_per_message) * 1000:.2f} ms)",
                 f"  median answer: {self.answered_in * 1000:.0f} ms (a send counts against R until a second after it)",
+                f"  longest gap between two sends: {self.longest_gap * 1000:.0f} ms; garbage collection: "
+                f"{self.gc_seconds:.2f} s",
+                f"  waited for a core held by other processes: bot {self.waited:.1f} s, sandbox "
+                f"{self.sandbox_waited:.1f} s (machine load when it began: {self.load:.2f} on {os.cpu_count()} cores)",
                 f"  429s received: {self.rate_limited}",
                 f"  duplicates: {self.duplicates} (must be 0)",
                 f"  missed: {self.missed} (must be 0)",
@@ -94,20 +110,54 @@ class Outcome:
         )
 
 
-class AnswerTimes(BaseRequestMiddleware):
-    """How long each of the broadcaster's requests waited for its answer."""
+class AnswerTimes:
+    """How long each of the broadcaster's sends waited for its answer (the sender's `send`, wrapped)."""
+
+    def __init__(self, sender: TelegramBroadcastSender) -> None:
+        self.seconds: list[float] = []
+        self.left: list[float] = []
+        send = sender.send
+
+        async def timed(kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult:
+            started = time.monotonic()
+            self.left.append(started)
+            try:
+                return await send(kind, reference, recipient, paid)
+            finally:
+                self.seconds.append(time.monotonic() - started)
+
+        sender.send = timed  # type: ignore[method-assign]
+
+
+def waited_for_a_core() -> float:
+    """Seconds this process's threads spent ready to run while other processes held the cores (Linux's schedstat;
+    0 elsewhere)."""
+    total = 0.0
+    try:
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/schedstat") as stats:
+                total += int(stats.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return total
+
+
+class GcPauses:
+    """The time the bot's garbage collector stopped everything, until `stop`."""
 
     def __init__(self) -> None:
-        self.seconds: list[float] = []
+        self.seconds = 0.0
+        self._began = 0.0
+        gc.callbacks.append(self._on_gc)
 
-    async def __call__(
-        self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
-    ) -> Response[TelegramType]:
-        started = time.monotonic()
-        try:
-            return await make_request(bot, method)
-        finally:
-            self.seconds.append(time.monotonic() - started)
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._began
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on_gc)
 
 
 class RemoteSandbox:
@@ -169,6 +219,8 @@ async def serve_sandbox() -> None:
                     else RateLimits(overall_per_second=limit, private_per_second=1)
                 )
                 answer = people
+            elif command == "cpu":
+                answer = [time.process_time(), waited_for_a_core()]
             elif command == "tally":
                 counts = [
                     sum(1 for message in chat.messages.values() if message.from_bot)
@@ -222,14 +274,21 @@ async def run_broadcast(backend: str, database_url: str, subscribers: int, limit
         application = build(settings)
         try:
             broadcaster = application.make_broadcaster()
-            answers = AnswerTimes()
-            broadcaster.session.middleware(answers)
             application.broadcast_sender.attach(broadcaster)
+            answers = AnswerTimes(application.broadcast_sender)
             broadcasts = application.broadcasts
             broadcast_id = await broadcasts.send_message(TEXT)
-            started, cpu = time.monotonic(), time.process_time()
+            sandbox_cpu, sandbox_waited = await sandbox.ask("cpu")
+            freeze_startup_heap()  # as `livesell run` does once the bot is built
+            pauses = GcPauses()
+            load = os.getloadavg()[0]
+            started, cpu, waited = time.monotonic(), time.process_time(), waited_for_a_core()
             await broadcasts.run_pending()
             seconds, cpu = time.monotonic() - started, time.process_time() - cpu
+            waited = waited_for_a_core() - waited
+            pauses.stop()
+            sandbox_cpu_after, sandbox_waited_after = await sandbox.ask("cpu")
+            sandbox_cpu, sandbox_waited = sandbox_cpu_after - sandbox_cpu, sandbox_waited_after - sandbox_waited
             report = await broadcasts.report(broadcast_id)
         finally:
             await application.close()
@@ -245,7 +304,13 @@ async def run_broadcast(backend: str, database_url: str, subscribers: int, limit
         duplicates=tally["duplicates"],
         missed=tally["missed"],
         cpu_seconds=cpu,
+        sandbox_cpu_seconds=sandbox_cpu,
         answered_in=statistics.median(answers.seconds) if answers.seconds else 0.0,
+        longest_gap=max((b - a for a, b in zip(answers.left, answers.left[1:], strict=False)), default=0.0),
+        gc_seconds=pauses.seconds,
+        load=load,
+        waited=waited,
+        sandbox_waited=sandbox_waited,
     )
 
 

@@ -78,6 +78,9 @@ class SendOutcome(StrEnum):
     RETRY_AFTER = "retry_after"  # 429: wait `retry_after` seconds, then send again
     FAILED = "failed"  # anything else: retried a bounded number of times
     SKIPPED = "skipped"  # nothing to send to this chat (the message's subject is gone): failed, not retried
+    # The request left and no answer came (a timeout, a connection lost mid-request): Telegram may have delivered it,
+    # so it is never sent again (nobody gets an announcement twice) and counts as unconfirmed, as after a crash.
+    UNCERTAIN = "uncertain"
 
 
 @dataclass(frozen=True, slots=True)

@@ -391,6 +391,9 @@ class _Run:
                 )
             case SendOutcome.SKIPPED:
                 return DeliveryOutcome(delivery.id, DeliveryStatus.FAILED, delivery.attempts, "nothing to send")
+            case SendOutcome.UNCERTAIN:
+                # Left SENDING, like a send a crash cut short: not tried again, reported as unconfirmed.
+                return DeliveryOutcome(delivery.id, DeliveryStatus.SENDING, delivery.attempts + 1, result.error)
             case _:
                 attempts = delivery.attempts + 1
                 if attempts >= MAX_ATTEMPTS:

@@ -297,6 +297,20 @@ async def test_other_errors_are_retried_a_bounded_number_of_times_then_failed() 
     }
 
 
+async def test_a_send_without_an_answer_is_never_sent_again_and_counted_unconfirmed() -> None:
+    time, store = VirtualTime(), Store(buyers=subscribed(3))
+    lost = SendResult(SendOutcome.UNCERTAIN, error="network: timeout")
+    sender = ScriptedSender(time, {2: [lost]})
+    service = make_service(store, time, sender)
+    await time.run(service.open(BroadcastKind.ANNOUNCEMENT, 1, Audience()))
+    await time.run(service.run_pending())
+    await time.run(service.run_pending())
+
+    assert sender.delivered() == Counter({1: 1, 2: 1, 3: 1})  # chat 2 tried once, never again
+    report = await service.report(1)
+    assert (report.delivered, report.unconfirmed, report.failed) == (3, 1, 0)
+
+
 async def test_a_broadcast_another_process_holds_is_left_to_it() -> None:
     time, store = VirtualTime(), Store(buyers=subscribed(5))
     sender = ScriptedSender(time)
