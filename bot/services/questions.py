@@ -186,7 +186,7 @@ class QuestionService:
         if facts.products or facts.intent is Intent.PAYMENT_METHODS:
             kind = RuleKind.FACTS
         elif facts.intent is Intent.UNKNOWN:
-            kind = RuleKind.HAND_OFF  # the hook for a human to answer (bot/services/questions.py is told by M)
+            kind = RuleKind.HAND_OFF  # where a hand-off to a human goes (docs/questions.md)
         else:
             kind = RuleKind.NO_PRODUCT
         ids = tuple(product.product_id for product in facts.products)
