@@ -254,7 +254,10 @@ async def test_group_view_shows_comments_from_several_personas(page: Any) -> Non
         await group.locator(".composer .text").fill(comment)
         await group.locator(".composer .text").press("Enter")
         await expect(group.locator(".message.outgoing").last).to_contain_text(comment)
-    await expect(group.locator(".message .sender-name")).to_have_text(["Ana", "Ben"])
+    await expect(group.locator(".message.outgoing .sender-name")).to_have_text(["Ana", "Ben"])
+    # Ana's question names a product, so the bot answers it in the group; Ben's chatter is left alone.
+    await expect(group.locator(".message.incoming")).to_have_count(1)
+    await expect(group.locator(".message.incoming .sender-name")).to_have_text(["Livesell"])
     assert await page.locator(".pane").count() == 3  # two private chats and the group
 
 
