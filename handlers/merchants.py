@@ -4,11 +4,11 @@ button. Anyone else who types one, or forges a button's data, is told it is not 
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.buyer import Role
-from bot.services.buyers import BuyerService
+from handlers.access import HasRole
 from handlers.callbacks import NewStreamCb, StreamCb
 from handlers.views.merchants import not_for_you_text
 
@@ -16,12 +16,11 @@ from handlers.views.merchants import not_for_you_text
 MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end", "say")
 
 
-class IsMerchant(Filter):
-    """The sender is one of the shop's merchants (BuyerService knows MERCHANT_IDS)."""
+class IsMerchant(HasRole):
+    """The sender is one of the shop's merchants."""
 
-    async def __call__(self, event: Message | CallbackQuery, buyers: BuyerService) -> bool:
-        user = event.from_user
-        return user is not None and Role.MERCHANT in buyers.roles_of(user.id)
+    def __init__(self) -> None:
+        super().__init__(Role.MERCHANT)
 
 
 def make_router() -> Router:

@@ -193,6 +193,8 @@ class SqlOrderRepository(_Repository):
             values["placed_at"] = now  # the payment timeout counts from here
             # A cart filled before the stream and placed during it is the stream's order too.
             values["stream_id"] = sa.func.coalesce(orders.c.stream_id, live_stream_id())
+        elif new is OrderStatus.PAID:
+            values["paid_at"] = now
         result = await self._run(
             sa.update(orders).where(orders.c.id == order_id, orders.c.status == old.value).values(**values)
         )

@@ -111,6 +111,8 @@ class BuyerTable(SQLModel, table=True):
     region: str | None = Field(default=None, max_length=2)
     timezone: str | None = Field(default=None, max_length=64)
     name: str = Field(default="", max_length=200)
+    # The Telegram @username without "@", in lower case, as last seen; None for someone without one.
+    username: str | None = Field(default=None, max_length=64, index=True)
     subscribed: bool = Field(default=False)
     blocked: bool = Field(default=False)
     # False for someone known only from a group comment: the bot may not write to them privately yet.
@@ -157,7 +159,9 @@ class OrderTable(SQLModel, table=True):
     placed_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True), index=True)
     # The stream that was live when the cart was opened or the order placed: its totals count the order.
     stream_id: int | None = Field(default=None, foreign_key="stream.id", index=True)
-    created_at: datetime = _timestamp()
+    # When the order moved to "paid" (set with the status change; exports and reports read it).
+    paid_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    created_at: datetime = _timestamp(index=True)
     updated_at: datetime = _timestamp()
 
 
@@ -404,6 +408,33 @@ class SaidTranslationTable(SQLModel, table=True):
     text: str = Field(sa_type=sa.Text)
 
 
+class RoleGrantTable(SQLModel, table=True):
+    """A role (ops or merchant) granted to a person in chat (/grant) or the CLI, on top of OPS_IDS / MERCHANT_IDS."""
+
+    __tablename__ = "role_grant"
+
+    telegram_id: int = Field(sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False})
+    role: str = Field(max_length=16, primary_key=True)
+    granted_by: int | None = Field(default=None, sa_type=sa.BigInteger)
+    granted_at: datetime = _timestamp()
+
+
+class ReportRunTable(SQLModel, table=True):
+    """A report for one period (the daily report of a shop day, a stream's report): inserting the (kind, period) row
+    is the claim, so it is made once however many bot processes run."""
+
+    __tablename__ = "report_run"
+    __table_args__ = (sa.UniqueConstraint("kind", "period", name="uq_report_run_kind_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)
+    period: str = Field(max_length=40)
+    status: str = Field(default="claimed", max_length=16)
+    claimed_at: datetime = _timestamp()
+    sent_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    detail: str = Field(default="", max_length=300)
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -437,3 +468,5 @@ announcements: sa.Table = AnnouncementTable.__table__  # type: ignore[attr-defin
 hand_offs: sa.Table = HandOffTable.__table__  # type: ignore[attr-defined]
 said_messages: sa.Table = SaidMessageTable.__table__  # type: ignore[attr-defined]
 said_translations: sa.Table = SaidTranslationTable.__table__  # type: ignore[attr-defined]
+role_grants: sa.Table = RoleGrantTable.__table__  # type: ignore[attr-defined]
+report_runs: sa.Table = ReportRunTable.__table__  # type: ignore[attr-defined]

@@ -62,6 +62,11 @@ class BuyerService:
             roles.add(Role.OPS)
         return frozenset(roles)
 
+    async def roles_for(self, telegram_id: int) -> frozenset[Role]:
+        """Everything the person may do: what MERCHANT_IDS / OPS_IDS say (grants stored in the database join these
+        with issue 11's roles). Every privileged command and button asks this, on the server."""
+        return self.roles_of(telegram_id)
+
     async def language_of(self, telegram_id: int, telegram_language: str | None) -> str:
         """The remembered choice, else what Telegram says the person's app speaks, else the shop default."""
         async with self.uow() as uow:
