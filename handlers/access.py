@@ -10,6 +10,32 @@ from aiogram.types import CallbackQuery, Message
 from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
 
+MERCHANT = frozenset({Role.MERCHANT})
+STAFF = frozenset({Role.MERCHANT, Role.OPS})
+
+# Every privileged command and who may use it. The refusal router (handlers/merchants.py) answers anyone else; the
+# command menus and /help show each role its own.
+PRIVILEGED_COMMANDS: dict[str, frozenset[Role]] = {
+    "newstream": MERCHANT,
+    "streams": MERCHANT,
+    "live": MERCHANT,
+    "stats": MERCHANT,
+    "end": MERCHANT,
+    "say": MERCHANT,
+    "grant": MERCHANT,
+    "revoke": MERCHANT,
+    "export": STAFF,
+    "report": STAFF,
+}
+# The callback-data prefixes (handlers/callbacks.py) of privileged buttons, and who may press them.
+PRIVILEGED_CALLBACKS: dict[str, frozenset[Role]] = {
+    "st": MERCHANT,  # StreamCb
+    "ns": MERCHANT,  # NewStreamCb
+    "role": MERCHANT,  # RoleCb
+    "export": STAFF,  # ExportCb
+    "report": STAFF,  # ReportCb
+}
+
 
 class HasRole(Filter):
     def __init__(self, *roles: Role) -> None:

@@ -1,5 +1,6 @@
-"""Who may plan and run streams: the people in MERCHANT_IDS, checked on the server for every merchant command and
-button. Anyone else who types one, or forges a button's data, is told it is not for them and nothing changes."""
+"""Who may plan and run streams, export orders and see reports, checked on the server for every privileged command
+and button (handlers/access.py lists them). Anyone else who types one, or forges a button's data, is told it is not
+for them and nothing changes."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.buyer import Role
-from handlers.access import HasRole
-from handlers.callbacks import NewStreamCb, StreamCb
+from handlers.access import PRIVILEGED_CALLBACKS, PRIVILEGED_COMMANDS, HasRole
 from handlers.views.merchants import not_for_you_text
 
 # The commands only merchants may use; the command menu of a merchant's chat lists them (bot/app.py set_commands).
@@ -27,10 +27,14 @@ def make_router() -> Router:
     """Goes after the merchant routers (newstream, streams), which only let merchants in: what reaches it from their
     commands and buttons came from someone else."""
     router = Router(name="merchants")
-    router.message.register(refuse_command, Command(*MERCHANT_COMMANDS), ~IsMerchant())
-    # By prefix, so forged data that does not even unpack is refused too.
-    prefixes = (f"{StreamCb.__prefix__}:", f"{NewStreamCb.__prefix__}:")
-    router.callback_query.register(refuse_button, F.data.startswith(prefixes), ~IsMerchant())
+    for roles in {*PRIVILEGED_COMMANDS.values(), *PRIVILEGED_CALLBACKS.values()}:
+        commands = [name for name, allowed in PRIVILEGED_COMMANDS.items() if allowed == roles]
+        if commands:
+            router.message.register(refuse_command, Command(*commands), ~HasRole(*roles))
+        # By prefix, so forged data that does not even unpack is refused too.
+        prefixes = tuple(f"{prefix}:" for prefix, allowed in PRIVILEGED_CALLBACKS.items() if allowed == roles)
+        if prefixes:
+            router.callback_query.register(refuse_button, F.data.startswith(prefixes), ~HasRole(*roles))
     return router
 
 
