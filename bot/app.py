@@ -28,6 +28,7 @@ from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.language_id import LinguaDetector
 from bot.adapters.llm import OpenAIModel
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
@@ -58,6 +59,7 @@ from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.questions import PaymentMethods, QuestionService
 from bot.services.say import SayService
+from bot.services.stream_reports import StreamReportService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
@@ -69,6 +71,7 @@ from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
+from handlers.views.stream_reports import chart_labels
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
@@ -84,6 +87,8 @@ BROADCAST_SWEEP_SECONDS = 2
 BROADCAST_CONCURRENCY = 400
 # How often the bot looks for due stream announcements: a reminder goes out at most this late.
 ANNOUNCE_SECONDS = 5
+# How often the bot looks for ended streams whose report is not out (one ended from the CLI or another process).
+STREAM_REPORT_SECONDS = 5
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -354,6 +359,7 @@ class Application:
     notifier: TelegramNotifier
     payments: Payments
     streams: StreamService
+    stream_reports: StreamReportService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
     detector: LinguaDetector | None = None
@@ -417,6 +423,7 @@ class Application:
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
+            (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
         ]
         for job, seconds, service in jobs:
             # One run at a time per process; runs missed while one was slow collapse into one.
@@ -594,6 +601,15 @@ def build(settings: Settings) -> Application:
     )
     streams = stream_service(settings, core, notifier, opener=broadcasts)
     broadcasts.on_finished(BroadcastKind.ANNOUNCEMENT, streams.on_broadcast_finished)
+    stream_reports = StreamReportService(
+        uow,
+        pricing,
+        MatplotlibCharts(chart_labels(i18n)),
+        notifier,
+        merchant_ids=settings.merchant_ids,
+        staff_language=settings.default_language,
+    )
+    streams.on_ended(stream_reports.send_due)
     say = SayService(uow, broadcasts, core.model, timeout=settings.llm_timeout_seconds)
     broadcast_sender.register(BroadcastKind.SAY, say_renderer(say.text_in))
     broadcast_sender.register(
@@ -650,6 +666,7 @@ def build(settings: Settings) -> Application:
         hand_offs=hand_offs,
         say=say,
         questions=questions,
+        stream_reports=stream_reports,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -663,6 +680,7 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        stream_reports=stream_reports,
         detector=detector,
     )
 
@@ -691,6 +709,11 @@ async def run_broadcasts(broadcasts: BroadcastService) -> None:
 async def announce_streams(streams: StreamService) -> None:
     """Open the broadcasts of the stream announcements due now (each claimed by one process only)."""
     await streams.announce_due(datetime.now(UTC))
+
+
+async def report_streams(stream_reports: StreamReportService) -> None:
+    """Send the merchants the chart of each stream that ended lately, once across processes."""
+    await stream_reports.send_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

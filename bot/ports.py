@@ -48,6 +48,8 @@ from bot.domain.payments import (
 )
 from bot.domain.product_match import NamedProduct
 from bot.domain.questions import Facts
+from bot.domain.reports import ReportStatus
+from bot.domain.stream_report import StreamReport
 from bot.domain.streams import (
     Announcement,
     AnnouncementKind,
@@ -340,8 +342,33 @@ class StreamRepository(Protocol):
     ) -> bool: ...
 
     async def orders(self, stream_id: int) -> Sequence[StreamOrder]:
-        """The stream's placed orders (awaiting payment, paid, shipped)."""
+        """The stream's placed orders (awaiting payment, paid, shipped), with when each was placed and its buyer's
+        country and language."""
         ...
+
+    async def last_ended(self) -> Stream | None:
+        """The stream that ended last."""
+        ...
+
+    async def ended_since(self, since: datetime) -> Sequence[int]:
+        """The ids of the streams that ended at `since` or later."""
+        ...
+
+
+class ReportRunRepository(Protocol):
+    async def claim(self, kind: str, period: str, now: datetime) -> bool:
+        """Insert the (kind, period) run; True when this call inserted it (the report is this caller's to make)."""
+        ...
+
+    async def reclaim_stale(self, kind: str, period: str, claimed_before: datetime, now: datetime) -> bool:
+        """Take over a run still claimed since before `claimed_before` (its process died); True when this call did."""
+        ...
+
+    async def claimed(self, kind: str, periods: Sequence[str]) -> Sequence[tuple[str, ReportStatus, datetime]]:
+        """The runs of `kind` among `periods`: period, status, when claimed."""
+        ...
+
+    async def finish(self, kind: str, period: str, status: ReportStatus, now: datetime, detail: str = "") -> None: ...
 
 
 class TranslationRepository(Protocol):
@@ -472,6 +499,12 @@ class Notifier(Protocol):
         ...
 
 
+class ChartPainter(Protocol):
+    async def draw(self, report: StreamReport, language: str) -> bytes:
+        """The report as a PNG, its texts in `language`, its series in the picture's text metadata."""
+        ...
+
+
 class RatesSource(Protocol):
     async def latest(self) -> Rates: ...
 
@@ -490,6 +523,7 @@ class UnitOfWork(Protocol):
     translations: TranslationRepository
     hand_offs: HandOffRepository
     said: SaidRepository
+    reports: ReportRunRepository
 
     async def __aenter__(self) -> Self: ...
 

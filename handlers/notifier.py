@@ -6,11 +6,13 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
+from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 
-from bot.domain.notices import Notice, recipient_of
+from bot.domain.notices import Notice, StreamChart, recipient_of
 from handlers.errors import is_blocked_by_user
 from handlers.views.notices import notice_screen
+from handlers.views.stream_reports import chart_filename
 
 
 class TelegramNotifier:
@@ -44,7 +46,11 @@ class TelegramNotifier:
             screen = notice_screen(notice, notice.language)
         recipient = recipient_of(notice)
         try:
-            message = await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
+            if isinstance(notice, StreamChart):
+                picture = BufferedInputFile(notice.picture, filename=chart_filename(notice.report))
+                message = await self.bot.send_photo(recipient, picture, caption=screen.text)
+            else:
+                message = await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
         except TelegramForbiddenError as refused:
             if self.on_blocked is not None and is_blocked_by_user(refused):
                 await self.on_blocked(recipient)

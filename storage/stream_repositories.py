@@ -304,7 +304,11 @@ class SqlStreamRepository(_Repository):
                 orders.c.shop_currency,
                 orders.c.fx_rate,
                 units.label("units"),
+                sa.func.coalesce(orders.c.placed_at, orders.c.created_at).label("placed_at"),
+                sa.func.coalesce(buyers.c.country, orders.c.ship_country).label("country"),
+                buyers.c.language,
             )
+            .join(buyers, buyers.c.telegram_id == orders.c.buyer_id)
             .where(orders.c.stream_id == stream_id, orders.c.status.in_(COUNTED))
             .order_by(orders.c.id)
         )
@@ -316,9 +320,33 @@ class SqlStreamRepository(_Repository):
                 total=Money(row.total_minor, row.currency),
                 shop_currency=row.shop_currency,
                 fx_rate=Decimal(row.fx_rate) if row.fx_rate else None,
+                placed_at=_utc(row.placed_at),
+                country=row.country,
+                language=row.language,
             )
             for row in rows
         ]
+
+    async def last_ended(self) -> Stream | None:
+        """The stream that ended last."""
+        row = (
+            await self._run(
+                sa.select(streams.c.id)
+                .where(streams.c.status == StreamStatus.ENDED.value)
+                .order_by(streams.c.ended_at.desc(), streams.c.id.desc())
+                .limit(1)
+            )
+        ).first()
+        return None if row is None else await self.get(row.id)
+
+    async def ended_since(self, since: datetime) -> Sequence[int]:
+        """The streams that ended at `since` or later, first ended first."""
+        rows = await self._run(
+            sa.select(streams.c.id)
+            .where(streams.c.status == StreamStatus.ENDED.value, streams.c.ended_at >= since)
+            .order_by(streams.c.ended_at, streams.c.id)
+        )
+        return [row.id for row in rows]
 
 
 def _stream(row: Any, codes: Sequence[str]) -> Stream:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from bot.domain.cart import Cart, CartLine
 from bot.domain.money import Money
 from bot.domain.payments import Receipt
+from bot.domain.stream_report import StreamReport
 from bot.domain.streams import AnnouncementKind, StreamTotals
 
 
@@ -144,6 +145,16 @@ class StreamEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class StreamChart:
+    """For a merchant (or whoever asked with /report): a stream's report drawn as a PNG, its texts in `language`."""
+
+    recipient_id: int
+    language: str
+    report: StreamReport
+    picture: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class BroadcastFinished:
     """For a merchant: a message they broadcast went out (delivered, blocked the bot, failed, and how long it took)."""
 
@@ -179,7 +190,7 @@ class ShopAnswered:
     text: str
 
 
-StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded
+StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded | StreamChart
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
 BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut | ShopAnswered
 Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff

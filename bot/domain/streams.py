@@ -301,6 +301,23 @@ class StreamOrder:
     total: Money
     shop_currency: str | None = None
     fx_rate: Decimal | None = None
+    # When it was placed, and who bought it (their country, else the one it ships to; their language): the stream's
+    # report draws these (bot/domain/stream_report.py).
+    placed_at: datetime | None = None
+    country: str | None = None
+    language: str | None = None
+
+
+def in_shop_currency(order: StreamOrder, shop_currency: str, rates: Rates | None = None) -> int:
+    """The order's total in the shop's currency (minor units), at the rate locked at its checkout, else at today's
+    `rates` (an order placed in another shop currency, or one without a locked rate)."""
+    if order.total.currency == shop_currency:
+        return order.total.amount_minor
+    if order.fx_rate and order.shop_currency == shop_currency:
+        return order.total.convert(Decimal(1) / order.fx_rate, shop_currency).amount_minor
+    if rates is not None:
+        return rates.convert(order.total, shop_currency).amount_minor
+    raise UnknownRate(order.total.currency)
 
 
 def stream_totals(
@@ -308,22 +325,11 @@ def stream_totals(
 ) -> StreamTotals:
     """The stream's orders, units and revenue in the shop's currency: each order converted at the rate locked at its
     checkout, else at today's `rates` (an order placed in another shop currency, or one without a locked rate)."""
-    revenue = 0
-    for order in orders:
-        if order.total.currency == shop_currency:
-            amount = order.total
-        elif order.fx_rate and order.shop_currency == shop_currency:
-            amount = order.total.convert(Decimal(1) / order.fx_rate, shop_currency)
-        elif rates is not None:
-            amount = rates.convert(order.total, shop_currency)
-        else:
-            raise UnknownRate(order.total.currency)
-        revenue += amount.amount_minor
     return StreamTotals(
         stream_id=stream_id,
         orders=len(orders),
         units=sum(order.units for order in orders),
-        revenue_minor=revenue,
+        revenue_minor=sum(in_shop_currency(order, shop_currency, rates) for order in orders),
         currency=shop_currency,
         paid_orders=sum(1 for order in orders if order.paid),
     )

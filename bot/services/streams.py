@@ -9,7 +9,7 @@ twice returns the same one, so nobody hears an announcement twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,6 +80,7 @@ class StreamService:
         self.merchant_ids = tuple(merchant_ids)
         self.staff_language = staff_language
         self.claim_batch = claim_batch
+        self.ended_hooks: list[Callable[[datetime], Awaitable[object]]] = []
 
     # -- planning -------------------------------------------------------------------------------------------------
 
@@ -179,6 +180,11 @@ class StreamService:
         and orders opened or placed from now on are the stream's."""
         return await self._move(stream_id, StreamStatus.SCHEDULED, StreamStatus.LIVE, now)
 
+    def on_ended(self, hook: Callable[[datetime], Awaitable[object]]) -> None:
+        """Run `hook(now)` after a stream ends here (the bot wires its report; the CLI wires none and the running
+        bot's job finds the ended stream in the database instead)."""
+        self.ended_hooks.append(hook)
+
     async def end(self, stream_id: int, now: datetime) -> StreamTotals:
         """End a live stream; the merchants are told its totals."""
         stream = await self._move(stream_id, StreamStatus.LIVE, StreamStatus.ENDED, now)
@@ -186,6 +192,11 @@ class StreamService:
         await self._tell_merchants(
             lambda merchant: StreamEnded(merchant, self.staff_language, stream.stream_id, stream.title, totals)
         )
+        for hook in self.ended_hooks:
+            try:
+                await hook(now)
+            except Exception:  # the stream has ended whatever a hook does; the scheduler job tries the report again
+                log.exception("after stream %d ended", stream_id)
         return totals
 
     async def _move(self, stream_id: int, old: StreamStatus, new: StreamStatus, now: datetime) -> Stream:

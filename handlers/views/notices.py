@@ -22,6 +22,7 @@ from bot.domain.notices import (
     PaymentTimedOut,
     QuestionForStaff,
     ShopAnswered,
+    StreamChart,
     StreamEnded,
     WaitlistOffer,
 )
@@ -37,6 +38,7 @@ from handlers.views.payments import (
     receipt_screen,
 )
 from handlers.views.stream_notices import announcement_missed_screen, announcement_report_screen, stream_ended_screen
+from handlers.views.stream_reports import stream_chart_caption
 
 
 def notice_screen(notice: Notice, locale: str) -> Screen:
@@ -84,6 +86,8 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return announcement_report_screen(notice, locale)
         case StreamEnded():
             return stream_ended_screen(notice, locale)
+        case StreamChart():
+            return Screen(stream_chart_caption(notice.report, locale))
         case BroadcastFinished():
             return broadcast_finished_screen(notice)
         case QuestionForStaff():

@@ -10,7 +10,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.domain.money import Money
 from bot.domain.notices import AnnouncementMissed, AnnouncementReport, StreamEnded
-from bot.domain.streams import AnnouncementKind
+from bot.domain.streams import AnnouncementKind, StreamTotals
 from handlers.views.common import Screen
 from handlers.views.when import duration, local_time
 
@@ -46,9 +46,13 @@ def announcement_report_screen(notice: AnnouncementReport, locale: str) -> Scree
 
 
 def stream_ended_screen(notice: StreamEnded, locale: str) -> Screen:
-    totals = notice.totals
-    rows = [
-        "🏁 " + _("“{title}” has ended.").format(title=html.escape(notice.title)),
+    heading = "🏁 " + _("“{title}” has ended.").format(title=html.escape(notice.title))
+    return Screen("\n".join([heading, *totals_rows(notice.totals, locale)]))
+
+
+def totals_rows(totals: StreamTotals, locale: str) -> list[str]:
+    """A stream's orders, paid orders, units and revenue, one a line (the end notice, the report's caption)."""
+    return [
         _("Orders: {count}").format(count=totals.orders),
         _("Paid orders: {count}").format(count=totals.paid_orders),
         _("Units: {count}").format(count=totals.units),
@@ -56,4 +60,3 @@ def stream_ended_screen(notice: StreamEnded, locale: str) -> Screen:
         + _("Revenue: {amount}").format(amount=Money(totals.revenue_minor, totals.currency).format(locale))
         + "</b>",
     ]
-    return Screen("\n".join(rows))

@@ -35,7 +35,7 @@ from tests.unit.fake_services import (
     NoInvoices,
     Shop,
 )
-from tests.unit.fake_streams import FakeStreamService
+from tests.unit.fake_streams import FakeStreamReports, FakeStreamService
 from tests.unit.fakes import FakeShop
 from tests.unit.telegram import Chats, RecordingSession, button_data, buttons, make_bot
 
@@ -51,6 +51,7 @@ class ChatHarness:
     core: FakeShop
     buyers: BuyerService
     streams: FakeStreamService
+    stream_reports: FakeStreamReports
     chats: Chats = field(default_factory=Chats)
 
     def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
@@ -153,6 +154,7 @@ def make_chat(
     streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
     pricing = Pricing(StaticRates(), "EUR")
+    stream_reports = FakeStreamReports()
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
@@ -173,8 +175,16 @@ def make_chat(
         hand_offs=NoHandOffs(),  # type: ignore[arg-type]
         say=NoStreamToSay(),  # type: ignore[arg-type]
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
+        stream_reports=stream_reports,  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(
-        bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers, streams=streams
+        bot=bot,
+        session=session,
+        dispatcher=dispatcher,
+        shop=shop,
+        core=core,
+        buyers=buyers,
+        streams=streams,
+        stream_reports=stream_reports,
     )

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.domain.catalog import Product
 from bot.domain.keyword import CodeIndex
+from bot.domain.stream_report import StreamReport
 from bot.domain.streams import (
     Announcement,
     AnnouncementKind,
@@ -20,8 +21,10 @@ from bot.domain.streams import (
     StreamStatus,
     StreamTotals,
     UnknownProducts,
+    UnknownStream,
     check_plan,
 )
+from bot.services.stream_reports import NoEndedStream
 
 UNSET: object = object()
 
@@ -170,3 +173,21 @@ class FakeStreamService:
 
     async def audience_languages(self) -> Sequence[str]:
         return list(self.languages)
+
+
+@dataclass
+class FakeStreamReports:
+    """/report's service: the reports it knows by stream id; the picture names the stream and the language."""
+
+    reports: dict[int, StreamReport] = field(default_factory=dict)
+    asked: list[tuple[int | None, str]] = field(default_factory=list)
+
+    async def chart(self, stream_id: int | None, language: str) -> tuple[StreamReport, bytes]:
+        self.asked.append((stream_id, language))
+        if stream_id is None:
+            if not self.reports:
+                raise NoEndedStream()
+            stream_id = max(self.reports)
+        if stream_id not in self.reports:
+            raise UnknownStream(stream_id)
+        return self.reports[stream_id], f"png {stream_id} {language}".encode()
