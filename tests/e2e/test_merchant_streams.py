@@ -5,11 +5,14 @@ and every merchant told the totals."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 import pytest
+from PIL import Image
 
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
@@ -137,10 +140,32 @@ async def test_a_merchant_plans_runs_and_ends_a_stream_and_a_buyer_opens_a_pinne
     stats = await say(mia, "/stats")
     assert "Orders: 1" in stats.body and "Units: 2" in stats.body and f"Revenue: {total}" in stats.body
     await mia.send("/end")
-    # The answer, and the totals in the notice every merchant gets (in either order).
-    first, second = await mia.wait_for_reply(), await mia.wait_for_reply()
-    [totals] = [message for message in (first, second) if "Revenue:" in message.body]
+    # The answer, the totals in the notice every merchant gets, and the stream's chart (in any order).
+    replies = [await mia.wait_for_reply() for _ in range(3)]
+    [totals] = [message for message in replies if "Revenue:" in message.body and message.photo_url is None]
     assert "Autumn scarves" in totals.body and "Orders: 1" in totals.body and total in totals.body
-    assert any(f"Stream #{stream_id} has ended" in message.body for message in (first, second))
+    assert any(f"Stream #{stream_id} has ended" in message.body for message in replies)
+    [chart] = [message for message in replies if message.photo_url is not None]
+    assert "Autumn scarves" in chart.body and "Orders: 1" in chart.body and total in chart.body
+    metadata = await chart_numbers(sandbox, chart)
+    assert metadata["livesell:stream"] == str(stream_id) and metadata["livesell:orders"] == "1"
+    assert sum(map(int, metadata["livesell:orders_per_minute"].split(","))) == 1
+    assert metadata["livesell:countries"] == "FR:1"
     assert (await sandbox.request("GET", f"/chats/{group['id']}/transcript"))["pinned"] == []
     assert "No stream is live" in (await say(mia, "/stats")).body
+    # /report draws it again on request, and a buyer asking is refused.
+    again = await say(mia, "/report")
+    assert again.photo_url is not None and (await chart_numbers(sandbox, again)) == metadata
+    refused = await say(cleo, f"/report {stream_id}")
+    assert refused.photo_url is None and refused.body
+
+
+async def chart_numbers(sandbox: SandboxClient, chart: ChatMessage) -> dict[str, str]:
+    """Download a chart the bot sent, check it is a PNG picture, and read the numbers written into it."""
+    assert chart.photo_url is not None
+    async with aiohttp.ClientSession() as http, http.get(sandbox.base_url + chart.photo_url) as response:
+        picture = await response.read()
+    assert picture.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(picture))
+    assert image.size == (1000, 800)
+    return {key: str(value) for key, value in image.text.items() if key.startswith("livesell:")}
