@@ -1,7 +1,7 @@
 """A merchant runs a live stream from chat with the real bot process over the sandbox Bot API: /newstream through
 every step (a bad answer at each), the preview, saving; /streams and a reschedule; /live pinning the featured products
 in the stream's group as deep links a buyer opens; an order placed during the stream in /stats; /end unpinning the post
-and every merchant told the totals."""
+and every merchant told the totals and sent the stream's chart; /report drawing it again."""
 
 from __future__ import annotations
 
