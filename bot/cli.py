@@ -326,9 +326,9 @@ def streams_live(stream_id: Annotated[int, typer.Argument(help="the stream's id"
 
 @streams_app.command("end")
 def streams_end(stream_id: Annotated[int, typer.Argument(help="the stream's id")]) -> None:
-    """End a live stream and print how it sold."""
+    """End a live stream and print how it sold; the running bot sends the merchants its chart (docs/reports.md)."""
     totals = _run(_with_streams(_settings(), lambda streams, core: streams.end(stream_id, _now())))
-    console.print(f"stream {stream_id} ended", soft_wrap=True)
+    console.print(f"stream {stream_id} ended: the running bot sends the merchants its chart", soft_wrap=True)
     _print_totals(totals)
 
 

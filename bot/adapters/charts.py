@@ -50,22 +50,22 @@ def paint(report: StreamReport, texts: ChartTexts) -> bytes:
     """The chart: orders (bars) and revenue (line) per minute on top, buyers by country and by language below."""
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    fonts = {"family": list(installed_families())}
+    family = list(installed_families())
     grid = figure.add_gridspec(2, 2, height_ratios=(3, 2))
     heading = texts.heading if not drawable(texts.stream_title) else f"{texts.heading}\n{texts.stream_title}"
-    figure.suptitle(heading, fontsize=14, fontfamily=fonts["family"])
+    figure.suptitle(heading, fontsize=14, fontfamily=family)
 
     minutes = [m.minute + 1 for m in report.minutes]
     per_minute = figure.add_subplot(grid[0, :])
     per_minute.bar(minutes, [m.orders for m in report.minutes], color=ORDERS_COLOUR, width=0.8)
-    per_minute.set_xlabel(texts.minutes_axis, fontfamily=fonts["family"])
-    per_minute.set_ylabel(texts.orders_axis, color=ORDERS_COLOUR, fontfamily=fonts["family"])
+    per_minute.set_xlabel(texts.minutes_axis, fontfamily=family)
+    per_minute.set_ylabel(texts.orders_axis, color=ORDERS_COLOUR, fontfamily=family)
     per_minute.yaxis.get_major_locator().set_params(integer=True)
     per_minute.xaxis.get_major_locator().set_params(integer=True)
     revenue = per_minute.twinx()
     scale = 10 ** -currency_exponent(report.currency)
     revenue.plot(minutes, [m.revenue_minor * scale for m in report.minutes], color=REVENUE_COLOUR, marker=".")
-    revenue.set_ylabel(texts.revenue_axis, color=REVENUE_COLOUR, fontfamily=fonts["family"])
+    revenue.set_ylabel(texts.revenue_axis, color=REVENUE_COLOUR, fontfamily=family)
     revenue.set_ylim(bottom=0)
 
     for column, (title, groups, names) in enumerate(
@@ -75,11 +75,11 @@ def paint(report: StreamReport, texts: ChartTexts) -> bytes:
         )
     ):
         axes = figure.add_subplot(grid[1, column])
-        axes.set_title(title, fontfamily=fonts["family"])
+        axes.set_title(title, fontfamily=family)
         labels = [names.get(code, code) for code, _ in groups][::-1]  # largest on top
         counts = [count for _, count in groups][::-1]
         axes.barh(range(len(counts)), counts, color=BREAKDOWN_COLOUR)
-        axes.set_yticks(range(len(counts)), labels, fontfamily=fonts["family"])
+        axes.set_yticks(range(len(counts)), labels, fontfamily=family)
         axes.xaxis.get_major_locator().set_params(integer=True)
 
     picture = io.BytesIO()

@@ -67,6 +67,7 @@ def stream_report(
     (`in_shop_currency`), so the minutes add up to the totals. Raises UnknownRate as `stream_totals` does."""
     started = stream.live_at or stream.starts_at
     totals = stream_totals(stream.stream_id, orders, shop_currency, rates)
+    # A stream of exactly five minutes has minutes 0 to 4.
     length = 0 if stream.ended_at is None else _minute(stream.ended_at - started - timedelta(microseconds=1)) + 1
     buckets: dict[int, tuple[int, int]] = {}
     for order in orders:

@@ -72,7 +72,8 @@ class StreamReportService:
 
     async def send_due(self, now: datetime) -> int:
         """The scheduler job (and the end of a stream in chat): claim the reports of streams ended lately and not
-        reported yet, and send each to the merchants. How many this call sent."""
+        reported yet (in the order they ended, so two processes claiming at once meet on the same row first and
+        never deadlock), and send each to the merchants. How many this call claimed."""
         claimed = await self._claim_due(now)
         for stream_id in claimed:
             await self._send(stream_id, now)
@@ -81,7 +82,8 @@ class StreamReportService:
     async def _claim_due(self, now: datetime) -> list[int]:
         async with self.uow() as uow:
             ended = await uow.streams.ended_since(now - LATE_LIMIT)
-            runs = {period: (status, at) for period, status, at in await uow.reports.claimed(KIND, map_str(ended))}
+            periods = [str(stream_id) for stream_id in ended]
+            runs = {period: (status, at) for period, status, at in await uow.reports.claimed(KIND, periods)}
             won = []
             for stream_id in ended:
                 run = runs.get(str(stream_id))
@@ -111,7 +113,8 @@ class StreamReportService:
         sent = 0
         for merchant, language in languages.items():
             try:
-                sent += await self.notifier.send(StreamChart(merchant, language, report, pictures[language]))
+                if await self.notifier.send(StreamChart(merchant, language, report, pictures[language])):
+                    sent += 1
             except Exception:  # one merchant unreachable must not keep the others uninformed
                 log.exception("could not send merchant %d the report of stream %d", merchant, stream_id)
         await self._finish(stream_id, ReportStatus.SENT, now, f"sent to {sent} of {len(languages)} merchants")
@@ -120,10 +123,6 @@ class StreamReportService:
         async with self.uow() as uow:
             await uow.reports.finish(KIND, str(stream_id), status, now, detail)
             await uow.commit()
-
-
-def map_str(ids: Sequence[int]) -> list[str]:
-    return [str(stream_id) for stream_id in ids]
 
 
 async def _language(uow: UnitOfWork, person: int, fallback: str) -> str:
