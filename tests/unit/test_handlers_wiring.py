@@ -14,10 +14,12 @@ from bot.app import (
     BROADCAST_SWEEP_SECONDS,
     HOLD_SWEEP_SECONDS,
     PAYMENT_SWEEP_SECONDS,
+    STREAM_REPORT_SECONDS,
     Application,
     announce_streams,
     build,
     open_core,
+    report_streams,
     run_broadcasts,
     sweep_holds,
     sweep_payments,
@@ -90,11 +92,11 @@ async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
     }
 
 
-async def test_the_scheduler_sweeps_holds_payment_timeouts_due_announcements_and_broadcasts_every_few_seconds(
+async def test_the_scheduler_sweeps_holds_payments_announcements_broadcasts_and_stream_reports_every_few_seconds(
     application: Application,
 ) -> None:
     scheduler = application.make_scheduler()
-    holds, payments, broadcasts, announcements = scheduler.get_jobs()
+    holds, payments, broadcasts, announcements, reports = scheduler.get_jobs()
     assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
     assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
     assert broadcasts.max_instances == 1
@@ -104,8 +106,10 @@ async def test_the_scheduler_sweeps_holds_payment_timeouts_due_announcements_and
     assert payments.trigger.interval.total_seconds() == PAYMENT_SWEEP_SECONDS
     assert announcements.func is announce_streams and announcements.args == (application.streams,)
     assert announcements.trigger.interval.total_seconds() == ANNOUNCE_SECONDS
-    assert holds.max_instances == payments.max_instances == announcements.max_instances == 1
-    assert announcements.coalesce
+    assert reports.func is report_streams and reports.args == (application.stream_reports,)
+    assert reports.trigger.interval.total_seconds() == STREAM_REPORT_SECONDS
+    assert holds.max_instances == payments.max_instances == announcements.max_instances == reports.max_instances == 1
+    assert announcements.coalesce and reports.coalesce
 
 
 class RecordingHolds:
