@@ -49,6 +49,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
+from bot.services.export import ExportService
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
@@ -70,6 +71,7 @@ from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
+from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWorkFactory
@@ -192,6 +194,7 @@ class Core:
     pricing: Pricing
     buyers: BuyerService
     catalogue: CatalogueService
+    export: ExportService
     # The language model (OPENAI_API_KEY), and the product texts it translates; None, None without one.
     model: OpenAIModel | None = None
     translator: ProductTranslator | None = None
@@ -224,6 +227,7 @@ def build_core(settings: Settings) -> Core:
             uow, model, source_language=settings.default_language, timeout=settings.llm_timeout_seconds
         )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing, translator=translator)
+    export = ExportService(SqlOrderExport(engine), shop_timezone=settings.shop_timezone)
     return Core(
         engine=engine,
         uow=uow,
@@ -231,6 +235,7 @@ def build_core(settings: Settings) -> Core:
         pricing=pricing,
         buyers=buyers,
         catalogue=catalogue,
+        export=export,
         model=model,
         translator=translator,
     )
@@ -650,6 +655,7 @@ def build(settings: Settings) -> Application:
         hand_offs=hand_offs,
         say=say,
         questions=questions,
+        export=core.export,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(

@@ -136,6 +136,10 @@ async def featured(streams: FakeStreamService, chat_id: int) -> tuple[str, ...]:
     return live.product_codes if live else ()
 
 
+class NoExports:
+    """No handler of these chat tests exports orders (tests/integration/test_export.py covers the service)."""
+
+
 def make_chat(
     group_ids: frozenset[int] = frozenset(),
     storage: MemoryStorage | None = None,
@@ -173,6 +177,7 @@ def make_chat(
         hand_offs=NoHandOffs(),  # type: ignore[arg-type]
         say=NoStreamToSay(),  # type: ignore[arg-type]
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
+        export=NoExports(),  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(
