@@ -215,18 +215,31 @@ class _Columns:
         )
 
 
-def select(dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool) -> str:
+# What each column is made from, as stored: what the sqlite3 tool dumps in bench/export.py to compare with.
+STORED_COLUMNS = (
+    "o.id, o.created_at, o.paid_at, o.status, o.buyer_id, coalesce(o.ship_name, b.name), b.username, b.language, "
+    "coalesce(o.ship_country, b.country), o.ship_address, o.ship_phone, o.currency, o.subtotal_minor, "
+    "o.shipping_minor, o.total_minor, o.fx_rate, o.shop_currency, o.shop_currency, pa.provider, pa.reference, "
+    "o.stream_id, s.title"
+)
+
+
+def select(dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, stored: bool = False) -> str:
     """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row one text
-    column holding the record (and, with lines, the order id first, to count orders by)."""
+    column holding the record (and, with lines, the order id first, to count orders by). `stored`: the same rows
+    with the order columns as stored, unformatted."""
     columns = _Columns(dialect, query)
     chosen = columns.orders() + (columns.lines() if lines else [])
-    if as_csv:
+    if stored:
+        selected = STORED_COLUMNS
+    elif as_csv:
         record = " || ',' || ".join(columns.csv_field(expression, text) for expression, text in chosen)
         selected = f"o.id, {record}" if lines else record
     else:
         selected = ", ".join(expression for expression, _ in chosen)
     currencies = dialect.currencies()
-    joins = f" LEFT JOIN {currencies} cx ON cx.code = o.currency LEFT JOIN {currencies} sx ON sx.code = o.shop_currency"
+    joins = "" if stored else f" LEFT JOIN {currencies} cx ON cx.code = o.currency"
+    joins += "" if stored else f" LEFT JOIN {currencies} sx ON sx.code = o.shop_currency"
     order = "o.id"
     if lines:
         joins += (
@@ -240,6 +253,11 @@ def select(dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool) 
         " ORDER BY CASE WHEN pp.status = 'paid' THEN 0 ELSE 1 END, pp.number DESC LIMIT 1)"
         f" LEFT JOIN stream s ON s.id = o.stream_id{joins} WHERE {where(dialect, query)} ORDER BY {order}"
     )
+
+
+def stored_rows(query: ExportQuery) -> str:
+    """The SELECT of the rows an export of `query` reads on SQLite, with the columns as stored (bench/export.py)."""
+    return select(_Dialect(), query, lines=False, as_csv=False, stored=True)
 
 
 def where(dialect: _Dialect, query: ExportQuery) -> str:

@@ -92,7 +92,7 @@ class ExportService:
         the export) or, for CSV, to `stream` (stdout). CSV: one record per order, or per order line with `lines`
         (the order's columns repeated); `excel`: UTF-8 with a byte order mark. XLSX: an "orders" sheet and, with
         `lines`, a "lines" sheet."""
-        query = await self._spanned(filter)
+        query = await self.query(filter)
         total = await self.source.count(query) if progress is not None else 0
         report = _Reporter(progress, total)
         if fmt is ExportFormat.CSV:
@@ -153,8 +153,8 @@ class ExportService:
             await asyncio.to_thread(books.close)
         return orders, line_count, books.files
 
-    async def _spanned(self, filter: ExportFilter) -> ExportQuery:
-        """The query with the shop zone's offsets over every time it may write."""
+    async def query(self, filter: ExportFilter) -> ExportQuery:
+        """What the database reads for `filter`, with the shop zone's offsets over every time it may write."""
         bare = self._query(filter, ())
         first = bare.start or await self.source.first_created(bare) or self.clock()
         last = max(self.clock(), bare.end or first) + AHEAD

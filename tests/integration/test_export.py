@@ -162,7 +162,7 @@ async def test_the_database_writes_csv_as_pythons_csv_module_does(shop: Shop, en
     tricky = ['He said "hi", then left', "two\nlines", "carriage\rreturn", "", " padded ", "a,b", '"quoted"']
     await shop.place(*(PlacedOrder(101, WINTER, name=text, address=text) for text in tricky))
     service = export_service(engine)
-    rows = [tuple(row) async for chunk in service.source.rows(await service._spanned(EVERYTHING), lines=True)
+    rows = [tuple(row) async for chunk in service.source.rows(await service.query(EVERYTHING), lines=True)
             for row in chunk]  # fmt: skip
     expected = io.StringIO(newline="")
     writer = csv.writer(expected)
