@@ -11,7 +11,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
+from collections import deque
 from collections.abc import AsyncIterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import pairwise
 from operator import itemgetter
@@ -24,8 +26,10 @@ from bot.domain.export import FORMULA_STARTS, ExportQuery, OffsetSpan, exponents
 
 # Rows handed over at once: big enough that the hand-over costs nothing, small enough that memory stays flat.
 CHUNK = 5000
-# Chunks read ahead of the writer.
-READ_AHEAD = 4
+# On a SQLite file: threads reading slices of the orders side by side, and order ids in a slice (a slice's rows are
+# held in memory until written: some 15 MB, READERS + 1 at a time).
+READERS = 2
+SLICE = 50_000
 
 
 # 10 ** the minor-unit digits of the order's currency, the shop's and an order line's, from `CURRENCIES` joined.
@@ -51,8 +55,13 @@ class _Dialect:
     def char(self, code: int) -> str:
         return f"char({code})"
 
-    def has(self, column: str, text: str) -> str:
-        return f"instr({column}, {text}) > 0"
+    def formula_start(self, column: str) -> str:
+        """Whether the text starts as a formula (FORMULA_STARTS): one GLOB character class."""
+        return f"{column} GLOB '[{''.join(c for c in FORMULA_STARTS if c != '-')}-]*'"
+
+    def needs_quotes(self, column: str) -> str:
+        """Whether a CSV field holds a comma, a quote or a line end."""
+        return f"{column} GLOB '*[,\"\n\r]*'"
 
     def moment(self, value: datetime) -> str:
         # SQLAlchemy keeps SQLite times as UTC text of this shape, so text comparison is time order.
@@ -90,8 +99,12 @@ class _Postgres(_Dialect):
     def char(self, code: int) -> str:
         return f"chr({code})"
 
-    def has(self, column: str, text: str) -> str:
-        return f"strpos({column}, {text}) > 0"
+    def formula_start(self, column: str) -> str:
+        starts = ", ".join(self.char(ord(c)) if c in "\t\r" else _literal(c) for c in FORMULA_STARTS)
+        return f"substr({column}, 1, 1) IN ({starts})"
+
+    def needs_quotes(self, column: str) -> str:
+        return f"{column} ~ ('[,\"' || chr(10) || chr(13) || ']')"
 
     def moment(self, value: datetime) -> str:
         return f"TIMESTAMPTZ {_literal(value.astimezone(UTC).isoformat())}"
@@ -171,12 +184,12 @@ class _Columns:
             (f"CASE WHEN o.paid_at IS NULL THEN NULL ELSE {self.local('o.paid_at')} END", False),
             ("o.status", False),
             ("o.buyer_id", False),
-            (self.text("coalesce(o.ship_name, b.name)"), True),
-            (self.text("b.username"), True),
+            ("coalesce(o.ship_name, b.name)", True),
+            ("b.username", True),
             ("b.language", False),
             ("coalesce(o.ship_country, b.country)", False),
-            (self.text("o.ship_address"), True),
-            (self.text("o.ship_phone"), True),
+            ("o.ship_address", True),
+            ("o.ship_phone", True),
             ("o.currency", False),
             (self.amount("o.subtotal_minor", POWER), False),
             (self.amount("o.shipping_minor", POWER), False),
@@ -185,33 +198,35 @@ class _Columns:
             ("o.shop_currency", False),
             (shop_total, False),
             ("pa.provider", False),
-            (self.text("pa.reference"), True),
+            ("pa.reference", True),
             ("o.stream_id", False),
-            (self.text("s.title"), True),
+            ("s.title", True),
         ]
 
     def lines(self) -> list[tuple[str, bool]]:
         """The same for LINE_COLUMNS: empty for an order without lines (its holds all ended)."""
         return [
-            (self.text("p.code"), True),
-            (self.text("p.title"), True),
-            (self.text("k.variant"), True),
+            ("p.code", True),
+            ("p.title", True),
+            ("k.variant", True),
             ("l.quantity", False),
             (f"CASE WHEN l.id IS NULL THEN NULL ELSE {self.amount('l.unit_price_minor', LINE_POWER)} END", False),
             ("l.currency", False),
         ]
 
+    def value(self, expression: str, free_text: bool) -> str:
+        """A column's value: free text neutralised."""
+        return self.text(expression) if free_text else expression
+
     def csv_field(self, expression: str, free_text: bool) -> str:
-        """One CSV field as Python's csv module writes it (minimal quoting); NULL is empty."""
-        value = f"CAST({expression} AS TEXT)" if not free_text else f"({expression})"
+        """One CSV field as Python's csv module writes it (minimal quoting); NULL is empty. Neutralising changes
+        no character that needs quotes, so the stored text says whether the field needs them."""
         if not free_text:
-            return f"coalesce({value}, '')"
-        special = " OR ".join(
-            self.sql.has(value, token) for token in ("','", "'\"'", self.sql.char(10), self.sql.char(13))
-        )
+            return expression
+        quoted = f"'\"' || replace({self.text(expression)}, '\"', '\"\"') || '\"'"
         return (
-            f"CASE WHEN {value} IS NULL THEN '' WHEN {special} THEN '\"' || replace({value}, '\"', '\"\"') || '\"' "
-            f"ELSE {value} END"
+            f"CASE WHEN {expression} IS NULL THEN '' WHEN {self.sql.needs_quotes(expression)} THEN {quoted} "
+            f"ELSE {self.text(expression)} END"
         )
 
 
@@ -224,19 +239,23 @@ STORED_COLUMNS = (
 )
 
 
-def select(dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, stored: bool = False) -> str:
+def select(
+    dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, stored: bool = False, sliced: bool = False
+) -> str:
     """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row one text
     column holding the record (and, with lines, the order id first, to count orders by). `stored`: the same rows
-    with the order columns as stored, unformatted."""
+    with the order columns as stored, unformatted. `sliced`: only orders with ids in (?, ?] (two parameters)."""
     columns = _Columns(dialect, query)
     chosen = columns.orders() + (columns.lines() if lines else [])
     if stored:
         selected = STORED_COLUMNS
     elif as_csv:
-        record = " || ',' || ".join(columns.csv_field(expression, text) for expression, text in chosen)
+        # One format() call builds the record at once (|| would copy it once per field); it writes NULL as empty.
+        fields = [columns.csv_field(expression, text) for expression, text in chosen]
+        record = f"format('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
         selected = f"o.id, {record}" if lines else record
     else:
-        selected = ", ".join(expression for expression, _ in chosen)
+        selected = ", ".join(columns.value(expression, text) for expression, text in chosen)
     currencies = dialect.currencies()
     joins = "" if stored else f" LEFT JOIN {currencies} cx ON cx.code = o.currency"
     joins += "" if stored else f" LEFT JOIN {currencies} sx ON sx.code = o.shop_currency"
@@ -251,7 +270,8 @@ def select(dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, 
         f"SELECT {selected} FROM orders o JOIN buyer b ON b.telegram_id = o.buyer_id"
         " LEFT JOIN payment_attempt pa ON pa.id = (SELECT pp.id FROM payment_attempt pp WHERE pp.order_id = o.id"
         " ORDER BY CASE WHEN pp.status = 'paid' THEN 0 ELSE 1 END, pp.number DESC LIMIT 1)"
-        f" LEFT JOIN stream s ON s.id = o.stream_id{joins} WHERE {where(dialect, query)} ORDER BY {order}"
+        f" LEFT JOIN stream s ON s.id = o.stream_id{joins} WHERE {where(dialect, query)}"
+        f"{' AND o.id > ? AND o.id <= ?' if sliced else ''} ORDER BY {order}"
     )
 
 
@@ -300,17 +320,18 @@ class SqlOrderExport:
 
     def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
         """Chunks of CSV records (text without the line end); with `lines`, (order id, record) pairs."""
-        rows = self._read(select(self.dialect, query, lines=lines, as_csv=True))
+        rows = self._read(query, lines=lines, as_csv=True)
         return rows if lines else _firsts(rows)
 
     def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
         """Chunks of rows, one value per column of ORDER_COLUMNS (+ LINE_COLUMNS with `lines`); amounts as text."""
-        return self._read(select(self.dialect, query, lines=lines, as_csv=False))
+        return self._read(query, lines=lines, as_csv=False)
 
-    def _read(self, statement: str) -> AsyncIterator[Sequence[Any]]:
+    def _read(self, query: ExportQuery, *, lines: bool, as_csv: bool) -> AsyncIterator[Sequence[Any]]:
         if self.sqlite_file is not None:
+            statement = select(self.dialect, query, lines=lines, as_csv=as_csv, sliced=True)
             return _read_sqlite_file(self.sqlite_file, self.dialect.setup(), statement)
-        return self._stream(statement)
+        return self._stream(select(self.dialect, query, lines=lines, as_csv=as_csv))
 
     async def _stream(self, statement: str) -> AsyncIterator[Sequence[Any]]:
         async with self.engine.connect() as connection:
@@ -328,47 +349,47 @@ async def _firsts(chunks: AsyncIterator[Sequence[tuple[Any, ...]]]) -> AsyncIter
 
 
 async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> AsyncIterator[Sequence[Any]]:
-    """Run `statement` on its own read-only connection in a worker thread, READ_AHEAD chunks ahead of the reader."""
+    """Rows of `statement` (whose two parameters bound a slice of order ids) read slice by slice by READERS threads,
+    each on its own read-only connection, handed on in order. SQLite formats rows without holding Python's lock,
+    so the threads run side by side on as many cores."""
     loop = asyncio.get_running_loop()
-    chunks: asyncio.Queue[Sequence[Any] | BaseException | None] = asyncio.Queue(READ_AHEAD)
-    stop = threading.Event()
+    local = threading.local()
+    connections: list[sqlite3.Connection] = []
 
-    def hand_over(item: Sequence[Any] | BaseException | None) -> None:
-        asyncio.run_coroutine_threadsafe(chunks.put(item), loop).result()
+    def connection() -> sqlite3.Connection:
+        if getattr(local, "connection", None) is None:
+            local.connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            connections.append(local.connection)
+            for first in setup:
+                local.connection.execute(first)
+        return local.connection  # type: ignore[no-any-return]
 
-    def read() -> None:
-        try:
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            try:
-                for first in setup:
-                    connection.execute(first)
-                cursor = connection.execute(statement)
-                while not stop.is_set():
-                    chunk = cursor.fetchmany(CHUNK)
-                    if not chunk:
-                        break
-                    hand_over(chunk)
-            finally:
-                connection.close()
-            if not stop.is_set():
-                hand_over(None)
-        except BaseException as exc:  # handed to the reader, which raises it
-            if not stop.is_set():
-                hand_over(exc)
+    def ids() -> tuple[int, int]:
+        low, high = connection().execute("SELECT coalesce(min(id), 1), coalesce(max(id), 0) FROM orders").fetchone()
+        return int(low), int(high)
 
-    reader = loop.run_in_executor(None, read)
+    def read(after: int, upto: int) -> list[Any]:
+        return connection().execute(statement, (after, upto)).fetchall()
+
+    workers = ThreadPoolExecutor(READERS, thread_name_prefix="export")
+    reading: deque[asyncio.Future[list[Any]]] = deque()
     try:
-        while True:
-            item = await chunks.get()
-            if item is None:
-                break
-            if isinstance(item, BaseException):
-                raise item
-            yield item
+        low, high = await loop.run_in_executor(workers, ids)
+        slices = iter(range(low - 1, high, SLICE))
+        for after in slices:
+            reading.append(loop.run_in_executor(workers, read, after, min(after + SLICE, high)))
+            if len(reading) <= READERS:
+                continue
+            rows = await reading.popleft()
+            for start in range(0, len(rows), CHUNK):
+                yield rows[start : start + CHUNK]
+        while reading:
+            rows = await reading.popleft()
+            for start in range(0, len(rows), CHUNK):
+                yield rows[start : start + CHUNK]
     finally:
-        stop.set()
-        while not reader.done():  # let a reader blocked on a full queue finish
-            while not chunks.empty():
-                chunks.get_nowait()
-            await asyncio.wait([reader], timeout=0.05)
-        await reader
+        for pending in reading:
+            pending.cancel()
+        await asyncio.to_thread(workers.shutdown)
+        for opened in connections:
+            opened.close()
