@@ -32,16 +32,18 @@ READERS = 2
 SLICE = 50_000
 
 
-# 10 ** the minor-unit digits of the order's currency, the shop's and an order line's, from `CURRENCIES` joined.
-POWER = "coalesce(cx.power, 100)"
-SHOP_POWER = "coalesce(sx.power, 100)"
-LINE_POWER = "coalesce(lx.power, 100)"
+# The minor-unit digits of the order's currency, the shop's and an order line's (and 10 ** them), from `CURRENCIES`.
+POWER, DIGITS = "coalesce(cx.power, 100)", "coalesce(cx.digits, 2)"
+SHOP_POWER, SHOP_DIGITS = "coalesce(sx.power, 100)", "coalesce(sx.digits, 2)"
+LINE_PRICE = ("l.unit_price_minor", "coalesce(lx.power, 100)", "coalesce(lx.digits, 2)")
 CURRENCIES = "export_currency"
 
 
 def _currency_rows() -> str:
     return ", ".join(
-        f"({_literal(code)}, {10**digits})" for digits, codes in exponents_other_than_two().items() for code in codes
+        f"({_literal(code)}, {10**digits}, {digits})"
+        for digits, codes in exponents_other_than_two().items()
+        for code in codes
     )
 
 
@@ -79,7 +81,7 @@ class _Dialect:
         """Statements run on the export's connection first: SQLite joins a table of constants row by row, so the
         currencies' digits go into a temporary table with a key."""
         return (
-            f"CREATE TEMP TABLE IF NOT EXISTS {CURRENCIES} (code TEXT PRIMARY KEY, power INTEGER NOT NULL)",
+            f"CREATE TEMP TABLE IF NOT EXISTS {CURRENCIES} (code TEXT PRIMARY KEY, power INTEGER, digits INTEGER)",
             f"INSERT OR REPLACE INTO {CURRENCIES} VALUES {_currency_rows()}",
         )
 
@@ -90,9 +92,16 @@ class _Dialect:
         # Not through the status index: nearly every order matches, and the export reads in id order.
         return "o.status || ''"
 
-    def whole(self, number: str) -> str:
-        """Towards zero, as an integer."""
-        return f"CAST({number} AS INTEGER)"
+    def decimal(self, minor: str, power: str, digits: str) -> str:
+        """Minor units as a decimal with the currency's digits (JPY 1500, EUR 12.50, KWD 1.250). A double holds
+        any amount below 10 ** 13 major units to well within half a minor unit, so printf's rounding is exact."""
+        return f"printf('%.*f', {digits}, {minor} * 1.0 / {power})"
+
+    def half_even(self, exact: str) -> str:
+        """A non-negative number rounded half to even: round() goes half away from zero, so an exact half that
+        went up to an odd number goes back down one."""
+        up = f"CAST(round({exact}) AS INTEGER)"
+        return f"{up} - (round({exact}) - {exact} = 0.5 AND {up} % 2 = 1)"
 
 
 class _Postgres(_Dialect):
@@ -120,13 +129,25 @@ class _Postgres(_Dialect):
         return ()
 
     def currencies(self) -> str:
-        return f"(SELECT column1 AS code, column2 AS power FROM (VALUES {_currency_rows()}) AS v)"
+        return f"(SELECT column1 AS code, column2 AS power, column3 AS digits FROM (VALUES {_currency_rows()}) AS v)"
 
     def status(self) -> str:
         return "o.status"
 
-    def whole(self, number: str) -> str:
-        return f"CAST(trunc({number}) AS BIGINT)"
+    def decimal(self, minor: str, power: str, digits: str) -> str:
+        # The fraction is padded by adding it to `power` and dropping the leading 1.
+        fraction = f"substr(CAST({power} + abs({minor}) % {power} AS TEXT), 2)"
+        return (
+            f"CASE WHEN {power} = 1 THEN CAST({minor} AS TEXT) ELSE CASE WHEN {minor} < 0 THEN '-' ELSE '' END || "
+            f"CAST(abs({minor}) / {power} AS TEXT) || '.' || {fraction} END"
+        )
+
+    def half_even(self, exact: str) -> str:
+        whole = f"CAST(trunc({exact}) AS BIGINT)"
+        return (
+            f"{whole} + CASE WHEN {exact} - {whole} > 0.5 THEN 1 WHEN {exact} - {whole} < 0.5 THEN 0 "
+            f"ELSE {whole} % 2 END"
+        )
 
 
 class _Columns:
@@ -152,31 +173,17 @@ class _Columns:
         last = self.sql.local(column, spans[-1])
         return f"CASE {branches} ELSE {last} END" if branches else last
 
-    def amount(self, minor: str, power: str) -> str:
-        """Minor units as a decimal with the currency's digits (JPY 1500, EUR 12.50, KWD 1.250); `power` is 10 ** the
-        digits. The fraction is padded by adding it to `power` and dropping the leading 1."""
-        fraction = f"substr(CAST({power} + abs({minor}) % {power} AS TEXT), 2)"
-        return (
-            f"CASE WHEN {power} = 1 THEN CAST({minor} AS TEXT) ELSE CASE WHEN {minor} < 0 THEN '-' ELSE '' END || "
-            f"CAST(abs({minor}) / {power} AS TEXT) || '.' || {fraction} END"
-        )
-
     def shop_minor(self) -> str:
         """The total in the shop's currency: total / fx_rate (units of the order's currency per shop unit), rounded
         half to even to the shop currency's minor unit, as checkout rounds."""
         exact = f"(o.total_minor * {SHOP_POWER} / ({POWER} * {self.sql.rate('o.fx_rate')}))"
-        whole = self.sql.whole(exact)
-        rounded = (
-            f"{whole} + CASE WHEN {exact} - {whole} > 0.5 THEN 1 WHEN {exact} - {whole} < 0.5 THEN 0 "
-            f"ELSE {whole} % 2 END"
-        )
-        return f"CASE WHEN o.currency = o.shop_currency THEN o.total_minor ELSE {rounded} END"
+        return f"CASE WHEN o.currency = o.shop_currency THEN o.total_minor ELSE {self.sql.half_even(exact)} END"
 
     def orders(self) -> list[tuple[str, bool]]:
         """(expression, is free text) per order column, in ORDER_COLUMNS' order."""
         shop_total = (
             "CASE WHEN o.fx_rate IS NULL OR o.shop_currency IS NULL THEN NULL "
-            f"ELSE {self.amount(self.shop_minor(), SHOP_POWER)} END"
+            f"ELSE {self.sql.decimal(self.shop_minor(), SHOP_POWER, SHOP_DIGITS)} END"
         )
         return [
             ("o.id", False),
@@ -185,15 +192,15 @@ class _Columns:
             ("o.status", False),
             ("o.buyer_id", False),
             ("coalesce(o.ship_name, b.name)", True),
-            ("b.username", True),
+            ("b.username", False),  # Telegram allows letters, digits and _ only: nothing to neutralise or quote
             ("b.language", False),
             ("coalesce(o.ship_country, b.country)", False),
             ("o.ship_address", True),
             ("o.ship_phone", True),
             ("o.currency", False),
-            (self.amount("o.subtotal_minor", POWER), False),
-            (self.amount("o.shipping_minor", POWER), False),
-            (self.amount("o.total_minor", POWER), False),
+            (self.sql.decimal("o.subtotal_minor", POWER, DIGITS), False),
+            (self.sql.decimal("o.shipping_minor", POWER, DIGITS), False),
+            (self.sql.decimal("o.total_minor", POWER, DIGITS), False),
             ("o.fx_rate", False),
             ("o.shop_currency", False),
             (shop_total, False),
@@ -210,7 +217,7 @@ class _Columns:
             ("p.title", True),
             ("k.variant", True),
             ("l.quantity", False),
-            (f"CASE WHEN l.id IS NULL THEN NULL ELSE {self.amount('l.unit_price_minor', LINE_POWER)} END", False),
+            (f"CASE WHEN l.id IS NULL THEN NULL ELSE {self.sql.decimal(*LINE_PRICE)} END", False),
             ("l.currency", False),
         ]
 
