@@ -226,15 +226,13 @@ class _Columns:
         return self.text(expression) if free_text else expression
 
     def csv_field(self, expression: str, free_text: bool) -> str:
-        """One CSV field as Python's csv module writes it (minimal quoting); NULL is empty. Neutralising changes
-        no character that needs quotes, so the stored text says whether the field needs them."""
+        """One CSV field as Python's csv module writes it (minimal quoting); NULL stays NULL, which the record's
+        format() writes empty. Neutralising changes no character that needs quotes, so the stored text says whether
+        the field needs them."""
         if not free_text:
             return expression
         quoted = f"'\"' || replace({self.text(expression)}, '\"', '\"\"') || '\"'"
-        return (
-            f"CASE WHEN {expression} IS NULL THEN '' WHEN {self.sql.needs_quotes(expression)} THEN {quoted} "
-            f"ELSE {self.text(expression)} END"
-        )
+        return f"CASE WHEN {self.sql.needs_quotes(expression)} THEN {quoted} ELSE {self.text(expression)} END"
 
 
 # What each column is made from, as stored: what the sqlite3 tool dumps in bench/export.py to compare with.
