@@ -2,9 +2,9 @@
 text neutralised against formula injection and, for CSV, each order already one CSV record. Python then only moves
 strings (docs/export.md: 1,000,000 orders in about the time the sqlite3 tool takes to dump them).
 
-On a SQLite file the rows are read by the standard library's sqlite3 module in a worker thread (no SQLAlchemy row
-objects, no thread hop per row); on PostgreSQL through a server-side cursor. Both run the same SQL, written once with
-the few spellings that differ (`_Dialect`)."""
+On a SQLite file the rows are read by the standard library's sqlite3 module, slices of order ids in two threads side
+by side (no SQLAlchemy row objects, no thread hop per row); on PostgreSQL through a server-side cursor. Both run the
+same SQL, written once with the few spellings that differ (`_Dialect`)."""
 
 from __future__ import annotations
 
@@ -54,9 +54,6 @@ def _literal(text: str) -> str:
 class _Dialect:
     """SQL spelled for SQLite; `_Postgres` overrides what PostgreSQL spells otherwise."""
 
-    def char(self, code: int) -> str:
-        return f"char({code})"
-
     def formula_start(self, column: str) -> str:
         """Whether the text starts as a formula (FORMULA_STARTS): one GLOB character class."""
         return f"{column} GLOB '[{''.join(c for c in FORMULA_STARTS if c != '-')}-]*'"
@@ -105,11 +102,8 @@ class _Dialect:
 
 
 class _Postgres(_Dialect):
-    def char(self, code: int) -> str:
-        return f"chr({code})"
-
     def formula_start(self, column: str) -> str:
-        starts = ", ".join(self.char(ord(c)) if c in "\t\r" else _literal(c) for c in FORMULA_STARTS)
+        starts = ", ".join(f"chr({ord(c)})" if c in "\t\r" else _literal(c) for c in FORMULA_STARTS)
         return f"substr({column}, 1, 1) IN ({starts})"
 
     def needs_quotes(self, column: str) -> str:
@@ -159,8 +153,7 @@ class _Columns:
 
     def text(self, column: str) -> str:
         """Free text (names, addresses...), neutralised: a formula start gets a leading "'"."""
-        starts = ", ".join(self.sql.char(ord(c)) if c in "\t\r" else _literal(c) for c in FORMULA_STARTS)
-        return f"CASE WHEN substr({column}, 1, 1) IN ({starts}) THEN '''' || {column} ELSE {column} END"
+        return f"CASE WHEN {self.sql.formula_start(column)} THEN '''' || {column} ELSE {column} END"
 
     def local(self, column: str) -> str:
         """A UTC time as ISO 8601 in the shop's zone, with the offset of that moment."""
