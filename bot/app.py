@@ -52,6 +52,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
+from bot.services.export import ExportService
 from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
@@ -78,6 +79,7 @@ from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from handlers.views.stream_reports import chart_labels
 from storage.engine import make_engine, make_sessionmaker
+from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWorkFactory
@@ -202,6 +204,7 @@ class Core:
     pricing: Pricing
     buyers: BuyerService
     catalogue: CatalogueService
+    export: ExportService
     # The language model (OPENAI_API_KEY), and the product texts it translates; None, None without one.
     model: OpenAIModel | None = None
     translator: ProductTranslator | None = None
@@ -234,6 +237,7 @@ def build_core(settings: Settings) -> Core:
             uow, model, source_language=settings.default_language, timeout=settings.llm_timeout_seconds
         )
     catalogue = CatalogueService(uow, page_size=settings.catalog_page_size, pricing=pricing, translator=translator)
+    export = ExportService(SqlOrderExport(engine), shop_timezone=settings.shop_timezone)
     return Core(
         engine=engine,
         uow=uow,
@@ -241,6 +245,7 @@ def build_core(settings: Settings) -> Core:
         pricing=pricing,
         buyers=buyers,
         catalogue=catalogue,
+        export=export,
         model=model,
         translator=translator,
     )
@@ -721,6 +726,7 @@ def build(settings: Settings) -> Application:
         say=say,
         questions=questions,
         stream_reports=stream_reports,
+        export=core.export,
     )
     flood = make_flood_gate(settings)
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -20,8 +20,10 @@ from bot.config import Settings, SettingsError, load_settings
 if TYPE_CHECKING:
     from bot.app import Core
     from bot.domain.catalog_file import ImportReport
+    from bot.domain.export import ExportFilter, ExportFormat
     from bot.domain.notices import Notice
     from bot.domain.streams import Stream, StreamTotals
+    from bot.services.export import ExportResult
     from bot.services.streams import StreamService
 
 app = typer.Typer(help="livesell: a chat bot for cross-border live commerce.", no_args_is_help=True)
@@ -33,6 +35,8 @@ app.add_typer(catalog_app, name="catalog")
 broadcast_app = typer.Typer(help="Messages to every subscriber.", no_args_is_help=True)
 app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(streams_app, name="streams")
+export_app = typer.Typer(help="Exports for ops and accounting (docs/export.md).", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 T = TypeVar("T")
 console = Console()
@@ -362,6 +366,90 @@ def _next_announcement(announcements: Sequence[Any]) -> str:
         return "-"
     first = pending[0]
     return f"{first.kind.value} {first.status.value} {first.due_at.strftime('%Y-%m-%d %H:%M')} UTC"
+
+
+def _date(option: str, text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Fatal(f"{option}: {text!r} is not a date like 2026-11-30") from None
+
+
+def _choice(option: str, text: str, choices: Sequence[str]) -> str:
+    value = text.strip().lower().replace("-", "_")
+    if value not in choices:
+        raise Fatal(f"{option}: {text!r} is not one of {', '.join(choices)}")
+    return value
+
+
+@export_app.command("orders")
+def export_orders(
+    output: Annotated[str, typer.Option("--output", "-o", help="the file to write; - writes CSV to stdout")],
+    since: Annotated[str | None, typer.Option(help="first day, in the shop's time zone: 2026-11-01")] = None,
+    until: Annotated[str | None, typer.Option(help="last day (included), in the shop's time zone")] = None,
+    status: Annotated[str, typer.Option(help="paid, awaiting_payment, expired or all")] = "all",
+    stream: Annotated[int | None, typer.Option(help="only the orders of this stream (its id)")] = None,
+    format: Annotated[str | None, typer.Option(help="csv or xlsx (default: from the file name, else csv)")] = None,
+    lines: Annotated[bool, typer.Option(help="CSV: one row per order line; XLSX: a second sheet of lines")] = False,
+    excel: Annotated[bool, typer.Option(help="CSV: UTF-8 with a byte order mark, as Excel likes")] = False,
+) -> None:
+    """Export orders (created in the period, in the shop's time zone) to CSV or XLSX; one line per written file,
+    a progress bar on a terminal."""
+    from bot.domain.export import BadExportFilter, ExportFilter, ExportFormat, ExportStatus
+
+    to_stdout = output.strip() == "-"
+    suffix = Path(output).suffix.lower().lstrip(".")
+    chosen = _choice("--format", format or (suffix if suffix in ("csv", "xlsx") else "csv"), ["csv", "xlsx"])
+    if to_stdout and chosen != "csv":
+        raise Fatal("--output -: only CSV can be written to stdout")
+    try:
+        export_filter = ExportFilter(
+            since=_date("--since", since),
+            until=_date("--until", until),
+            status=ExportStatus(_choice("--status", status, [s.value for s in ExportStatus])),
+            stream_id=stream,
+        )
+    except BadExportFilter as exc:
+        raise Fatal(f"--since/--until: {exc}") from None
+    settings = _settings()
+    result = _run(_export(settings, export_filter, ExportFormat(chosen), output, to_stdout, lines, excel))
+    if to_stdout:
+        return
+    if errors.is_terminal:
+        errors.print(f"{result.orders} orders exported", highlight=False)
+    for path in result.files:
+        console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
+async def _export(
+    settings: Settings,
+    export_filter: ExportFilter,
+    fmt: ExportFormat,
+    output: str,
+    to_stdout: bool,
+    lines: bool,
+    excel: bool,
+) -> ExportResult:
+    from rich.progress import Progress
+
+    from bot.app import open_core
+
+    async with open_core(settings) as core:
+        stream = sys.stdout.buffer if to_stdout else None
+        destination = Path("-") if to_stdout else Path(output)
+        if not errors.is_terminal:
+            return await core.export.export(export_filter, fmt, destination, lines=lines, excel=excel, stream=stream)
+        with Progress(console=errors, transient=True) as bar:
+            task = bar.add_task("exporting orders", total=None)
+
+            async def progress(done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            return await core.export.export(
+                export_filter, fmt, destination, lines=lines, excel=excel, progress=progress, stream=stream
+            )
 
 
 @app.command()

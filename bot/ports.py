@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from bot.domain.broadcasts import (
     Audience,
@@ -22,6 +22,7 @@ from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
+from bot.domain.export import ExportQuery
 from bot.domain.flood import Admission
 from bot.domain.fx import Rates
 from bot.domain.handoff import HandedOff, Said
@@ -508,6 +509,26 @@ class ChartPainter(Protocol):
 
 class RatesSource(Protocol):
     async def latest(self) -> Rates: ...
+
+
+class OrderExportSource(Protocol):
+    """Orders read for an export, outside any unit of work (a long read must not hold one), already formatted as
+    bot/domain/export.py says: amounts as decimal text, times local with their offset, free text neutralised."""
+
+    async def count(self, query: ExportQuery) -> int: ...
+
+    async def first_created(self, query: ExportQuery) -> datetime | None:
+        """When the first order the query selects was created (UTC); None when it selects none."""
+        ...
+
+    def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
+        """Chunks of CSV records (ORDER_COLUMNS, then LINE_COLUMNS with `lines`), each a string without its line
+        end, in order id order; with `lines`, each item is (order id, record), one per order line."""
+        ...
+
+    def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
+        """The same rows as tuples of values, one per column."""
+        ...
 
 
 class UnitOfWork(Protocol):

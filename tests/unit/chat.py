@@ -138,6 +138,10 @@ async def featured(streams: FakeStreamService, chat_id: int) -> tuple[str, ...]:
     return live.product_codes if live else ()
 
 
+class NoExports:
+    """No handler of these chat tests exports orders (tests/integration/test_export.py covers the service)."""
+
+
 def make_chat(
     group_ids: frozenset[int] = frozenset(),
     storage: MemoryStorage | None = None,
@@ -178,6 +182,7 @@ def make_chat(
         say=NoStreamToSay(),  # type: ignore[arg-type]
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
         stream_reports=stream_reports,  # type: ignore[arg-type]
+        export=NoExports(),  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
     return ChatHarness(

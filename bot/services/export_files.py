@@ -1,0 +1,168 @@
+"""The files an export writes: CSV parts and XLSX workbooks, each kept under a size limit when one is given
+(a chat upload), XLSX sheets continued on a new sheet before Excel's row limit. Plain, blocking file writing: the
+export service runs it in a worker thread."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+
+from openpyxl import Workbook  # type: ignore[import-untyped]
+from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
+
+from bot.domain.export import AMOUNT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS
+
+LINE_END = "\r\n"  # RFC 4180, as Python's csv module writes
+BOM = "\ufeff"
+# What an XLSX cell costs in its sheet's XML besides its text, generously: a workbook is closed before the cells
+# counted this way pass the size limit (compression only makes it smaller).
+CELL_MARKUP = 64
+WORKBOOK_MARKUP = 16 * 1024
+
+
+class FileTooLarge(ValueError):
+    """A single record is larger than the size limit allows for a file."""
+
+
+def part_path(first: Path, number: int) -> Path:
+    """The n-th file of an export: orders.csv, orders-2.csv, orders-3.csv..."""
+    return first if number == 1 else first.with_name(f"{first.stem}-{number}{first.suffix}")
+
+
+class CsvFiles:
+    """CSV records into `first` (or `stream`), then into further parts, each under `max_bytes` with its header."""
+
+    def __init__(
+        self,
+        first: Path,
+        header: Sequence[str],
+        *,
+        excel: bool = False,
+        max_bytes: int | None = None,
+        stream: IO[bytes] | None = None,
+    ) -> None:
+        self.first = first
+        self.head = ((BOM if excel else "") + ",".join(header) + LINE_END).encode()
+        self.max_bytes = max_bytes if stream is None else None
+        self.stream = stream
+        self.files: list[Path] = []
+        self.file: IO[bytes] | None = None
+        self.size = 0
+        self._open()
+
+    def _open(self) -> None:
+        if self.stream is not None:
+            self.file = self.stream
+        else:
+            path = part_path(self.first, len(self.files) + 1)
+            self.files.append(path)
+            self.file = path.open("wb")
+        self.file.write(self.head)
+        self.size = len(self.head)
+
+    def write(self, records: Sequence[str]) -> None:
+        """Records (text without the line end), in order."""
+        if not records:
+            return
+        data = (LINE_END.join(records) + LINE_END).encode()
+        if self.max_bytes is None or self.size + len(data) <= self.max_bytes:
+            self._put(data)
+            return
+        for record in records:  # the part fills up within this chunk: record by record
+            encoded = (record + LINE_END).encode()
+            if len(self.head) + len(encoded) > self.max_bytes:
+                raise FileTooLarge(f"a record of {len(encoded)} bytes does not fit in {self.max_bytes} bytes")
+            if self.size + len(encoded) > self.max_bytes:
+                self._next()
+            self._put(encoded)
+
+    def _put(self, data: bytes) -> None:
+        assert self.file is not None
+        self.file.write(data)
+        self.size += len(data)
+
+    def _next(self) -> None:
+        self.close()
+        self._open()
+
+    def close(self) -> None:
+        if self.file is not None and self.stream is None:
+            self.file.close()
+        elif self.file is not None:
+            self.file.flush()
+        self.file = None
+
+
+class Workbooks:
+    """Orders (and their lines, on a second sheet) into XLSX workbooks written row by row (openpyxl's write-only
+    mode, so memory stays flat); a sheet that is full continues on "orders 2"; past `max_bytes` a new workbook."""
+
+    def __init__(self, first: Path, *, lines: bool, sheet_rows: int, max_bytes: int | None = None) -> None:
+        self.first = first
+        self.lines = lines
+        self.sheet_rows = sheet_rows
+        self.max_bytes = max_bytes
+        self.files: list[Path] = []
+        self.book: Any = None
+        self._open()
+
+    def _open(self) -> None:
+        self.files.append(part_path(self.first, len(self.files) + 1))
+        self.book = Workbook(write_only=True)
+        self.size = WORKBOOK_MARKUP
+        self.sheets: dict[str, tuple[Any, int, int]] = {}  # name -> (sheet, its number, rows in it)
+        self._sheet("orders", ORDER_COLUMNS)
+        if self.lines:
+            self._sheet("lines", ("order_id", *LINE_COLUMNS))
+
+    def _sheet(self, name: str, header: Sequence[str], number: int = 1) -> None:
+        sheet = self.book.create_sheet(name if number == 1 else f"{name} {number}")
+        sheet.append(list(header))
+        self.sheets[name] = (sheet, number, 1)
+
+    def _append(self, name: str, header: Sequence[str], values: Sequence[Any]) -> None:
+        sheet, number, rows = self.sheets[name]
+        if rows >= self.sheet_rows:
+            self._sheet(name, header, number + 1)
+            sheet, number, rows = self.sheets[name]
+        sheet.append([_cell(sheet, column, value) for column, value in zip(header, values, strict=True)])
+        self.sheets[name] = (sheet, number, rows + 1)
+
+    def add(self, order: Sequence[Any], lines: Sequence[Sequence[Any]]) -> None:
+        """One order and its lines (each a row of LINE_COLUMNS)."""
+        cost = _cost(order) + sum(_cost(line) for line in lines)
+        if self.max_bytes is not None and self.size + cost > self.max_bytes:
+            if self.size == WORKBOOK_MARKUP:
+                raise FileTooLarge(f"an order of about {cost} bytes does not fit in {self.max_bytes} bytes")
+            self.close()
+            self._open()
+        self.size += cost
+        self._append("orders", ORDER_COLUMNS, order)
+        for line in lines:
+            self._append("lines", ("order_id", *LINE_COLUMNS), (order[0], *line))
+
+    def close(self) -> None:
+        if self.book is not None:
+            self.book.save(self.files[-1])
+            self.book = None
+
+
+def _cost(values: Sequence[Any]) -> int:
+    return sum(len(str(value).encode()) + CELL_MARKUP for value in values)
+
+
+def _cell(sheet: Any, column: str, value: Any) -> Any:
+    """Amounts as numbers showing the currency's decimals; everything else as the database wrote it."""
+    if column in AMOUNT_COLUMNS and isinstance(value, str) and value:
+        cell = WriteOnlyCell(sheet, value=Decimal(value))
+        digits = len(value.partition(".")[2])
+        cell.number_format = "0." + "0" * digits if digits else "0"
+        return cell
+    if isinstance(value, str) and value.startswith("="):
+        # openpyxl would store it as a formula; neutralised text never starts so, this keeps it text regardless.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
