@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject, User
+from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -38,10 +38,10 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.invoices import InvoicePricing
-from bot.domain.language import menu_language
+from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
-from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -57,18 +57,19 @@ from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.questions import PaymentMethods, QuestionService
+from bot.services.roles import RoleService
 from bot.services.say import SayService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
+from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
-from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
 from storage.migrate import upgrade
@@ -84,6 +85,8 @@ BROADCAST_SWEEP_SECONDS = 2
 BROADCAST_CONCURRENCY = 400
 # How often the bot looks for due stream announcements: a reminder goes out at most this late.
 ANNOUNCE_SECONDS = 5
+# How often the bot brings staff command menus in line with roles changed elsewhere (the CLI, another process).
+MENU_SECONDS = 60
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -165,7 +168,9 @@ class BuyerLocaleMiddleware(I18nMiddleware):
         # them; writing in private also marks them reachable again (after /start, or after unblocking the bot).
         chat: Chat | None = data.get("event_chat")
         started = chat is not None and chat.type == "private"
-        buyer = await self.buyers.register(user.id, user.language_code, user.full_name, started=started)
+        buyer = await self.buyers.register(
+            user.id, user.language_code, user.full_name, started=started, username=user.username
+        )
         data["buyer"] = buyer
         return buyer.language
 
@@ -356,6 +361,8 @@ class Application:
     streams: StreamService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
+    menus: TelegramCommandMenus
+    roles: RoleService
     detector: LinguaDetector | None = None
     broadcaster: Bot | None = None
 
@@ -372,6 +379,7 @@ class Application:
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
+        self.menus.attach(bot)
         if self.payments.telegram is not None:
             self.payments.telegram.attach(bot)
         self.broadcast_sender.attach(self.make_broadcaster())
@@ -417,6 +425,7 @@ class Application:
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
+            (follow_roles, MENU_SECONDS, self),
         ]
         for job, seconds, service in jobs:
             # One run at a time per process; runs missed while one was slow collapse into one.
@@ -434,35 +443,11 @@ class Application:
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
-        """The command menu, in every language the shop speaks; in each merchant's private chat, with the merchant
-        commands first (Telegram picks the chat's own menu over the default one)."""
-        names = (
-            "catalog",
-            "cart",
-            "checkout",
-            "orders",
-            "subscribe",
-            "unsubscribe",
-            "timezone",
-            "currency",
-            "language",
-            "help",
-        )
-        supported = self.settings.supported_languages
-        for language in supported:
-            # The Bot API keys menus by two-letter code: "pt_BR" readers get the "pt" menu when the shop has one.
-            code = None if language == self.settings.default_language else menu_language(language, supported)
-            if code is None and language != self.settings.default_language:
-                continue
-            with self.i18n.context(), self.i18n.use_locale(language):
-                descriptions = command_descriptions()
-                merchant_descriptions = merchant_command_descriptions()
-            commands = [BotCommand(command=name, description=descriptions[name]) for name in names]
-            merchant = [BotCommand(command=name, description=text) for name, text in merchant_descriptions.items()]
-            await bot.set_my_commands(commands, language_code=code)
-            for merchant_id in self.settings.merchant_ids:
-                scope = BotCommandScopeChat(chat_id=merchant_id)
-                await bot.set_my_commands([*merchant, *commands], scope=scope, language_code=code)
+        """The command menus, in every language the shop speaks: the buyer's for everyone, and in each merchant's and
+        ops person's private chat the one of their roles (Telegram picks the chat's own menu over the default one)."""
+        self.menus.attach(bot)
+        await self.menus.show_everyone()
+        await follow_roles(self)
 
     async def close(self) -> None:
         if self.broadcaster is not None:
@@ -560,6 +545,11 @@ def stream_service(
     )
 
 
+def role_service(core: Core, notifier: Notifier | None = None, menus: CommandMenus | None = None) -> RoleService:
+    """Grants and revokes; in the bot, the person is told and their menu follows (the CLI has no chat)."""
+    return RoleService(core.uow, core.buyers, notifier, menus)
+
+
 def payment_methods_for(settings: Settings) -> PaymentMethods:
     """The methods the configured provider offers a buyer (country, currency): Stripe's card and the local methods
     set for the country that take the currency; a bank card with the sandbox and Telegram's own payments."""
@@ -575,6 +565,8 @@ def build(settings: Settings) -> Application:
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
+    menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
+    roles = role_service(core, notifier, menus)
     cart = CartService(
         uow,
         pricing,
@@ -650,6 +642,7 @@ def build(settings: Settings) -> Application:
         hand_offs=hand_offs,
         say=say,
         questions=questions,
+        roles=roles,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -663,6 +656,8 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        menus=menus,
+        roles=roles,
         detector=detector,
     )
 
@@ -676,6 +671,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
         yield application
     finally:
         await application.close()
+
+
+async def follow_roles(application: Application) -> None:
+    """Show each merchant and ops person the menu of their roles (changed in the CLI or by another process too)."""
+    await application.menus.follow(staff_roles(await application.roles.staff()))
 
 
 async def sweep_payments(payments: PaymentService) -> None:

@@ -12,9 +12,6 @@ from bot.domain.buyer import Role
 from handlers.access import PRIVILEGED_CALLBACKS, PRIVILEGED_COMMANDS, HasRole
 from handlers.views.merchants import not_for_you_text
 
-# The commands only merchants may use; the command menu of a merchant's chat lists them (bot/app.py set_commands).
-MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end", "say")
-
 
 class IsMerchant(HasRole):
     """The sender is one of the shop's merchants."""

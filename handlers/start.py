@@ -8,7 +8,6 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
@@ -84,5 +83,5 @@ async def start(message: Message, buyers: BuyerService, keywords: KeywordService
 
 async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
     assert message.from_user is not None
-    roles = buyers.roles_of(message.from_user.id)
-    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, await keywords.example(locale)))
+    roles = await buyers.roles_for(message.from_user.id)
+    await message.answer(help_text(roles, await keywords.example(locale)))

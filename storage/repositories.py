@@ -468,6 +468,23 @@ class SqlBuyerRepository:
         )
         return result.rowcount == 1
 
+    async def set_username(self, telegram_id: int, username: str | None) -> None:
+        connection = await self.session.connection()
+        if username is not None:
+            await connection.execute(
+                sa.update(buyers)
+                .where(buyers.c.username == username, buyers.c.telegram_id != telegram_id)
+                .values(username=None)
+            )
+        await connection.execute(sa.update(buyers).where(buyers.c.telegram_id == telegram_id).values(username=username))
+
+    async def by_username(self, username: str) -> Buyer | None:
+        connection = await self.session.connection()
+        row = (await connection.execute(sa.select(buyers).where(buyers.c.username == username).limit(1))).first()
+        if row is None:
+            return None
+        return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
+
     async def _set(self, telegram_id: int, **values: object) -> None:
         await self.session.exec(
             sa.update(BuyerTable)  # type: ignore[call-overload]

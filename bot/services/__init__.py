@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
     from bot.services.questions import QuestionService
+    from bot.services.roles import RoleService
     from bot.services.say import SayService
     from bot.services.streams import StreamService
     from bot.services.waitlist import WaitlistService
@@ -52,6 +53,7 @@ class HandlerServices:
     hand_offs: HandOffService
     say: SayService
     questions: QuestionService
+    roles: RoleService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -13,10 +13,12 @@ from bot.app import (
     ANNOUNCE_SECONDS,
     BROADCAST_SWEEP_SECONDS,
     HOLD_SWEEP_SECONDS,
+    MENU_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     Application,
     announce_streams,
     build,
+    follow_roles,
     open_core,
     run_broadcasts,
     sweep_holds,
@@ -94,7 +96,9 @@ async def test_the_scheduler_sweeps_holds_payment_timeouts_due_announcements_and
     application: Application,
 ) -> None:
     scheduler = application.make_scheduler()
-    holds, payments, broadcasts, announcements = scheduler.get_jobs()
+    holds, payments, broadcasts, announcements, *later = scheduler.get_jobs()
+    [menus] = [job for job in later if job.func is follow_roles]
+    assert menus.args == (application,) and menus.trigger.interval.total_seconds() == MENU_SECONDS
     assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
     assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
     assert broadcasts.max_instances == 1
