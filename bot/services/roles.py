@@ -31,6 +31,8 @@ class RoleService:
     async def grant(
         self, person: PersonRef, role: Role, granted_by: int | None = None, now: datetime | None = None
     ) -> RoleChange:
+        if person.telegram_id is not None and role in self.buyers.roles_of(person.telegram_id):
+            return RoleChange(RoleOutcome.ALREADY_HELD, role, person)
         async with self.uow() as uow:
             buyer = await self._find(uow, person)
             if buyer is None:
@@ -46,6 +48,8 @@ class RoleService:
         return change
 
     async def revoke(self, person: PersonRef, role: Role) -> RoleChange:
+        if person.telegram_id is not None and role in self.buyers.roles_of(person.telegram_id):
+            return RoleChange(RoleOutcome.FROM_SETTINGS, role, person)
         async with self.uow() as uow:
             buyer = await self._find(uow, person)
             if buyer is None:
