@@ -16,11 +16,8 @@ from handlers.views.common import Screen
 
 
 def role_name(role: Role) -> str:
-    if role is Role.MERCHANT:
-        return _("merchant")
-    if role is Role.OPS:
-        return _("ops")
-    return _("buyer")
+    """A grantable role's name, shown in quotes: the sentences around it never bend it."""
+    return _("merchant") if role is Role.MERCHANT else _("ops")
 
 
 def grant_usage_text() -> str:
@@ -46,26 +43,23 @@ def role_change_text(change: RoleChange) -> str:
     who, role = who_text(change), role_name(change.role)
     match change.outcome:
         case RoleOutcome.GRANTED:
-            return "✅ " + _(
-                "{person} is now {role}. I told them, and their command menu has the new commands."
-            ).format(person=who, role=role)
+            text = "✅ " + _(
+                "{person} now has the role “{role}”. I told them, and their command menu shows its commands."
+            )
         case RoleOutcome.ALREADY_HELD:
-            return _("{person} is {role} already.").format(person=who, role=role)
+            text = _("{person} has the role “{role}” already.")
         case RoleOutcome.REVOKED:
-            return "✅ " + _(
-                "{person} is no longer {role}. I told them, and their command menu is back to normal."
-            ).format(person=who, role=role)
+            text = "✅ " + _("{person} no longer has the role “{role}”. I told them, and their command menu changed.")
         case RoleOutcome.NOT_HELD:
-            return _("{person} is not {role}: nothing to take back.").format(person=who, role=role)
+            text = _("{person} does not have the role “{role}”: nothing to take back.")
         case RoleOutcome.FROM_SETTINGS:
-            return _(
-                "{person} is {role} by the shop's settings (MERCHANT_IDS or OPS_IDS), so I cannot take it back here: "
-                "remove them there and restart the bot."
-            ).format(person=who, role=role)
+            text = _(
+                "{person} has the role “{role}” from the shop's settings (MERCHANT_IDS or OPS_IDS), so I cannot take "
+                "it back here: remove them there and restart the bot."
+            )
         case RoleOutcome.UNKNOWN_PERSON:
-            return _(
-                "I do not know {person} yet. Ask them to open a chat with me and send /start, then try again."
-            ).format(person=who)
+            text = _("I do not know {person} yet. Ask them to open a chat with me and send /start, then try again.")
+    return text.format(person=who, role=role)
 
 
 def not_a_role_text(text: str) -> str:
@@ -98,6 +92,6 @@ def role_changed_text(notice: RoleChanged) -> str:
     role = role_name(notice.role)
     if notice.granted:
         return "🔑 " + _(
-            "You are now {role} of this shop. Your command menu has the new commands; /help lists them."
+            "You now have the role “{role}” in this shop. Your command menu shows its commands; /help lists them."
         ).format(role=role)
-    return _("You are no longer {role} of this shop. /help lists what you can do.").format(role=role)
+    return _("You no longer have the role “{role}” in this shop. /help lists what you can do.").format(role=role)
