@@ -154,7 +154,7 @@ class BuyerLocaleMiddleware(I18nMiddleware):
     """Speak the buyer's remembered language, else their app's, else the shop's default; expose it as `locale`."""
 
     # What handlers may ask for by name besides `HandlerServices` and aiogram's own.
-    PROVIDES = ("locale", "i18n", "buyer")
+    PROVIDES = ("locale", "i18n", "buyer", "sender_roles")
 
     def __init__(self, i18n: I18n, buyers: BuyerService) -> None:
         super().__init__(i18n)
@@ -168,10 +168,12 @@ class BuyerLocaleMiddleware(I18nMiddleware):
         # them; writing in private also marks them reachable again (after /start, or after unblocking the bot).
         chat: Chat | None = data.get("event_chat")
         started = chat is not None and chat.type == "private"
-        buyer = await self.buyers.register(
+        buyer, roles = await self.buyers.register_with_roles(
             user.id, user.language_code, user.full_name, started=started, username=user.username
         )
         data["buyer"] = buyer
+        # What HasRole asks for every privileged command and button (handlers/access.py), read with the buyer.
+        data["sender_roles"] = roles
         return buyer.language
 
     async def __call__(

@@ -126,6 +126,10 @@ class BuyerRepository(Protocol):
 
     async def set_last_product(self, telegram_id: int, product_id: int) -> None: ...
 
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        """The buyer and the roles granted to them, in one query (read on every update)."""
+        ...
+
     async def set_username(self, telegram_id: int, username: str | None) -> None:
         """Telegram gives a username to one account at a time: whoever held it before no longer does."""
         ...

@@ -8,6 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
+from bot.domain.buyer import Role
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
@@ -81,7 +82,5 @@ async def start(message: Message, buyers: BuyerService, keywords: KeywordService
     await message.answer(text, reply_markup=subscribe_keyboard() if offer else None)
 
 
-async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
-    assert message.from_user is not None
-    roles = await buyers.roles_for(message.from_user.id)
-    await message.answer(help_text(roles, await keywords.example(locale)))
+async def show_help(message: Message, sender_roles: frozenset[Role], keywords: KeywordService, locale: str) -> None:
+    await message.answer(help_text(sender_roles, await keywords.example(locale)))

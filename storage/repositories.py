@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.buyer import Buyer
+from bot.domain.buyer import Buyer, Role
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
 from bot.domain.keyword import IndexedProduct, IndexedVariant
@@ -27,6 +27,7 @@ from storage.tables import (
     lines,
     orders,
     products,
+    role_grants,
     skus,
     translations,
     utcnow,
@@ -422,6 +423,21 @@ class SqlBuyerRepository:
         if row is None:
             return None
         return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
+
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        # One statement on every update's way in: the buyer row and their granted roles (a correlated aggregate).
+        granted = (
+            sa.select(sa.func.aggregate_strings(role_grants.c.role, ","))
+            .where(role_grants.c.telegram_id == buyers.c.telegram_id)
+            .scalar_subquery()
+        )
+        connection = await self.session.connection()
+        query = sa.select(buyers, granted.label("granted_roles")).where(buyers.c.telegram_id == telegram_id)
+        row = (await connection.execute(query)).first()
+        if row is None:
+            return None, frozenset()
+        roles = frozenset(Role(role) for role in (row.granted_roles or "").split(",") if role)
+        return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS}), roles
 
     async def add(self, buyer: Buyer) -> None:
         connection = await self.session.connection()

@@ -93,14 +93,27 @@ class BuyerService:
         started: bool = True,
         username: str | Untold | None = Untold.USERNAME,
     ) -> Buyer:
+        """Remember a person on first contact; later calls return them as they are (see `register_with_roles`)."""
+        buyer, _ = await self.register_with_roles(telegram_id, telegram_language, name, started, username)
+        return buyer
+
+    async def register_with_roles(
+        self,
+        telegram_id: int,
+        telegram_language: str | None,
+        name: str = "",
+        started: bool = True,
+        username: str | Untold | None = Untold.USERNAME,
+    ) -> tuple[Buyer, frozenset[Role]]:
         """Remember a person on first contact; later calls return them as they are, with their @username as Telegram
-        says it now (so `/grant @name` finds them), written only when it changed.
+        says it now (so `/grant @name` finds them), written only when it changed. Also what `roles_for` says, read
+        with the buyer in one query: every update comes this way, and privileged commands and buttons ask.
 
         `started=False` registers someone known only from a group comment (the bot cannot write to them yet);
         a later call with `started=True` (their /start) marks them reachable.
         """
         async with self.uow() as uow:
-            buyer = await uow.buyers.get(telegram_id)
+            buyer, granted = await uow.buyers.get_seen(telegram_id)
             if buyer is None:
                 # A newcomer's burst of comments arrives at once: the database decides which insert counts.
                 await uow.buyers.add_if_missing(
@@ -128,7 +141,7 @@ class BuyerService:
                 await uow.buyers.set_blocked(telegram_id, False)
                 buyer = replace(buyer, started=True, blocked=False)
             await uow.commit()
-        return buyer
+        return buyer, self.roles_of(telegram_id) | granted
 
     async def mark_blocked(self, telegram_id: int) -> None:
         """Telegram refused to deliver to this person (they blocked the bot): stop writing to them."""

@@ -39,6 +39,10 @@ async def test_a_grant_joins_the_settings_roles_and_a_revoke_takes_it_back(uow_f
     assert granted.outcome is RoleOutcome.GRANTED and granted.roles == {Role.BUYER, Role.OPS}
     assert await buyers.roles_for(ANNA) == {Role.BUYER, Role.OPS}
     assert await buyers.roles_for(MERCHANT) == {Role.BUYER, Role.MERCHANT}  # settings, no row needed
+    # Read with the buyer on every update's way in (one statement, the grants aggregated).
+    await roles.grant(PersonRef(telegram_id=ANNA), Role.MERCHANT)
+    assert (await buyers.register_with_roles(ANNA, "de", "Anna"))[1] == {Role.BUYER, Role.OPS, Role.MERCHANT}
+    await roles.revoke(PersonRef(telegram_id=ANNA), Role.MERCHANT)
     [holder] = [h for h in await roles.staff() if not h.from_settings]
     assert (holder.telegram_id, holder.role, holder.granted_by, holder.username) == (ANNA, Role.OPS, MERCHANT, "anna_k")
     assert holder.granted_at is not None and holder.granted_at.tzinfo is not None

@@ -238,6 +238,10 @@ class FakeBuyerRepository:
         if telegram_id in self.data.buyers:
             self.data.last_products[telegram_id] = product_id
 
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        granted = frozenset(role for held_by, role in self.data.grants if held_by == telegram_id)
+        return self.data.buyers.get(telegram_id), granted
+
     async def set_username(self, telegram_id: int, username: str | None) -> None:
         for other in self.data.buyers.values():
             if username is not None and other.username == username and other.telegram_id != telegram_id:
