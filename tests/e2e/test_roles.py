@@ -9,40 +9,29 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
-from sandbox.server import SandboxServer, serve_in_thread
-from tests.e2e.conftest import HERE, running_bot
+from sandbox.client import SandboxClient
+from sandbox.server import SandboxServer
+from tests.e2e.conftest import HERE, running_bot, watched_client
 from tests.e2e.harness import BotProcess
 from tests.e2e.pictures import png
+from tests.e2e.test_merchant_streams import say
 
 MERCHANT_ID = 990_101
 
 
 @pytest.fixture(scope="module")
-def roles_server() -> Iterator[SandboxServer]:
-    with serve_in_thread() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def roles_bot(roles_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+def roles_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     folder = tmp_path_factory.mktemp("roles")
     (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "scarf.png").write_bytes(png(40, 30))
-    with running_bot(roles_server, folder, settings={"MERCHANT_IDS": str(MERCHANT_ID)}) as bot:
+    with running_bot(module_server, folder, settings={"MERCHANT_IDS": str(MERCHANT_ID)}) as bot:
         yield bot
 
 
 @pytest.fixture
-async def sandbox(roles_bot: BotProcess, roles_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(roles_server.url) as client:
+async def sandbox(roles_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with watched_client(module_server, roles_bot) as client:
         yield client
-    assert roles_bot.alive(), f"the bot died during the test:\n{roles_bot.log_tail()}"
-
-
-async def say(persona: SandboxPersona, text: str) -> ChatMessage:
-    await persona.send(text)
-    return await persona.wait_for_reply()
 
 
 async def test_a_merchant_grants_ops_and_the_persona_sees_export_in_her_menu_then_loses_it(
