@@ -37,12 +37,18 @@ class RoleService:
             buyer = await self._find(uow, person)
             if buyer is None:
                 return RoleChange(RoleOutcome.UNKNOWN_PERSON, role, person)
+            if role in self.buyers.roles_of(buyer.telegram_id):
+                return RoleChange(RoleOutcome.ALREADY_HELD, role, person, buyer)
+            # Granted before, or by another merchant this very moment: the primary key decides.
             granted = await uow.roles.grant(buyer.telegram_id, role, granted_by, now or datetime.now(UTC))
             await uow.commit()
-        roles = await self.buyers.roles_for(buyer.telegram_id)
-        # Held already: from the settings, or granted before (the database decides between two grants at once).
-        outcome = RoleOutcome.GRANTED if granted and role not in self.buyers.roles_of(buyer.telegram_id) else None
-        change = RoleChange(outcome or RoleOutcome.ALREADY_HELD, role, person, buyer, roles)
+        change = RoleChange(
+            RoleOutcome.GRANTED if granted else RoleOutcome.ALREADY_HELD,
+            role,
+            person,
+            buyer,
+            await self.buyers.roles_for(buyer.telegram_id),
+        )
         if granted:
             await self._follow(change)
         return change
