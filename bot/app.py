@@ -68,6 +68,7 @@ from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.flood import FloodMiddleware
+from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
@@ -76,7 +77,7 @@ from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
-from storage.migrate import upgrade
+from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -249,8 +250,8 @@ def build_core(settings: Settings) -> Core:
 
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """The core on a database migrated to the latest schema (the CLI, the bench); closed after."""
-    await upgrade(settings.database_url)
+    """The core on a database at the newest schema (the CLI, the bench; an empty one is made so); closed after."""
+    await ensure_schema(settings.database_url)
     core = build_core(settings)
     try:
         yield core
@@ -410,16 +411,34 @@ class Application:
         return self.broadcaster
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
-        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`). The language detector's
-        models load meanwhile, off the event loop, rather than on the first question."""
+        """Long-poll the Bot API until stopped (SIGTERM, SIGINT, or `dispatcher.stop_polling()`). The language
+        detector's models load meanwhile, off the event loop, rather than on the first question.
+
+        Stopping is graceful: no new update is taken, the ones in hand are finished (for up to
+        SHUTDOWN_GRACE_SECONDS), and Telegram is told they are done. (aiogram confirms a batch of updates only when it
+        asks for the next one, so the last batch's are confirmed here; an update of it not yet begun, waiting for a
+        free slot, is left unconfirmed and comes again after the restart.)"""
         warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
-        await self.dispatcher.start_polling(
-            bot,
-            handle_signals=handle_signals,
-            close_bot_session=True,
-            polling_timeout=polling_timeout,
-            tasks_concurrency_limit=CONCURRENT_UPDATES,
-        )
+        in_flight: InFlight = self.dispatcher.workflow_data["in_flight"]
+        try:
+            await self.dispatcher.start_polling(
+                bot,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                polling_timeout=polling_timeout,
+                tasks_concurrency_limit=CONCURRENT_UPDATES,
+            )
+            # Every update polling handed over has begun by now (its task ran while polling shut down).
+            if not await in_flight.drained(self.settings.shutdown_grace_seconds):
+                log.warning(
+                    "stopping with %d updates unfinished after %ss",
+                    in_flight.count,
+                    self.settings.shutdown_grace_seconds,
+                )
+            elif in_flight.newest is not None:
+                await confirm_updates(bot, in_flight.newest)
+        finally:
+            await bot.session.close()
         if warm_up is not None:
             await warm_up
 
@@ -525,6 +544,15 @@ def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return run
 
 
+async def confirm_updates(bot: Bot, newest: int) -> None:
+    """Tell Telegram every update up to `newest` is handled: a getUpdates from the next id confirms the ones before
+    it. An update it returns is not handled here, and stays unconfirmed: it comes again after the restart."""
+    try:
+        await bot.get_updates(offset=newest + 1, limit=1, timeout=0)
+    except Exception:
+        log.warning("could not confirm the updates handled before stopping", exc_info=True)
+
+
 def make_flood_gate(settings: Settings) -> MemoryFloodGate | RedisFloodGate | None:
     """Per-person flood control: shared through Redis when instances share one, else per process; None when off."""
     limit = FloodLimit(settings.flood_rate, settings.flood_burst)
@@ -541,6 +569,9 @@ def make_dispatcher(
     """The routers, flood control and the language middleware, and what handlers receive by name
     (`HandlerServices`)."""
     dispatcher = Dispatcher(storage=storage, **services.by_name())
+    # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
+    in_flight = dispatcher.update.outer_middleware(InFlight())
+    dispatcher.workflow_data["in_flight"] = in_flight
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))
@@ -691,8 +722,9 @@ def build(settings: Settings) -> Application:
 
 @asynccontextmanager
 async def open_application(settings: Settings) -> AsyncIterator[Application]:
-    """Migrate the database, build the application, and close it after: how `livesell run` starts."""
-    await upgrade(settings.database_url)
+    """Check the database's schema (an empty one is made at the newest; one behind is refused, see
+    `ensure_schema`), build the application, and close it after: how `livesell run` starts."""
+    await ensure_schema(settings.database_url)
     application = build(settings)
     try:
         yield application
