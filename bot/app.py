@@ -23,7 +23,7 @@ from aiogram.exceptions import TelegramRetryAfter
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import BotCommand, BotCommandScopeChat, Chat, TelegramObject, User
+from aiogram.types import Chat, TelegramObject, User
 from aiogram.utils.i18n import I18n, I18nMiddleware
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -41,10 +41,10 @@ from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.flood import FloodLimit
 from bot.domain.invoices import InvoicePricing
-from bot.domain.language import menu_language
+from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
-from bot.ports import BroadcastOpener, BroadcastSender, FloodGate, Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, FloodGate, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -62,6 +62,7 @@ from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.questions import PaymentMethods, QuestionService
+from bot.services.roles import RoleService
 from bot.services.say import SayService
 from bot.services.stream_reports import StreamReportService
 from bot.services.streams import StreamService
@@ -71,12 +72,12 @@ from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
+from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
-from handlers.views.start import command_descriptions, merchant_command_descriptions
 from handlers.views.stream_reports import chart_labels
 from storage.engine import make_engine, make_sessionmaker
 from storage.export import SqlOrderExport
@@ -96,6 +97,8 @@ BROADCAST_CONCURRENCY = 400
 ANNOUNCE_SECONDS = 5
 # How often the bot looks for ended streams whose report is not out (one ended from the CLI or another process).
 STREAM_REPORT_SECONDS = 5
+# How often the bot brings staff command menus in line with roles changed elsewhere (the CLI, another process).
+MENU_SECONDS = 60
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -163,7 +166,7 @@ class BuyerLocaleMiddleware(I18nMiddleware):
     """Speak the buyer's remembered language, else their app's, else the shop's default; expose it as `locale`."""
 
     # What handlers may ask for by name besides `HandlerServices` and aiogram's own.
-    PROVIDES = ("locale", "i18n", "buyer")
+    PROVIDES = ("locale", "i18n", "buyer", "sender_roles")
 
     def __init__(self, i18n: I18n, buyers: BuyerService) -> None:
         super().__init__(i18n)
@@ -177,8 +180,12 @@ class BuyerLocaleMiddleware(I18nMiddleware):
         # them; writing in private also marks them reachable again (after /start, or after unblocking the bot).
         chat: Chat | None = data.get("event_chat")
         started = chat is not None and chat.type == "private"
-        buyer = await self.buyers.register(user.id, user.language_code, user.full_name, started=started)
+        buyer, roles = await self.buyers.register_with_roles(
+            user.id, user.language_code, user.full_name, started=started, username=user.username
+        )
         data["buyer"] = buyer
+        # What HasRole asks for every privileged command and button (handlers/access.py), read with the buyer.
+        data["sender_roles"] = roles
         return buyer.language
 
     async def __call__(
@@ -372,6 +379,8 @@ class Application:
     stream_reports: StreamReportService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
+    menus: TelegramCommandMenus
+    roles: RoleService
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
@@ -389,6 +398,7 @@ class Application:
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
+        self.menus.attach(bot)
         if self.payments.telegram is not None:
             self.payments.telegram.attach(bot)
         self.broadcast_sender.attach(self.make_broadcaster())
@@ -453,6 +463,7 @@ class Application:
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
             (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
+            (follow_roles, MENU_SECONDS, self),
         ]
         for job, seconds, service in jobs:
             # One run at a time per process; runs missed while one was slow collapse into one.
@@ -470,35 +481,11 @@ class Application:
         return serving(app, self.settings.web_host, self.settings.web_port)
 
     async def set_commands(self, bot: Bot) -> None:
-        """The command menu, in every language the shop speaks; in each merchant's private chat, with the merchant
-        commands first (Telegram picks the chat's own menu over the default one)."""
-        names = (
-            "catalog",
-            "cart",
-            "checkout",
-            "orders",
-            "subscribe",
-            "unsubscribe",
-            "timezone",
-            "currency",
-            "language",
-            "help",
-        )
-        supported = self.settings.supported_languages
-        for language in supported:
-            # The Bot API keys menus by two-letter code: "pt_BR" readers get the "pt" menu when the shop has one.
-            code = None if language == self.settings.default_language else menu_language(language, supported)
-            if code is None and language != self.settings.default_language:
-                continue
-            with self.i18n.context(), self.i18n.use_locale(language):
-                descriptions = command_descriptions()
-                merchant_descriptions = merchant_command_descriptions()
-            commands = [BotCommand(command=name, description=descriptions[name]) for name in names]
-            merchant = [BotCommand(command=name, description=text) for name, text in merchant_descriptions.items()]
-            await bot.set_my_commands(commands, language_code=code)
-            for merchant_id in self.settings.merchant_ids:
-                scope = BotCommandScopeChat(chat_id=merchant_id)
-                await bot.set_my_commands([*merchant, *commands], scope=scope, language_code=code)
+        """The command menus, in every language the shop speaks: the buyer's for everyone, and in each merchant's and
+        ops person's private chat the one of their roles (Telegram picks the chat's own menu over the default one)."""
+        self.menus.attach(bot)
+        await self.menus.show_everyone()
+        await follow_roles(self)
 
     async def close(self) -> None:
         if self.broadcaster is not None:
@@ -626,6 +613,11 @@ def stream_service(
     )
 
 
+def role_service(core: Core, notifier: Notifier | None = None, menus: CommandMenus | None = None) -> RoleService:
+    """Grants and revokes; in the bot, the person is told and their menu follows (the CLI has no chat)."""
+    return RoleService(core.uow, core.buyers, notifier, menus)
+
+
 def payment_methods_for(settings: Settings) -> PaymentMethods:
     """The methods the configured provider offers a buyer (country, currency): Stripe's card and the local methods
     set for the country that take the currency; a bank card with the sandbox and Telegram's own payments."""
@@ -641,6 +633,8 @@ def build(settings: Settings) -> Application:
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
+    menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
+    roles = role_service(core, notifier, menus)
     cart = CartService(
         uow,
         pricing,
@@ -727,6 +721,7 @@ def build(settings: Settings) -> Application:
         questions=questions,
         stream_reports=stream_reports,
         export=core.export,
+        roles=roles,
     )
     flood = make_flood_gate(settings)
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)
@@ -742,6 +737,8 @@ def build(settings: Settings) -> Application:
         broadcast_sender=broadcast_sender,
         streams=streams,
         stream_reports=stream_reports,
+        menus=menus,
+        roles=roles,
         detector=detector,
         flood=flood,
     )
@@ -757,6 +754,11 @@ async def open_application(settings: Settings) -> AsyncIterator[Application]:
         yield application
     finally:
         await application.close()
+
+
+async def follow_roles(application: Application) -> None:
+    """Show each merchant and ops person the menu of their roles (changed in the CLI or by another process too)."""
+    await application.menus.follow(staff_roles(await application.roles.staff()))
 
 
 async def sweep_payments(payments: PaymentService) -> None:

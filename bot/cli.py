@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from bot.domain.catalog_file import ImportReport
     from bot.domain.export import ExportFilter, ExportFormat
     from bot.domain.notices import Notice
+    from bot.domain.roles import RoleChange
     from bot.domain.streams import Stream, StreamTotals
     from bot.services.export import ExportResult
     from bot.services.streams import StreamService
@@ -37,6 +38,10 @@ app.add_typer(broadcast_app, name="broadcast")
 app.add_typer(streams_app, name="streams")
 export_app = typer.Typer(help="Exports for ops and accounting (docs/export.md).", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+roles_app = typer.Typer(
+    help="Who is ops or a merchant besides OPS_IDS / MERCHANT_IDS (docs/roles.md).", no_args_is_help=True
+)
+app.add_typer(roles_app, name="roles")
 
 T = TypeVar("T")
 console = Console()
@@ -460,6 +465,98 @@ async def _export(
             )
     finally:
         await engine.dispose()
+
+
+PERSON_HELP = "the person: @username (they must have started the bot) or Telegram id"
+ROLE_HELP = "ops or merchant"
+
+
+@roles_app.command("grant")
+def roles_grant(
+    person: Annotated[str, typer.Argument(help=PERSON_HELP)], role: Annotated[str, typer.Argument(help=ROLE_HELP)]
+) -> None:
+    """Make someone ops or a merchant; the running bot shows them the menu of their roles within a minute."""
+    _change_role(person, role, granting=True)
+
+
+@roles_app.command("revoke")
+def roles_revoke(
+    person: Annotated[str, typer.Argument(help=PERSON_HELP)], role: Annotated[str, typer.Argument(help=ROLE_HELP)]
+) -> None:
+    """Take a granted role back (roles from OPS_IDS / MERCHANT_IDS are the settings' to change)."""
+    _change_role(person, role, granting=False)
+
+
+def _change_role(person_text: str, role_text: str, granting: bool) -> None:
+    from bot.app import open_core, role_service
+    from bot.domain.roles import NotAPerson, NotARole, RoleOutcome, parse_person, parse_role
+
+    try:
+        person = parse_person(person_text)
+    except NotAPerson:
+        raise Fatal(f"{person_text!r} is neither an @username nor a Telegram id") from None
+    try:
+        role = parse_role(role_text)
+    except NotARole:
+        raise Fatal(f"{role_text!r} is not a role: use ops or merchant") from None
+    settings = _settings()
+
+    async def change() -> RoleChange:
+        async with open_core(settings) as core:
+            roles = role_service(core)
+            return await (roles.grant(person, role) if granting else roles.revoke(person, role))
+
+    result = _run(change())
+    who = f"{person} ({result.buyer.name}, {result.buyer.telegram_id})" if result.buyer else str(person)
+    outcome = {
+        RoleOutcome.GRANTED: f"{who} is now {role}; the running bot shows them their menu within a minute",
+        RoleOutcome.ALREADY_HELD: f"{who} is {role} already",
+        RoleOutcome.REVOKED: f"{who} is no longer {role}; the running bot changes their menu within a minute",
+        RoleOutcome.NOT_HELD: f"{who} is not {role}: nothing to revoke",
+    }
+    if result.outcome is RoleOutcome.UNKNOWN_PERSON:
+        raise Fatal(f"{person} has not started the bot: ask them to send it /start, then try again")
+    if result.outcome is RoleOutcome.FROM_SETTINGS:
+        raise Fatal(f"{who} is {role} by {'MERCHANT_IDS' if role == 'merchant' else 'OPS_IDS'}: change it there")
+    console.print(outcome[result.outcome], soft_wrap=True, markup=False, highlight=False)
+
+
+@roles_app.command("list")
+def roles_list() -> None:
+    """Everyone who is ops or a merchant, and why: the settings, or a grant (by whom, when)."""
+    from bot.app import open_core, role_service
+
+    settings = _settings()
+
+    async def staff() -> list[Any]:
+        async with open_core(settings) as core:
+            return await role_service(core).staff()
+
+    holders = _run(staff())
+    header = ("id", "role", "from", "username", "name", "granted at")
+    rows = [
+        (
+            str(holder.telegram_id),
+            holder.role.value,
+            "settings" if holder.from_settings else f"grant by {holder.granted_by or 'CLI'}",
+            f"@{holder.username}" if holder.username else "",
+            holder.name,
+            holder.granted_at.isoformat(timespec="seconds") if holder.granted_at else "",
+        )
+        for holder in holders
+    ]
+    if not console.is_terminal:
+        # Machine-friendly: tab-separated, one header line.
+        for row in (header, *rows):
+            print("\t".join(row))
+        return
+    if not rows:
+        console.print("nobody is ops or a merchant: set MERCHANT_IDS / OPS_IDS, or `livesell roles grant`")
+        return
+    table = Table(*header)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    console.print(table)
 
 
 @app.command()

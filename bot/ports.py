@@ -17,7 +17,7 @@ from bot.domain.broadcasts import (
     Recipient,
     SendResult,
 )
-from bot.domain.buyer import Buyer
+from bot.domain.buyer import Buyer, Role
 from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
@@ -51,6 +51,7 @@ from bot.domain.payments import (
 from bot.domain.product_match import NamedProduct
 from bot.domain.questions import Facts
 from bot.domain.reports import ReportStatus
+from bot.domain.roles import RoleGrant
 from bot.domain.stream_report import StreamReport
 from bot.domain.streams import (
     Announcement,
@@ -128,6 +129,34 @@ class BuyerRepository(Protocol):
         ...
 
     async def set_last_product(self, telegram_id: int, product_id: int) -> None: ...
+
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        """The buyer and the roles granted to them, in one query (read on every update)."""
+        ...
+
+    async def set_username(self, telegram_id: int, username: str | None) -> None:
+        """Telegram gives a username to one account at a time: whoever held it before no longer does."""
+        ...
+
+    async def by_username(self, username: str) -> Buyer | None: ...
+
+
+class RoleRepository(Protocol):
+    """Roles granted in chat or the CLI; MERCHANT_IDS / OPS_IDS are not stored."""
+
+    async def granted(self, telegram_id: int) -> frozenset[Role]:
+        """The person's granted roles, in one query."""
+        ...
+
+    async def grant(self, telegram_id: int, role: Role, granted_by: int | None, now: datetime) -> bool:
+        """False when the person held the role already (the primary key decides, whoever grants at once)."""
+        ...
+
+    async def revoke(self, telegram_id: int, role: Role) -> bool:
+        """False when there was no such grant."""
+        ...
+
+    async def grants(self) -> Sequence[RoleGrant]: ...
 
 
 class StockRepository(Protocol):
@@ -504,6 +533,12 @@ class Notifier(Protocol):
 class ChartPainter(Protocol):
     async def draw(self, report: StreamReport, language: str) -> bytes:
         """The report as a PNG, its texts in `language`, its series in the picture's text metadata."""
+
+
+class CommandMenus(Protocol):
+    async def show(self, telegram_id: int, roles: frozenset[Role]) -> None:
+        """Make the person's command menu (their private chat's) the one of their roles, in every shop language;
+        a buyer's is the shop's default menu."""
         ...
 
 
@@ -546,6 +581,7 @@ class UnitOfWork(Protocol):
     hand_offs: HandOffRepository
     said: SaidRepository
     reports: ReportRunRepository
+    roles: RoleRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -41,6 +41,14 @@ class HasRole(Filter):
     def __init__(self, *roles: Role) -> None:
         self.roles = frozenset(roles)
 
-    async def __call__(self, event: Message | CallbackQuery, buyers: BuyerService) -> bool:
+    async def __call__(
+        self, event: Message | CallbackQuery, buyers: BuyerService, sender_roles: frozenset[Role] | None = None
+    ) -> bool:
+        """`sender_roles`: the sender's, read with them on the update's way in (bot/app.py BuyerLocaleMiddleware), so a
+        privileged router asks no more of the database; without it, asked here."""
         user = event.from_user
-        return user is not None and not self.roles.isdisjoint(await buyers.roles_for(user.id))
+        if user is None:
+            return False
+        if sender_roles is None:
+            sender_roles = await buyers.roles_for(user.id)
+        return not self.roles.isdisjoint(sender_roles)

@@ -110,3 +110,10 @@ class QuestionCb(CallbackData, prefix="ask"):
     """A product tapped under "which one do you mean?": the question is the message that answer replies to."""
 
     product_id: int
+
+
+class RoleCb(CallbackData, prefix="role"):
+    """Revoke a granted role from the list /revoke shows (merchants only, checked again on the server)."""
+
+    telegram_id: int
+    role: str

@@ -5,15 +5,12 @@ for them and nothing changes."""
 from __future__ import annotations
 
 from aiogram import F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.buyer import Role
 from handlers.access import PRIVILEGED_CALLBACKS, PRIVILEGED_COMMANDS, HasRole
 from handlers.views.merchants import not_for_you_text
-
-# The commands only merchants may use; the command menu of a merchant's chat lists them (bot/app.py set_commands).
-MERCHANT_COMMANDS = ("newstream", "streams", "live", "stats", "end", "say")
 
 
 class IsMerchant(HasRole):
@@ -38,9 +35,10 @@ def make_router() -> Router:
     return router
 
 
-async def refuse_command(message: Message) -> None:
-    await message.answer(not_for_you_text())
+async def refuse_command(message: Message, command: CommandObject) -> None:
+    await message.answer(not_for_you_text(PRIVILEGED_COMMANDS[command.command.lower()]))
 
 
 async def refuse_button(query: CallbackQuery) -> None:
-    await query.answer(not_for_you_text(), show_alert=True)
+    prefix = (query.data or "").split(":", 1)[0]
+    await query.answer(not_for_you_text(PRIVILEGED_CALLBACKS[prefix]), show_alert=True)

@@ -82,7 +82,5 @@ async def start(message: Message, buyers: BuyerService, keywords: KeywordService
     await message.answer(text, reply_markup=subscribe_keyboard() if offer else None)
 
 
-async def show_help(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
-    assert message.from_user is not None
-    roles = buyers.roles_of(message.from_user.id)
-    await message.answer(help_text(Role.MERCHANT in roles, Role.OPS in roles, await keywords.example(locale)))
+async def show_help(message: Message, sender_roles: frozenset[Role], keywords: KeywordService, locale: str) -> None:
+    await message.answer(help_text(sender_roles, await keywords.example(locale)))

@@ -362,6 +362,10 @@ class SandboxPersona:
     async def transcript(self, chat_id: int | None = None) -> list[ChatMessage]:
         return await self.client.transcript(self.id if chat_id is None else chat_id)
 
+    async def menu(self) -> list[str]:
+        """The commands in this persona's menu, as Telegram would show them in their private chat with the bot."""
+        return [command["command"] for command in await self.client.request("GET", f"/personas/{self.id}/commands")]
+
     async def wait_for_message(
         self,
         predicate: Callable[[ChatMessage], bool] = lambda message: True,

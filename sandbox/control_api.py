@@ -40,6 +40,7 @@ class ControlApi:
         app.router.add_post(f"{API}/personas/{{id}}/pay", self._pay)
         app.router.add_post(f"{API}/personas/{{id}}/block", self._block)
         app.router.add_post(f"{API}/personas/{{id}}/unblock", self._unblock)
+        app.router.add_get(f"{API}/personas/{{id}}/commands", self._persona_commands)
         app.router.add_get(f"{API}/groups", self._list_groups)
         app.router.add_post(f"{API}/groups", self._create_group)
         app.router.add_get(f"{API}/chats/{{chat_id}}/transcript", self._transcript)
@@ -241,6 +242,14 @@ class ControlApi:
                 {"scope": json.loads(scope), "language_code": language, "commands": commands}
                 for (scope, language), commands in self.sandbox.commands.items()
             ]
+
+        return await self._control(action)
+
+    async def _persona_commands(self, request: web.Request) -> web.Response:
+        """The command menu the persona sees in their private chat (the chat page's "/" button shows it)."""
+
+        async def action() -> Any:
+            return self.sandbox.menu_for(self._persona_of(request))
 
         return await self._control(action)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import mimetypes
 import re
 import secrets
@@ -348,6 +349,18 @@ class Sandbox:
         if persona is None:
             raise ApiError(404, f"Not Found: no persona {persona_id}")
         return persona
+
+    def menu_for(self, persona: Persona) -> list[dict[str, Any]]:
+        """The command menu Telegram shows the persona in their private chat with the bot: the first scope the bot
+        set commands for, narrowest first (this chat, all private chats, everyone), in the persona's app language if
+        the bot set one for it, else the scope's menu for every language."""
+        language = (persona.language_code or "").split("-")[0].lower()
+        for scope in ({"type": "chat", "chat_id": persona.id}, {"type": "all_private_chats"}, {"type": "default"}):
+            key = json.dumps(scope, sort_keys=True)
+            for code in (language, ""):
+                if (key, code) in self.commands:
+                    return self.commands[key, code]
+        return []
 
     def chat_object(self, chat: Chat) -> dict[str, Any]:
         if chat.type == "private":

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.domain.buyer import Buyer
+from bot.domain.buyer import Buyer, Role
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
 from bot.domain.keyword import IndexedProduct, IndexedVariant
@@ -27,6 +27,7 @@ from storage.tables import (
     lines,
     orders,
     products,
+    role_grants,
     skus,
     translations,
     utcnow,
@@ -423,6 +424,21 @@ class SqlBuyerRepository:
             return None
         return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
 
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        # One statement on every update's way in: the buyer row and their granted roles (a correlated aggregate).
+        granted = (
+            sa.select(sa.func.aggregate_strings(role_grants.c.role, ","))
+            .where(role_grants.c.telegram_id == buyers.c.telegram_id)
+            .scalar_subquery()
+        )
+        connection = await self.session.connection()
+        query = sa.select(buyers, granted.label("granted_roles")).where(buyers.c.telegram_id == telegram_id)
+        row = (await connection.execute(query)).first()
+        if row is None:
+            return None, frozenset()
+        roles = frozenset(Role(role) for role in (row.granted_roles or "").split(",") if role)
+        return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS}), roles
+
     async def add(self, buyer: Buyer) -> None:
         connection = await self.session.connection()
         await connection.execute(sa.insert(buyers).values(**asdict(buyer), created_at=utcnow()))
@@ -467,6 +483,23 @@ class SqlBuyerRepository:
             .values(subscribed=subscribed)
         )
         return result.rowcount == 1
+
+    async def set_username(self, telegram_id: int, username: str | None) -> None:
+        connection = await self.session.connection()
+        if username is not None:
+            await connection.execute(
+                sa.update(buyers)
+                .where(buyers.c.username == username, buyers.c.telegram_id != telegram_id)
+                .values(username=None)
+            )
+        await connection.execute(sa.update(buyers).where(buyers.c.telegram_id == telegram_id).values(username=username))
+
+    async def by_username(self, username: str) -> Buyer | None:
+        connection = await self.session.connection()
+        row = (await connection.execute(sa.select(buyers).where(buyers.c.username == username).limit(1))).first()
+        if row is None:
+            return None
+        return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
 
     async def _set(self, telegram_id: int, **values: object) -> None:
         await self.session.exec(

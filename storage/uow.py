@@ -19,6 +19,7 @@ from storage.order_repositories import SqlOrderRepository, SqlStockRepository, S
 from storage.payment_repositories import SqlPaymentRepository
 from storage.report_repositories import SqlReportRunRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
+from storage.role_repositories import SqlRoleRepository
 from storage.stream_repositories import SqlStreamRepository
 from storage.translation_repositories import SqlHandOffRepository, SqlSaidRepository, SqlTranslationRepository
 
@@ -74,6 +75,7 @@ class SqlUnitOfWork:
         self.hand_offs = SqlHandOffRepository(self.session)
         self.said = SqlSaidRepository(self.session)
         self.reports = SqlReportRunRepository(self.session)
+        self.roles = SqlRoleRepository(self.session)
         return self
 
     async def __aexit__(

@@ -26,3 +26,5 @@ class Buyer:
     region: str | None = None
     # The IANA zone the person chose with /timezone; None: their country's (bot/domain/timezones.py).
     timezone: str | None = None
+    # The Telegram @username without "@", in lower case, as last seen; None for someone without one.
+    username: str | None = None

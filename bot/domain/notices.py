@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.domain.buyer import Role
 from bot.domain.cart import Cart, CartLine
 from bot.domain.money import Money
 from bot.domain.payments import Receipt
@@ -190,14 +191,24 @@ class ShopAnswered:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class RoleChanged:
+    """For the person a merchant granted a role to (or revoked it from): what they may do now."""
+
+    recipient_id: int
+    language: str
+    role: Role
+    granted: bool
+
+
 StreamNotice = AnnouncementMissed | AnnouncementReport | StreamEnded | StreamChart
 StaffNotice = OrderPaid | PaymentLate | PaymentMismatch
 BuyerNotice = HoldEndingSoon | HoldExpired | WaitlistOffer | PaymentReceived | PaymentTimedOut | ShopAnswered
-Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff
+Notice = BuyerNotice | StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff | RoleChanged
 
 
 def recipient_of(notice: Notice) -> int:
     """Whom a notice goes to: the buyer, or the merchant or ops person it names."""
-    if isinstance(notice, StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff):
+    if isinstance(notice, StaffNotice | StreamNotice | BroadcastFinished | QuestionForStaff | RoleChanged):
         return notice.recipient_id
     return notice.buyer_id

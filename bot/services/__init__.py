@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.services.payments import PaymentService
     from bot.services.pricing import Pricing
     from bot.services.questions import QuestionService
+    from bot.services.roles import RoleService
     from bot.services.say import SayService
     from bot.services.stream_reports import StreamReportService
     from bot.services.streams import StreamService
@@ -56,6 +57,7 @@ class HandlerServices:
     questions: QuestionService
     stream_reports: StreamReportService
     export: ExportService
+    roles: RoleService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from enum import Enum
 
 from bot.domain.buyer import Buyer, Role
 from bot.domain.countries import check_country, language_region
 from bot.domain.language import pick_language
 from bot.domain.money import check_currency
+from bot.domain.roles import normal_username
 from bot.domain.timezones import UnknownTimezone, ZoneSetting, country_zones, is_timezone, parse_zone, zone_setting
 from bot.ports import UnitOfWorkFactory
 
 
 class UnsupportedLanguage(ValueError):
     """The shop does not speak that language."""
+
+
+class Untold(Enum):
+    """`register` was not told the person's username (only the update's sender says it): it keeps the one known."""
+
+    USERNAME = 0
 
 
 # The time zone choice that hands the zone back to the buyer's country (or the shop's).
@@ -63,9 +71,11 @@ class BuyerService:
         return frozenset(roles)
 
     async def roles_for(self, telegram_id: int) -> frozenset[Role]:
-        """Everything the person may do: what MERCHANT_IDS / OPS_IDS say (grants stored in the database join these
-        with issue 11's roles). Every privileged command and button asks this, on the server."""
-        return self.roles_of(telegram_id)
+        """Everything the person may do: what MERCHANT_IDS / OPS_IDS say, and the roles granted to them (/grant,
+        `livesell roles grant`), read in one query. Every privileged command and button asks this, on the server."""
+        async with self.uow() as uow:
+            granted = await uow.roles.granted(telegram_id)
+        return self.roles_of(telegram_id) | granted
 
     async def language_of(self, telegram_id: int, telegram_language: str | None) -> str:
         """The remembered choice, else what Telegram says the person's app speaks, else the shop default."""
@@ -76,15 +86,34 @@ class BuyerService:
         return pick_language(telegram_language, self.supported_languages, self.default_language)
 
     async def register(
-        self, telegram_id: int, telegram_language: str | None, name: str = "", started: bool = True
+        self,
+        telegram_id: int,
+        telegram_language: str | None,
+        name: str = "",
+        started: bool = True,
+        username: str | Untold | None = Untold.USERNAME,
     ) -> Buyer:
-        """Remember a person on first contact; later calls return them as they are.
+        """Remember a person on first contact; later calls return them as they are (see `register_with_roles`)."""
+        buyer, _ = await self.register_with_roles(telegram_id, telegram_language, name, started, username)
+        return buyer
+
+    async def register_with_roles(
+        self,
+        telegram_id: int,
+        telegram_language: str | None,
+        name: str = "",
+        started: bool = True,
+        username: str | Untold | None = Untold.USERNAME,
+    ) -> tuple[Buyer, frozenset[Role]]:
+        """Remember a person on first contact; later calls return them as they are, with their @username as Telegram
+        says it now (so `/grant @name` finds them), written only when it changed. Also what `roles_for` says, read
+        with the buyer in one query: every update comes this way, and privileged commands and buttons ask.
 
         `started=False` registers someone known only from a group comment (the bot cannot write to them yet);
         a later call with `started=True` (their /start) marks them reachable.
         """
         async with self.uow() as uow:
-            buyer = await uow.buyers.get(telegram_id)
+            buyer, granted = await uow.buyers.get_seen(telegram_id)
             if buyer is None:
                 # A newcomer's burst of comments arrives at once: the database decides which insert counts.
                 await uow.buyers.add_if_missing(
@@ -102,13 +131,17 @@ class BuyerService:
                 # Known from before regions were kept, or their app now names one: prices follow it from now on.
                 await uow.buyers.set_region(telegram_id, region)
                 buyer = replace(buyer, region=region)
+            # A newcomer too: someone else may have held the name before (Telegram hands released names on).
+            if not isinstance(username, Untold) and buyer.username != (seen := normal_username(username)):
+                await uow.buyers.set_username(telegram_id, seen)
+                buyer = replace(buyer, username=seen)
             if started and (not buyer.started or buyer.blocked):
                 # Writing to the bot again is how a person who blocked it comes back.
                 await uow.buyers.set_started(telegram_id)
                 await uow.buyers.set_blocked(telegram_id, False)
                 buyer = replace(buyer, started=True, blocked=False)
             await uow.commit()
-        return buyer
+        return buyer, self.roles_of(telegram_id) | granted
 
     async def mark_blocked(self, telegram_id: int) -> None:
         """Telegram refused to deliver to this person (they blocked the bot): stop writing to them."""

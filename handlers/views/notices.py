@@ -21,6 +21,7 @@ from bot.domain.notices import (
     PaymentReceived,
     PaymentTimedOut,
     QuestionForStaff,
+    RoleChanged,
     ShopAnswered,
     StreamChart,
     StreamEnded,
@@ -37,6 +38,7 @@ from handlers.views.payments import (
     payment_timed_out_screen,
     receipt_screen,
 )
+from handlers.views.roles import role_changed_text
 from handlers.views.stream_notices import announcement_missed_screen, announcement_report_screen, stream_ended_screen
 from handlers.views.stream_reports import stream_chart_caption
 
@@ -94,3 +96,5 @@ def notice_screen(notice: Notice, locale: str) -> Screen:
             return question_for_staff_screen(notice, locale)
         case ShopAnswered():
             return shop_answered_screen(notice)
+        case RoleChanged():
+            return Screen(role_changed_text(notice), None)

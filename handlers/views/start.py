@@ -9,7 +9,9 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from babel import Locale
 
+from bot.domain.buyer import Role
 from bot.services.keywords import KeywordExample
+from handlers.access import PRIVILEGED_COMMANDS
 from handlers.callbacks import LanguageCb
 
 
@@ -59,8 +61,9 @@ def welcome_text(name: str, example: KeywordExample | None, offer_subscription: 
     return "\n".join(lines)
 
 
-def help_text(is_merchant: bool, is_ops: bool, example: KeywordExample | None = None) -> str:
-    """The commands for the person's role; `example`: a keyword order that works in this shop's catalogue."""
+def help_text(roles: frozenset[Role], example: KeywordExample | None = None) -> str:
+    """The commands for the person's roles (a buyer's, then an ops person's, then a merchant's); `example`: a keyword
+    order that works in this shop's catalogue."""
     lines = [
         _("What I can do:"),
         "/catalog - " + _("browse the catalogue"),
@@ -77,15 +80,13 @@ def help_text(is_merchant: bool, is_ops: bool, example: KeywordExample | None = 
     ]
     if example:
         lines += ["", keyword_example_text(example)]
-    if is_merchant:
-        lines += [
-            "",
-            _("You are a merchant of this shop."),
-            *(f"/{name} - {description}" for name, description in merchant_command_descriptions().items()),
-            "livesell catalog import FILE.csv - " + _("update the catalogue"),
-        ]
-    if is_ops:
+    if Role.MERCHANT in roles:
+        lines += ["", _("You are a merchant of this shop.")]
+        lines += [f"/{name} - {text}" for name, text in privileged_command_descriptions(roles).items()]
+        lines.append("livesell catalog import FILE.csv - " + _("update the catalogue"))
+    elif Role.OPS in roles:
         lines += ["", _("You are on the operations team of this shop.")]
+        lines += [f"/{name} - {text}" for name, text in privileged_command_descriptions(roles).items()]
     return "\n".join(lines)
 
 
@@ -104,15 +105,22 @@ def command_descriptions() -> dict[str, str]:
     }
 
 
-def merchant_command_descriptions() -> dict[str, str]:
-    return {
+def privileged_command_descriptions(roles: frozenset[Role]) -> dict[str, str]:
+    """The commands of handlers/access.py's registry that someone with `roles` may use, in its order (a merchant's
+    own first, then the staff's), with what each does: their /help and their command menu."""
+    descriptions = {
         "newstream": _("plan a live stream"),
         "streams": _("your streams: edit, reschedule, cancel, go live"),
         "live": _("start the next stream (or /live ID)"),
         "stats": _("how the live stream sells"),
         "end": _("end the live stream"),
         "say": _("say something to the live stream's audience, in their languages"),
+        "grant": _("give someone the ops or merchant role: /grant @name ops"),
+        "revoke": _("take a role back: /revoke @name ops"),
+        "export": _("export orders as a CSV or Excel file"),
+        "report": _("a stream's sales chart (or /report ID)"),
     }
+    return {name: descriptions[name] for name, allowed in PRIVILEGED_COMMANDS.items() if not allowed.isdisjoint(roles)}
 
 
 def claimed_heading(name: str) -> str:

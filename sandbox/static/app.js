@@ -156,6 +156,9 @@ class Pane {
     this.sender = this.root.querySelector(".sender");
     this.sender.addEventListener("change", () => this.refresh());
     this.input = this.root.querySelector(".text");
+    this.menu = this.root.querySelector(".command-menu");
+    this.menuButton = this.root.querySelector(".menu-button");
+    this.menuButton.addEventListener("click", () => this.toggleMenu());
     this.list.addEventListener("click", (event) => {
       const link = event.target.closest("a[href]");
       const target = link && botLink(link.href);
@@ -186,6 +189,7 @@ class Pane {
       const username = group && group.username ? `@${group.username} · ` : "";
       subtitle.textContent = `${username}supergroup · the bot reads every comment`;
       block.hidden = true;
+      this.menuButton.hidden = true;
       const chosen = this.sender.value;
       this.sender.hidden = false;
       this.sender.replaceChildren(
@@ -228,6 +232,41 @@ class Pane {
     item.classList.add("is-pinned");
     const body = item.querySelector(".body");
     this.pinnedBar.textContent = `📌 ${(body ? body.textContent : "").split("\n")[0]}`;
+  }
+
+  // As Telegram's menu button does: the commands the bot set for this person's chat (their role's menu, in their app's
+  // language), asked afresh on each opening; a tap sends one.
+  async toggleMenu() {
+    const persona = this.persona;
+    if (!this.menu.hidden || !persona) {
+      this.menu.hidden = true;
+      return;
+    }
+    let commands;
+    try {
+      commands = await api("GET", `/personas/${persona.id}/commands`);
+    } catch (error) {
+      this.note(`No menu: ${error.message}`);
+      return;
+    }
+    this.menu.replaceChildren(
+      ...commands.map((command) => {
+        const item = element("li");
+        const choose = element("button", "command");
+        choose.type = "button";
+        choose.dir = "auto";
+        choose.append(element("strong", "", `/${command.command}`), element("span", "muted", ` ${command.description}`));
+        choose.addEventListener("click", () => {
+          this.menu.hidden = true;
+          this.input.value = `/${command.command}`;
+          this.send();
+        });
+        item.append(choose);
+        return item;
+      }),
+    );
+    if (!commands.length) this.menu.append(element("li", "muted", "The bot set no commands for this chat."));
+    this.menu.hidden = false;
   }
 
   async send() {

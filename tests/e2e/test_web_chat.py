@@ -362,3 +362,24 @@ async def test_a_pinned_post_shows_on_top_of_the_group_and_its_product_link_open
         await expect(group.locator(".pinned")).to_be_hidden()
     finally:
         await bot.session.close()
+
+
+async def test_the_menu_button_shows_the_personas_command_menu_and_a_tap_sends_the_command(page: Any) -> None:
+    from playwright.async_api import expect
+
+    await page.fill("#new-persona [name=first_name]", "Greta")
+    await page.select_option("#new-persona [name=language_code]", "de")
+    await page.fill("#new-persona [name=username]", "greta_b")
+    await page.click("#new-persona button[type=submit]")
+    pane = page.locator(".pane", has=page.locator(".pane-title", has_text="Greta"))
+    await pane.locator(".menu-button").click()
+    # The bot's default menu in German (it set one per shop language at startup); no merchant's or ops' commands.
+    catalog = pane.locator(".command-menu .command", has_text="/catalog")
+    await expect(catalog).to_be_visible()
+    await expect(pane.locator(".command-menu .command", has_text="/export")).to_have_count(0)
+    await catalog.click()
+    await expect(pane.locator(".command-menu")).to_be_hidden()
+    await expect(pane.locator(".message.outgoing .body")).to_have_text("/catalog")
+    await expect(pane.locator(".message.incoming")).to_have_count(1)
+    personas = await page.evaluate("fetch('/sandbox/api/personas').then((r) => r.json())")
+    assert any(p["username"] == "greta_b" for p in personas)

@@ -25,7 +25,10 @@ from bot.services.currency import CurrencyService
 from bot.services.keywords import KeywordService
 from bot.services.pricing import Pricing
 from bot.services.questions import QuestionService
+from bot.services.roles import RoleService
 from bot.services.say import NoLiveStream
+from handlers.menus import TelegramCommandMenus
+from handlers.notifier import TelegramNotifier
 from handlers.views.questions import answer_renderer
 from tests.unit.fake_services import (
     FakeCartService,
@@ -149,18 +152,26 @@ def make_chat(
     core: FakeShop | None = None,
     invoices: object = None,
     merchant_ids: tuple[int, ...] = (),
+    ops_ids: tuple[int, ...] = (),
     flood: FloodGate | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
     shop = shop or Shop()
     core = core or FakeShop()
-    buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en", merchant_ids=list(merchant_ids))
+    buyers = BuyerService(
+        core,
+        supported_languages=LANGUAGES,
+        default_language="en",
+        merchant_ids=list(merchant_ids),
+        ops_ids=list(ops_ids),
+    )
     keywords = KeywordService(core, check_every=0, featured=lambda chat_id: featured(streams, chat_id))
     streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
     pricing = Pricing(StaticRates(), "EUR")
     stream_reports = FakeStreamReports()
+    menus = TelegramCommandMenus(i18n, LANGUAGES, "en", bot)
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
@@ -183,6 +194,7 @@ def make_chat(
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
         stream_reports=stream_reports,  # type: ignore[arg-type]
         export=NoExports(),  # type: ignore[arg-type]
+        roles=RoleService(core, buyers, TelegramNotifier(i18n, bot), menus),
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
     return ChatHarness(

@@ -10,13 +10,14 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
-from bot.domain.buyer import Buyer
+from bot.domain.buyer import Buyer, Role
 from bot.domain.catalog import Product, ProductSummary, Sku
 from bot.domain.catalog_file import ImportReport, ProductRow, SkuChange, changed_fields, listing
 from bot.domain.keyword import IndexedProduct, IndexedVariant
 from bot.domain.money import Money
 from bot.domain.orders import SkuRef
 from bot.domain.product_match import NamedProduct
+from bot.domain.roles import RoleGrant
 from bot.domain.streams import (
     Announcement,
     AnnouncementKind,
@@ -26,7 +27,7 @@ from bot.domain.streams import (
     StreamPlan,
     StreamStatus,
 )
-from bot.ports import BuyerRepository, CatalogueRepository, StreamRepository
+from bot.ports import BuyerRepository, CatalogueRepository, RoleRepository, StreamRepository
 
 
 @dataclass
@@ -43,6 +44,7 @@ class ShopData:
     broadcasts: dict[int, int] = field(default_factory=dict)
     stream_orders: dict[int, list[StreamOrder]] = field(default_factory=dict)
     last_products: dict[int, int] = field(default_factory=dict)
+    grants: dict[tuple[int, Role], RoleGrant] = field(default_factory=dict)
     next_id: int = 1
     version: int = 0
 
@@ -236,6 +238,41 @@ class FakeBuyerRepository:
         if telegram_id in self.data.buyers:
             self.data.last_products[telegram_id] = product_id
 
+    async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
+        granted = frozenset(role for held_by, role in self.data.grants if held_by == telegram_id)
+        return self.data.buyers.get(telegram_id), granted
+
+    async def set_username(self, telegram_id: int, username: str | None) -> None:
+        for other in self.data.buyers.values():
+            if username is not None and other.username == username and other.telegram_id != telegram_id:
+                self._change(other.telegram_id, username=None)
+        self._change(telegram_id, username=username)
+
+    async def by_username(self, username: str) -> Buyer | None:
+        return next((buyer for buyer in self.data.buyers.values() if buyer.username == username), None)
+
+
+class FakeRoleRepository:
+    """Grants in memory, keyed like the real table's primary key."""
+
+    def __init__(self, data: ShopData) -> None:
+        self.data = data
+
+    async def granted(self, telegram_id: int) -> frozenset[Role]:
+        return frozenset(role for held_by, role in self.data.grants if held_by == telegram_id)
+
+    async def grant(self, telegram_id: int, role: Role, granted_by: int | None, now: datetime) -> bool:
+        if (telegram_id, role) in self.data.grants:
+            return False
+        self.data.grants[telegram_id, role] = RoleGrant(telegram_id, role, granted_by, now)
+        return True
+
+    async def revoke(self, telegram_id: int, role: Role) -> bool:
+        return self.data.grants.pop((telegram_id, role), None) is not None
+
+    async def grants(self) -> Sequence[RoleGrant]:
+        return sorted(self.data.grants.values(), key=lambda grant: (grant.role, grant.granted_at, grant.telegram_id))
+
 
 class FakeStreamRepository:
     """Streams and announcements in memory, with the real repository's conditional moves."""
@@ -414,6 +451,7 @@ class FakeUnitOfWork:
     catalogue: CatalogueRepository
     buyers: BuyerRepository
     streams: StreamRepository
+    roles: RoleRepository
 
     def __init__(self, shop: FakeShop) -> None:
         self.shop = shop
@@ -423,6 +461,7 @@ class FakeUnitOfWork:
         self.catalogue = FakeCatalogueRepository(self._working)
         self.buyers = FakeBuyerRepository(self._working)
         self.streams = FakeStreamRepository(self._working)
+        self.roles = FakeRoleRepository(self._working)
         return self
 
     async def __aexit__(

@@ -102,3 +102,9 @@ def test_a_misspelt_parameter_of_a_handler_or_a_filter_is_caught() -> None:
 
     assert [problem.rsplit(": ", 1)[1] for problem in problems] == ["carts", "max_quantities", "currency_list"]
     assert "typos.message misspelt" in problems[0]
+
+
+def test_no_two_providers_share_a_name() -> None:
+    """The middleware writes its names over the services' in the same dict: one name, one meaning."""
+    providers = [HandlerServices.names(), set(BuyerLocaleMiddleware.PROVIDES), AIOGRAM_PROVIDES, FILTERS_PROVIDE]
+    assert sum(len(names) for names in providers) == len(PROVIDED)

@@ -13,11 +13,13 @@ from bot.app import (
     ANNOUNCE_SECONDS,
     BROADCAST_SWEEP_SECONDS,
     HOLD_SWEEP_SECONDS,
+    MENU_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     STREAM_REPORT_SECONDS,
     Application,
     announce_streams,
     build,
+    follow_roles,
     open_core,
     report_streams,
     run_broadcasts,
@@ -96,7 +98,10 @@ async def test_the_scheduler_sweeps_holds_payments_announcements_broadcasts_and_
     application: Application,
 ) -> None:
     scheduler = application.make_scheduler()
-    holds, payments, broadcasts, announcements, reports = scheduler.get_jobs()
+    holds, payments, broadcasts, announcements, *later = scheduler.get_jobs()
+    [menus] = [job for job in later if job.func is follow_roles]
+    [reports] = [job for job in later if job.func is report_streams]
+    assert menus.args == (application,) and menus.trigger.interval.total_seconds() == MENU_SECONDS
     assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
     assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
     assert broadcasts.max_instances == 1

@@ -86,3 +86,21 @@ async def test_the_demo_has_a_merchant_persona_and_a_group_her_streams_post_in(s
     await bot.set_my_commands([BotCommand(command="newstream", description="plan a live stream")], scope=scope)
     assert [c.command for c in await bot.get_my_commands(scope=scope)] == ["newstream"]
     assert await bot.get_my_commands() == []
+
+
+async def test_a_persona_sees_the_menu_telegram_would_show_in_their_chat(sandbox: Sandbox, bot: Bot) -> None:
+    """Narrowest scope first, and in a scope the persona's app language before the menu for every language."""
+    german = sandbox.add_persona(first_name="Olga", language_code="de-AT")
+    french = sandbox.add_persona(first_name="Zoé", language_code="fr")
+    assert sandbox.menu_for(german) == []
+    await bot.set_my_commands([BotCommand(command="catalog", description="catalogue")])
+    await bot.set_my_commands([BotCommand(command="catalog", description="Katalog")], language_code="de")
+    assert [c["description"] for c in sandbox.menu_for(german)] == ["Katalog"]
+    assert [c["description"] for c in sandbox.menu_for(french)] == ["catalogue"]
+
+    scope = BotCommandScopeChat(chat_id=german.id)
+    await bot.set_my_commands([BotCommand(command="export", description="Export")], scope=scope)
+    assert [c["command"] for c in sandbox.menu_for(german)] == ["export"]
+    assert [c["command"] for c in sandbox.menu_for(french)] == ["catalog"]
+    await bot.delete_my_commands(scope=scope)
+    assert [c["description"] for c in sandbox.menu_for(german)] == ["Katalog"]
