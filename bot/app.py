@@ -608,7 +608,7 @@ def stream_service(
         offsets=settings.reminders,
         grace=timedelta(minutes=settings.announcement_grace_minutes),
         shop_timezone=settings.shop_timezone,
-        merchant_ids=settings.merchant_ids,
+        merchant_ids=role_service(core).merchants,  # MERCHANT_IDS and those granted the role, asked when told
         staff_language=settings.default_language,
     )
 
@@ -650,7 +650,7 @@ def build(settings: Settings) -> Application:
     broadcasts = broadcast_service(settings, core, broadcast_sender)
     broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
     broadcasts.on_finished(
-        BroadcastKind.MESSAGE, report_to_merchants(notifier, settings.merchant_ids, settings.default_language)
+        BroadcastKind.MESSAGE, report_to_merchants(notifier, roles.merchants, settings.default_language)
     )
     streams = stream_service(settings, core, notifier, opener=broadcasts)
     broadcasts.on_finished(BroadcastKind.ANNOUNCEMENT, streams.on_broadcast_finished)
@@ -659,7 +659,7 @@ def build(settings: Settings) -> Application:
         pricing,
         MatplotlibCharts(chart_labels(i18n)),
         notifier,
-        merchant_ids=settings.merchant_ids,
+        merchant_ids=roles.merchants,
         staff_language=settings.default_language,
     )
     streams.on_ended(stream_reports.send_due)

@@ -33,6 +33,7 @@ from bot.domain.notices import BroadcastFinished
 from bot.domain.timezones import zone_for
 from bot.ports import BroadcastSender, Notifier, UnitOfWorkFactory
 from bot.services.pricing import Pricing
+from bot.services.roles import MerchantIds, merchant_ids_of
 
 log = logging.getLogger(__name__)
 
@@ -407,11 +408,11 @@ class _Run:
                 )
 
 
-def report_to_merchants(notifier: Notifier, merchant_ids: Sequence[int], language: str) -> FinishedCallback:
+def report_to_merchants(notifier: Notifier, merchant_ids: MerchantIds, language: str) -> FinishedCallback:
     """A finished-broadcast callback telling every merchant how it went (for the MESSAGE broadcasts they send)."""
 
     async def tell(report: BroadcastReport) -> None:
-        for merchant_id in merchant_ids:
+        for merchant_id in await merchant_ids_of(merchant_ids):
             await notifier.send(
                 BroadcastFinished(
                     recipient_id=merchant_id,

@@ -6,6 +6,7 @@ is wired (the CLI has none: the running bot's menus catch up by themselves, see 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.domain.buyer import Buyer, Role
@@ -13,6 +14,14 @@ from bot.domain.notices import RoleChanged
 from bot.domain.roles import PersonRef, RoleChange, RoleGrant, RoleHolder, RoleOutcome
 from bot.ports import CommandMenus, Notifier, UnitOfWork, UnitOfWorkFactory
 from bot.services.buyers import BuyerService
+
+# Who is told of what merchants hear about (stream totals and charts, broadcast reports): fixed ids (tests, tools), or
+# the role holders asked afresh each time (`RoleService.merchants`), so a merchant granted in chat hears too.
+MerchantIds = Sequence[int] | Callable[[], Awaitable[Sequence[int]]]
+
+
+async def merchant_ids_of(source: MerchantIds) -> Sequence[int]:
+    return await source() if callable(source) else source
 
 
 class RoleService:
@@ -74,6 +83,12 @@ class RoleService:
         if revoked:
             await self._follow(change)
         return change
+
+    async def merchants(self) -> list[int]:
+        """Everyone who is a merchant now: MERCHANT_IDS, then those granted the role."""
+        async with self.uow() as uow:
+            granted = [grant.telegram_id for grant in await uow.roles.grants() if grant.role is Role.MERCHANT]
+        return list(dict.fromkeys([*sorted(self.buyers.merchant_ids), *granted]))
 
     async def staff(self) -> list[RoleHolder]:
         """Everyone holding a role: the settings' first (merchants, then ops), then the grants, oldest first."""

@@ -10,7 +10,6 @@ before finishing is taken again once stale.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.domain.fx import UnknownRate
@@ -20,6 +19,7 @@ from bot.domain.stream_report import StreamReport, stream_report
 from bot.domain.streams import UnknownStream
 from bot.ports import ChartPainter, Notifier, UnitOfWork, UnitOfWorkFactory
 from bot.services.pricing import Pricing
+from bot.services.roles import MerchantIds, merchant_ids_of
 
 log = logging.getLogger(__name__)
 KIND = ReportKind.STREAM.value
@@ -42,14 +42,14 @@ class StreamReportService:
         painter: ChartPainter,
         notifier: Notifier,
         *,
-        merchant_ids: Sequence[int],
+        merchant_ids: MerchantIds,
         staff_language: str,
     ) -> None:
         self.uow = uow
         self.pricing = pricing
         self.painter = painter
         self.notifier = notifier
-        self.merchant_ids = tuple(merchant_ids)
+        self.merchant_ids: MerchantIds = merchant_ids if callable(merchant_ids) else tuple(merchant_ids)
         self.staff_language = staff_language
 
     async def report(self, stream_id: int | None = None) -> StreamReport:
@@ -103,7 +103,8 @@ class StreamReportService:
             report = await self.report(stream_id)
             async with self.uow() as uow:
                 languages = {
-                    merchant: await _language(uow, merchant, self.staff_language) for merchant in self.merchant_ids
+                    merchant: await _language(uow, merchant, self.staff_language)
+                    for merchant in await merchant_ids_of(self.merchant_ids)
                 }
             pictures = {language: await self.painter.draw(report, language) for language in set(languages.values())}
         except Exception as failure:  # drawing that fails once fails again: it is recorded, not retried

@@ -44,6 +44,7 @@ from bot.domain.streams import (
 )
 from bot.ports import BroadcastOpener, Notifier, UnitOfWork, UnitOfWorkFactory
 from bot.services.pricing import Pricing
+from bot.services.roles import MerchantIds, merchant_ids_of
 
 log = logging.getLogger(__name__)
 # Announcements claimed per round of the scheduler job; the rest wait for the next round, five seconds later.
@@ -66,7 +67,7 @@ class StreamService:
         offsets: Sequence[timedelta],
         grace: timedelta,
         shop_timezone: str,
-        merchant_ids: Sequence[int],
+        merchant_ids: MerchantIds,
         staff_language: str,
         claim_batch: int = CLAIM_BATCH,
     ) -> None:
@@ -77,7 +78,7 @@ class StreamService:
         self.offsets = tuple(offsets)
         self.grace = grace
         self.shop_timezone = shop_timezone
-        self.merchant_ids = tuple(merchant_ids)
+        self.merchant_ids: MerchantIds = merchant_ids if callable(merchant_ids) else tuple(merchant_ids)
         self.staff_language = staff_language
         self.claim_batch = claim_batch
         self.ended_hooks: list[Callable[[datetime], Awaitable[object]]] = []
@@ -402,7 +403,7 @@ class StreamService:
         return [product for product in found if product is not None]
 
     async def _tell_merchants(self, notice_for: Any) -> None:
-        for merchant in self.merchant_ids:
+        for merchant in await merchant_ids_of(self.merchant_ids):
             notice: Notice = notice_for(merchant)
             try:
                 await self.notifier.send(notice)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,8 +13,10 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from bot import cli
+from bot.domain.broadcasts import BroadcastKind, BroadcastReport
 from bot.domain.buyer import Role
 from bot.domain.roles import PersonRef, RoleOutcome
+from bot.services.broadcasts import report_to_merchants
 from bot.services.buyers import BuyerService
 from bot.services.roles import RoleService
 from storage.engine import make_engine, make_sessionmaker
@@ -165,3 +168,34 @@ def test_roles_list_on_a_terminal_is_a_table(
     table = screen.getvalue()
     assert "┃" in table or "│" in table
     assert "@anna_k" in table and f"grant by {MERCHANT}" in table and "Anna" in table
+
+
+def report(broadcast_id: int) -> BroadcastReport:
+    at = datetime(2026, 12, 8, 20, 0, tzinfo=UTC)
+    return BroadcastReport(broadcast_id, BroadcastKind.MESSAGE, 0, 3, 0, 0, at, at + timedelta(seconds=2))
+
+
+class Told:
+    def __init__(self) -> None:
+        self.notices: list[object] = []
+
+    async def send(self, notice: object) -> bool:
+        self.notices.append(notice)
+        return True
+
+
+async def test_a_merchant_granted_in_chat_hears_what_merchants_hear(uow_factory: SqlUnitOfWorkFactory) -> None:
+    buyers, roles = services(uow_factory)
+    await buyers.register(ANNA, "de", "Anna")
+    assert await roles.merchants() == [MERCHANT]
+    await roles.grant(PersonRef(telegram_id=ANNA), Role.MERCHANT)
+    await roles.grant(PersonRef(telegram_id=ANNA), Role.OPS)
+    assert await roles.merchants() == [MERCHANT, ANNA]  # the settings' first; ops alone hear nothing
+
+    told = Told()
+    tell = report_to_merchants(told, roles.merchants, "en")  # asked afresh at each report
+    await tell(report(1))
+    assert [notice.recipient_id for notice in told.notices] == [MERCHANT, ANNA]  # type: ignore[attr-defined]
+    await roles.revoke(PersonRef(telegram_id=ANNA), Role.MERCHANT)
+    await tell(report(2))
+    assert [notice.recipient_id for notice in told.notices[2:]] == [MERCHANT]  # type: ignore[attr-defined]
