@@ -37,6 +37,7 @@ from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
+from bot.domain.export import ExportFormat
 from bot.domain.invoices import InvoicePricing
 from bot.domain.language import menu_language
 from bot.domain.stripe import CARD
@@ -49,6 +50,8 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
+from bot.services.daily_report import DailyReportService
+from bot.services.export import ExportService
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
@@ -63,6 +66,7 @@ from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
+from handlers.export_files import TelegramDailyReportSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -84,6 +88,8 @@ BROADCAST_SWEEP_SECONDS = 2
 BROADCAST_CONCURRENCY = 400
 # How often the bot looks for due stream announcements: a reminder goes out at most this late.
 ANNOUNCE_SECONDS = 5
+# How often the bot asks whether the daily report is due (and claims it): it goes out at most this late.
+DAILY_REPORT_SECONDS = 30
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -356,6 +362,8 @@ class Application:
     streams: StreamService
     broadcasts: BroadcastService
     broadcast_sender: TelegramBroadcastSender
+    daily_report: DailyReportService
+    daily_report_sender: TelegramDailyReportSender
     detector: LinguaDetector | None = None
     broadcaster: Bot | None = None
 
@@ -372,6 +380,7 @@ class Application:
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
+        self.daily_report_sender.attach(bot)
         if self.payments.telegram is not None:
             self.payments.telegram.attach(bot)
         self.broadcast_sender.attach(self.make_broadcaster())
@@ -409,14 +418,15 @@ class Application:
             await warm_up
 
     def make_scheduler(self) -> AsyncIOScheduler:
-        """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
-        the polling, shut it down after."""
+        """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
+        seconds; start it with the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
         jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
             (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
+            (send_daily_report, DAILY_REPORT_SECONDS, self.daily_report),
         ]
         for job, seconds, service in jobs:
             # One run at a time per process; runs missed while one was slow collapse into one.
@@ -606,6 +616,18 @@ def build(settings: Settings) -> Application:
         live = await streams.live_stream(chat_id)
         return live.product_codes if live is not None else ()
 
+    export = ExportService()
+    daily_report_sender = TelegramDailyReportSender(i18n)
+    daily_report = DailyReportService(
+        uow,
+        export,
+        daily_report_sender,
+        chat_id=settings.ops_chat_id,
+        timezone=settings.shop_timezone,
+        at=settings.daily_report_at,
+        fmt=ExportFormat(settings.daily_report_format),
+        language=settings.default_language,
+    )
     detector = LinguaDetector(settings.supported_languages)
     hand_offs = HandOffService(
         uow,
@@ -650,6 +672,7 @@ def build(settings: Settings) -> Application:
         hand_offs=hand_offs,
         say=say,
         questions=questions,
+        export=export,
     )
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
     return Application(
@@ -663,6 +686,8 @@ def build(settings: Settings) -> Application:
         broadcasts=broadcasts,
         broadcast_sender=broadcast_sender,
         streams=streams,
+        daily_report=daily_report,
+        daily_report_sender=daily_report_sender,
         detector=detector,
     )
 
@@ -691,6 +716,11 @@ async def run_broadcasts(broadcasts: BroadcastService) -> None:
 async def announce_streams(streams: StreamService) -> None:
     """Open the broadcasts of the stream announcements due now (each claimed by one process only)."""
     await streams.announce_due(datetime.now(UTC))
+
+
+async def send_daily_report(reports: DailyReportService) -> None:
+    """Send yesterday's orders to the ops chat once the report time has passed (one process claims each day)."""
+    await reports.run_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

@@ -22,6 +22,7 @@ from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
+from bot.domain.daily_report import DailyReport, StatusTotal
 from bot.domain.fx import Rates
 from bot.domain.handoff import HandedOff, Said
 from bot.domain.keyword import IndexedProduct
@@ -376,6 +377,24 @@ class SaidRepository(Protocol):
         ...
 
 
+class ReportRepository(Protocol):
+    async def claim(self, kind: str, period: str, now: datetime) -> bool:
+        """Take the report of (kind, period) by inserting its row; False when another process took it first."""
+        ...
+
+    async def finish(self, kind: str, period: str, status: str, now: datetime, detail: str = "") -> None: ...
+
+    async def order_totals(self, start: datetime, end: datetime) -> Sequence[StatusTotal]:
+        """Orders created in [start, end), open carts aside, per status and currency."""
+        ...
+
+
+class DailyReportSender(Protocol):
+    async def send(self, chat_id: int, report: DailyReport) -> None:
+        """Post the report (its message, then its files) to the chat; raises when the chat cannot be reached."""
+        ...
+
+
 class HandOff(Protocol):
     async def hand_off(self, buyer_id: int, question: str, language: str) -> bool:
         """Pass a question nobody could answer to the shop's staff; False when no staff chat could be reached."""
@@ -490,6 +509,7 @@ class UnitOfWork(Protocol):
     translations: TranslationRepository
     hand_offs: HandOffRepository
     said: SaidRepository
+    reports: ReportRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -110,3 +110,11 @@ class QuestionCb(CallbackData, prefix="ask"):
     """A product tapped under "which one do you mean?": the question is the message that answer replies to."""
 
     product_id: int
+
+
+class ExportCb(CallbackData, prefix="export"):
+    """A button of the /export conversation: period (value: a preset or "custom") | status | stream (value: an id or
+    "all") | format | cancel."""
+
+    action: str
+    value: str = ""

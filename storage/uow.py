@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.broadcast_repositories import SqlBroadcastRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
+from storage.report_repositories import SqlReportRepository
 from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 from storage.stream_repositories import SqlStreamRepository
 from storage.translation_repositories import SqlHandOffRepository, SqlSaidRepository, SqlTranslationRepository
@@ -72,6 +73,7 @@ class SqlUnitOfWork:
         self.translations = SqlTranslationRepository(self.session)
         self.hand_offs = SqlHandOffRepository(self.session)
         self.said = SqlSaidRepository(self.session)
+        self.reports = SqlReportRepository(self.session)
         return self
 
     async def __aexit__(

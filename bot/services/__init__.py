@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from bot.services.catalog import CatalogueService
     from bot.services.checkout import CheckoutService
     from bot.services.currency import CurrencyService
+    from bot.services.export import ExportService
     from bot.services.handoff import HandOffService
     from bot.services.invoices import InvoiceService
     from bot.services.keywords import KeywordService
@@ -52,6 +53,7 @@ class HandlerServices:
     hand_offs: HandOffService
     say: SayService
     questions: QuestionService
+    export: ExportService
 
     @classmethod
     def names(cls) -> frozenset[str]:

@@ -26,6 +26,7 @@ from bot.services.pricing import Pricing
 from bot.services.questions import QuestionService
 from bot.services.say import NoLiveStream
 from handlers.views.questions import answer_renderer
+from tests.unit.fake_export import FakeExportService
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -51,6 +52,7 @@ class ChatHarness:
     core: FakeShop
     buyers: BuyerService
     streams: FakeStreamService
+    export: FakeExportService
     chats: Chats = field(default_factory=Chats)
 
     def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
@@ -143,12 +145,21 @@ def make_chat(
     core: FakeShop | None = None,
     invoices: object = None,
     merchant_ids: tuple[int, ...] = (),
+    ops_ids: tuple[int, ...] = (),
+    shop_timezone: str = "Europe/Paris",
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
     shop = shop or Shop()
     core = core or FakeShop()
-    buyers = BuyerService(core, supported_languages=LANGUAGES, default_language="en", merchant_ids=list(merchant_ids))
+    buyers = BuyerService(
+        core,
+        supported_languages=LANGUAGES,
+        default_language="en",
+        merchant_ids=list(merchant_ids),
+        ops_ids=list(ops_ids),
+    )
+    export = FakeExportService()
     keywords = KeywordService(core, check_every=0, featured=lambda chat_id: featured(streams, chat_id))
     streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
@@ -169,12 +180,20 @@ def make_chat(
         max_quantity=10,
         keyword_group_ids=group_ids,
         streams=streams,  # type: ignore[arg-type]
-        shop_timezone="Europe/Paris",
+        shop_timezone=shop_timezone,
         hand_offs=NoHandOffs(),  # type: ignore[arg-type]
         say=NoStreamToSay(),  # type: ignore[arg-type]
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
+        export=export,  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
     return ChatHarness(
-        bot=bot, session=session, dispatcher=dispatcher, shop=shop, core=core, buyers=buyers, streams=streams
+        bot=bot,
+        session=session,
+        dispatcher=dispatcher,
+        shop=shop,
+        core=core,
+        buyers=buyers,
+        streams=streams,
+        export=export,
     )

@@ -12,6 +12,7 @@ from aiogram.methods import SendMessage
 from bot.app import (
     ANNOUNCE_SECONDS,
     BROADCAST_SWEEP_SECONDS,
+    DAILY_REPORT_SECONDS,
     HOLD_SWEEP_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     Application,
@@ -19,6 +20,7 @@ from bot.app import (
     build,
     open_core,
     run_broadcasts,
+    send_daily_report,
     sweep_holds,
     sweep_payments,
 )
@@ -94,7 +96,7 @@ async def test_the_scheduler_sweeps_holds_payment_timeouts_due_announcements_and
     application: Application,
 ) -> None:
     scheduler = application.make_scheduler()
-    holds, payments, broadcasts, announcements = scheduler.get_jobs()
+    holds, payments, broadcasts, announcements, daily_report = scheduler.get_jobs()
     assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
     assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
     assert broadcasts.max_instances == 1
@@ -106,6 +108,8 @@ async def test_the_scheduler_sweeps_holds_payment_timeouts_due_announcements_and
     assert announcements.trigger.interval.total_seconds() == ANNOUNCE_SECONDS
     assert holds.max_instances == payments.max_instances == announcements.max_instances == 1
     assert announcements.coalesce
+    assert daily_report.func is send_daily_report and daily_report.args == (application.daily_report,)
+    assert daily_report.trigger.interval.total_seconds() == DAILY_REPORT_SECONDS and daily_report.max_instances == 1
 
 
 class RecordingHolds:
