@@ -99,7 +99,7 @@ def ask_stream_screen(streams: Sequence[Stream], locale: str) -> Screen:
     for stream in streams:
         label = f"#{stream.stream_id} {stream.title_in(locale)}"
         builder.button(text=label[:60], callback_data=ExportCb(action="stream", value=str(stream.stream_id)))
-    builder.button(text=_("Every stream and none"), callback_data=ExportCb(action="stream", value="all"))
+    builder.button(text=_("Any stream or none"), callback_data=ExportCb(action="stream", value="all"))
     builder.adjust(1)
     builder.row(cancel_button())
     return Screen(_("Orders of which live stream?"), builder.as_markup())

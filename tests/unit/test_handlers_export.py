@@ -83,7 +83,7 @@ async def test_ops_export_yesterdays_paid_orders_of_a_stream_as_csv(chat: ChatHa
     assert buttons(statuses.reply_markup) == ["Paid", "Awaiting payment", "Expired", "All orders", "✖ Cancel"]
     streams = await tap_for_reply(chat, ops, statuses, "Paid")
     # The latest stream first.
-    assert buttons(streams.reply_markup) == ["#2 Autumn scarves", "#1 Spring drop", "Every stream and none", "✖ Cancel"]
+    assert buttons(streams.reply_markup) == ["#2 Autumn scarves", "#1 Spring drop", "Any stream or none", "✖ Cancel"]
     formats = await tap_for_reply(chat, ops, streams, "#2")
     assert buttons(formats.reply_markup) == ["CSV", "Excel (XLSX)", "✖ Cancel"]
 
@@ -111,7 +111,7 @@ async def test_a_merchant_exports_this_month_as_xlsx_split_in_parts(chat: ChatHa
     statuses = await tap_for_reply(chat, merchant, periods, "This month")
     assert f"{today().replace(day=1).isoformat()} – {today().isoformat()}" in statuses.text
     streams = await tap_for_reply(chat, merchant, statuses, "All orders")
-    formats = await tap_for_reply(chat, merchant, streams, "Every stream")
+    formats = await tap_for_reply(chat, merchant, streams, "Any stream")
 
     await tap(chat, merchant, formats, "XLSX")
 
@@ -125,7 +125,7 @@ async def test_a_merchant_exports_this_month_as_xlsx_split_in_parts(chat: ChatHa
 
 async def choose_other_dates(chat: ChatHarness, user: User) -> SendMessage:
     periods = await answer(chat, user, "/export")
-    return await tap_for_reply(chat, user, periods, "Other dates")
+    return await tap_for_reply(chat, user, periods, "🗓")
 
 
 async def test_two_typed_dates_in_any_common_format_make_the_period(chat: ChatHarness, ops: User) -> None:
@@ -172,7 +172,7 @@ async def test_no_matching_orders_says_so_and_sends_no_file(chat: ChatHarness, o
     periods = await answer(chat, ops, "/export")
     statuses = await tap_for_reply(chat, ops, periods, "Today")
     streams = await tap_for_reply(chat, ops, statuses, "Expired")
-    formats = await tap_for_reply(chat, ops, streams, "Every stream")
+    formats = await tap_for_reply(chat, ops, streams, "Any stream")
     [nothing] = [r for r in await tap(chat, ops, formats, "CSV") if isinstance(r, SendMessage)]
     assert "nothing to export" in nothing.text
     assert chat.export.exported == [] and documents(chat, OPS) == []
@@ -187,7 +187,7 @@ async def test_progress_is_edited_as_the_export_goes_and_never_with_the_same_tex
     periods = await answer(chat, ops, "/export")
     statuses = await tap_for_reply(chat, ops, periods, "Today")
     streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Every stream")
+    formats = await tap_for_reply(chat, ops, streams, "Any stream")
     await tap(chat, ops, formats, "CSV")  # the recording session refuses an edit that changes nothing
     edits = [edit.text for edit in chat.session.sent(EditMessageText, OPS) if edit.text is not None]
     assert edits == [
@@ -206,7 +206,7 @@ async def test_progress_edits_are_throttled(chat: ChatHarness, ops: User) -> Non
     periods = await answer(chat, ops, "/export")
     statuses = await tap_for_reply(chat, ops, periods, "Today")
     streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Every stream")
+    formats = await tap_for_reply(chat, ops, streams, "Any stream")
     await tap(chat, ops, formats, "CSV")
     edits = [edit.text for edit in chat.session.sent(EditMessageText, OPS) if edit.text is not None]
     assert edits == ["✅ Exported 1000 orders in 1 file."]  # a fast export: no progress edit at all
@@ -218,7 +218,7 @@ async def test_a_failed_export_says_so_and_leaves_no_file(chat: ChatHarness, ops
     periods = await answer(chat, ops, "/export")
     statuses = await tap_for_reply(chat, ops, periods, "Today")
     streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Every stream")
+    formats = await tap_for_reply(chat, ops, streams, "Any stream")
     await tap(chat, ops, formats, "CSV")
     assert "failed" in chat.session.sent(EditMessageText, OPS)[-1].text
     assert documents(chat, OPS) == []
@@ -227,7 +227,7 @@ async def test_a_failed_export_says_so_and_leaves_no_file(chat: ChatHarness, ops
 @pytest.mark.parametrize("step", range(1, 6))
 async def test_cancel_at_any_step_exports_nothing(chat: ChatHarness, ops: User, step: int) -> None:
     reply = await answer(chat, ops, "/export")
-    for button in ["Other dates", None, "Paid", "Every stream"][: step - 1]:
+    for button in ["Other dates", None, "Paid", "Any stream"][: step - 1]:
         if button is None:
             reply = await answer(chat, ops, "2026-11-01 2026-11-30")
         else:
