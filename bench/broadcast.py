@@ -27,15 +27,13 @@ import json
 import logging
 import os
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from children import child_process
 from databases import fresh_database
 
 from bot.app import build
@@ -51,8 +49,6 @@ from storage.tables import buyers
 
 LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "ru", "zh"]
 TEXT = "Live tonight at 20:00: new scarves, first come first served."
-# The child answers `tally` with one JSON line; room for a large run's answer.
-ANSWER_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,42 +156,6 @@ class GcPauses:
         gc.callbacks.remove(self._on_gc)
 
 
-class RemoteSandbox:
-    """The sandbox in a child process, commanded one JSON line at a time."""
-
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    async def ask(self, command: str) -> Any:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"{command}\n".encode())
-        await self.process.stdin.drain()
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the sandbox process ended")
-        return json.loads(line)
-
-
-@asynccontextmanager
-async def sandbox_process() -> AsyncIterator[tuple[str, RemoteSandbox]]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, __file__, "--serve-sandbox", stdin=subprocess.PIPE, stdout=subprocess.PIPE, limit=ANSWER_BYTES
-    )
-    try:
-        assert process.stdout is not None
-        url = json.loads(await process.stdout.readline())
-        yield url, RemoteSandbox(process)
-    finally:
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-
-
 async def serve_sandbox() -> None:
     """The child: serve the sandbox; `people N PAID R` makes N started personas and sets the limits, `tally` counts
     the bot's messages per private chat."""
@@ -256,7 +216,7 @@ async def add_subscribers(database_url: str, people: list[list[Any]]) -> None:
 
 async def run_broadcast(backend: str, database_url: str, subscribers: int, limit: int, paid: bool) -> Outcome:
     await upgrade(database_url)
-    async with sandbox_process() as (url, sandbox):
+    async with child_process(__file__, "--serve-sandbox") as (url, sandbox):
         people = await sandbox.ask(f"people {subscribers} {'paid' if paid else 'plain'} {limit}")
         await add_subscribers(database_url, people)
         settings = load_settings(

@@ -41,6 +41,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextR
 from aiogram.methods import Response, SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
+from children import Child, child_process
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -223,54 +224,21 @@ class LocalCrowd(Crowd):
 class RemoteCrowd(Crowd):
     """The crowd in the sandbox's process, told what to do one line at a time (see `serve_sandbox`)."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
-        self.process = process
-
-    async def _ask(self, command: str) -> Any:
-        assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"{command}\n".encode())
-        await self.process.stdin.drain()
-        line = await self.process.stdout.readline()
-        if not line:
-            raise RuntimeError("the sandbox process ended")
-        return json.loads(line)
+    def __init__(self, child: Child) -> None:
+        self.child = child
 
     async def personas(self, count: int) -> list[int]:
-        return [int(persona_id) for persona_id in await self._ask(f"personas {count}")]
+        return [int(persona_id) for persona_id in await self.child.ask(f"personas {count}")]
 
     async def send_all(self, code: str) -> dict[int, float]:
-        return {int(chat): float(at) for chat, at in (await self._ask(f"send {code}")).items()}
-
-
-# The child answers each command with one JSON line: the send times of every buyer (~25 bytes each) outgrow
-# asyncio's default 64 KiB line from about 2,500 buyers.
-ANSWER_BYTES = 64 * 1024 * 1024
+        return {int(chat): float(at) for chat, at in (await self.child.ask(f"send {code}")).items()}
 
 
 @asynccontextmanager
 async def sandbox_process() -> AsyncIterator[tuple[str, RemoteCrowd]]:
     """A child process serving the sandbox (and sending the crowd's orders); its URL, and the crowd to command."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        __file__,
-        "--serve-sandbox",
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        limit=ANSWER_BYTES,
-    )
-    try:
-        assert process.stdout is not None
-        url = json.loads(await process.stdout.readline())
-        yield url, RemoteCrowd(process)
-    finally:
-        if process.returncode is None:
-            assert process.stdin is not None
-            process.stdin.close()
-            try:
-                await asyncio.wait_for(process.wait(), 10)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+    async with child_process(__file__, "--serve-sandbox") as (url, child):
+        yield url, RemoteCrowd(child)
 
 
 @contextmanager

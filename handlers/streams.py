@@ -201,11 +201,16 @@ async def field_given(message: Message, state: FSMContext, streams: StreamServic
         await message.answer(bad_duration_text())
         return
     except StreamError:
-        await state.clear()
-        await message.answer(not_scheduled_text())
+        await stream_gone(message, state)
         return
     await state.clear()
     await message.answer(changed_text(stream_id))
+
+
+async def stream_gone(message: Message, state: FSMContext) -> None:
+    """The stream went live, ended or was cancelled while the merchant was typing: the edit ends there."""
+    await state.clear()
+    await message.answer(not_scheduled_text())
 
 
 async def ask_new_start(
@@ -234,8 +239,7 @@ async def new_start_given(message: Message, state: FSMContext, streams: StreamSe
         await message.answer(start_in_past_text())
         return
     except StreamError:
-        await state.clear()
-        await message.answer(not_scheduled_text())
+        await stream_gone(message, state)
         return
     await state.clear()
     await message.answer(rescheduled_text(stream.stream_id, when_text(stream.starts_at, data["zone"], locale)))

@@ -12,7 +12,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import AsyncIterator, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
 import asyncpg
@@ -82,11 +82,25 @@ def running_bot(
         ended.join(timeout=5)
 
 
+@asynccontextmanager
+async def watched_client(server: SandboxServer, bot: BotProcess) -> AsyncIterator[SandboxClient]:
+    """A sandbox client for one test, which fails if the bot died meanwhile."""
+    async with SandboxClient(server.url) as client:
+        yield client
+    assert bot.alive(), f"the bot died during the test:\n{bot.log_tail()}"
+
+
 @pytest.fixture
 async def sandbox(bot_process: BotProcess, sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(sandbox_server.url) as client:
+    async with watched_client(sandbox_server, bot_process) as client:
         yield client
-    assert bot_process.alive(), f"the bot died during the test:\n{bot_process.log_tail()}"
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[SandboxServer]:
+    """A sandbox of the test module's own, for a bot with settings of its own."""
+    with serve_in_thread() as server:
+        yield server
 
 
 async def _postgres(admin_url: str, statement: str) -> None:

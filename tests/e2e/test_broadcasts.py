@@ -14,7 +14,9 @@ import signal
 import sqlite3
 import subprocess
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -32,10 +34,37 @@ TEXT = "Live tonight at 20:00 <new scarves> & more"
 DONE_WITHIN = 90.0
 
 
-def shop(path: Path) -> Path:
-    path.mkdir()
-    (path / "catalog.csv").write_text(CATALOGUE)
-    return path
+@dataclass
+class Shop:
+    """A shop folder, the sandbox, and its merchant Mira; `bot()` runs the bot process on them."""
+
+    server: SandboxServer
+    sandbox: SandboxClient
+    merchant: SandboxPersona
+    folder: Path
+    settings: dict[str, str]
+
+    @contextmanager
+    def bot(self) -> Iterator[BotProcess]:
+        with running_bot(self.server, self.folder, settings=self.settings) as bot:
+            yield bot
+
+    async def greeted(self) -> None:
+        """The merchant has started the bot, so reports can reach them."""
+        await self.merchant.send("/start")
+        await self.merchant.wait_for_reply()
+
+
+@asynccontextmanager
+async def shop(tmp_path: Path, broadcast_rate: int) -> AsyncIterator[Shop]:
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    (folder / "catalog.csv").write_text(CATALOGUE)
+    with serve_in_thread() as server:
+        async with SandboxClient(server.url) as sandbox:
+            merchant = await sandbox.persona(first_name="Mira")
+            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": str(broadcast_rate)}
+            yield Shop(server, sandbox, merchant, folder, settings)
 
 
 def unsubscribe_label(language: str) -> str:
@@ -100,125 +129,105 @@ def kill(bot: BotProcess) -> None:
 async def test_a_broadcast_reaches_every_subscriber_once_in_their_language_and_skips_who_blocked_the_bot(
     tmp_path: Path,
 ) -> None:
-    folder = shop(tmp_path / "shop")
-    with serve_in_thread() as server:
-        async with SandboxClient(server.url) as sandbox:
-            merchant = await sandbox.persona(first_name="Mira")
-            # Slow enough that the last fan's send comes seconds after the broadcast opens, whatever the machine:
-            # they block the bot in between, so the send meets a 403.
-            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "2"}
-            with running_bot(server, folder, settings=settings) as bot:
-                await merchant.send("/start")
-                await merchant.wait_for_reply()
-                fans = await started(sandbox, 10)
-                quiet = (await started(sandbox, 1, prefix="Quiet"))[0]  # never subscribed
-                subscribe(folder, fans)
-                gone = fans[-1]
-                await broadcast(server, folder)
-                await gone.block()  # after the broadcast opened with them in it, before its last send
-                report = await report_to(merchant)
-                assert bot.alive(), bot.log_tail()
+    # Slow enough that the last fan's send comes seconds after the broadcast opens, whatever the machine: they block
+    # the bot in between, so the send meets a 403.
+    async with shop(tmp_path, broadcast_rate=2) as at:
+        with at.bot() as bot:
+            await at.greeted()
+            fans = await started(at.sandbox, 10)
+            quiet = (await started(at.sandbox, 1, prefix="Quiet"))[0]  # never subscribed
+            subscribe(at.folder, fans)
+            gone = fans[-1]
+            await broadcast(at.server, at.folder)
+            await gone.block()  # after the broadcast opened with them in it, before its last send
+            report = await report_to(at.merchant)
+            assert bot.alive(), bot.log_tail()
 
-            reached = fans[:-1]
-            assert await received(reached) == dict.fromkeys([fan.id for fan in reached], 1)
-            assert await received([gone, quiet]) == {gone.id: 0, quiet.id: 0}
-            assert blocked_in_database(folder, gone) and not blocked_in_database(folder, fans[0])
-            for fan in reached:
-                [message] = [message for message in await fan.transcript() if is_broadcast(message)]
-                language = LANGUAGES[fans.index(fan) % len(LANGUAGES)]
-                assert message.buttons == [unsubscribe_label(language)]
-                assert message.callback_data(message.buttons[0]) == SubscriptionCb(action="off").pack()
-            assert "Delivered: 9" in report.body and "Blocked the bot: 1" in report.body
+        reached = fans[:-1]
+        assert await received(reached) == dict.fromkeys([fan.id for fan in reached], 1)
+        assert await received([gone, quiet]) == {gone.id: 0, quiet.id: 0}
+        assert blocked_in_database(at.folder, gone) and not blocked_in_database(at.folder, fans[0])
+        for fan in reached:
+            [message] = [message for message in await fan.transcript() if is_broadcast(message)]
+            language = LANGUAGES[fans.index(fan) % len(LANGUAGES)]
+            assert message.buttons == [unsubscribe_label(language)]
+            assert message.callback_data(message.buttons[0]) == SubscriptionCb(action="off").pack()
+        assert "Delivered: 9" in report.body and "Blocked the bot: 1" in report.body
 
 
 async def test_429s_from_the_bot_api_are_waited_out_with_nobody_lost_or_served_twice(tmp_path: Path) -> None:
-    folder = shop(tmp_path / "shop")
-    with serve_in_thread() as server:
-        async with SandboxClient(server.url) as sandbox:
-            merchant = await sandbox.persona(first_name="Mira")
-            # The bot sends 20 a second; Telegram (the sandbox) takes 4.
-            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "20"}
-            with running_bot(server, folder, settings=settings):
-                await merchant.send("/start")
-                await merchant.wait_for_reply()
-                fans = await started(sandbox, 16)
-                subscribe(folder, fans)
-                await sandbox.request("PUT", "/rate_limits", {"overall_per_second": 4, "private_per_second": 1})
-                await broadcast(server, folder)
-                await report_to(merchant)
-                refused = (await sandbox.status())["rate_limited"]
-                await sandbox.request("PUT", "/rate_limits", {})
+    # The bot sends 20 a second; Telegram (the sandbox) takes 4.
+    async with shop(tmp_path, broadcast_rate=20) as at:
+        with at.bot():
+            await at.greeted()
+            fans = await started(at.sandbox, 16)
+            subscribe(at.folder, fans)
+            await at.sandbox.request("PUT", "/rate_limits", {"overall_per_second": 4, "private_per_second": 1})
+            await broadcast(at.server, at.folder)
+            await report_to(at.merchant)
+            refused = (await at.sandbox.status())["rate_limited"]
+            await at.sandbox.request("PUT", "/rate_limits", {})
 
-            assert refused > 0
-            assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
+        assert refused > 0
+        assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
 
 
 async def test_a_broadcast_killed_halfway_resumes_after_a_restart_with_nobody_served_twice_or_skipped(
     tmp_path: Path,
 ) -> None:
-    folder = shop(tmp_path / "shop")
-    with serve_in_thread() as server:
-        async with SandboxClient(server.url) as sandbox:
-            merchant = await sandbox.persona(first_name="Mira")
-            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "2"}  # slow: it is mid-way for seconds
-            with running_bot(server, folder, settings=settings) as bot:
-                await merchant.send("/start")
-                await merchant.wait_for_reply()
-                fans = await started(sandbox, 12)
-                buyer = (await started(sandbox, 1, prefix="Buyer"))[0]
-                subscribe(folder, fans)
-                await broadcast(server, folder)
-                await fans[0].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
+    async with shop(tmp_path, broadcast_rate=2) as at:  # slow: it is mid-way for seconds
+        with at.bot() as bot:
+            await at.greeted()
+            fans = await started(at.sandbox, 12)
+            buyer = (await started(at.sandbox, 1, prefix="Buyer"))[0]
+            subscribe(at.folder, fans)
+            await broadcast(at.server, at.folder)
+            await fans[0].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
 
-                # A buyer asking for the catalogue is answered while the broadcast runs, not after it.
-                asked = time.monotonic()
-                await buyer.send("/catalog")
-                await buyer.wait_for_reply(timeout=10)
-                assert time.monotonic() - asked < 3
-                delivered = sum((await received(fans)).values())
-                assert 0 < delivered < len(fans) - 3  # well before the broadcast's end
+            # A buyer asking for the catalogue is answered while the broadcast runs, not after it.
+            asked = time.monotonic()
+            await buyer.send("/catalog")
+            await buyer.wait_for_reply(timeout=10)
+            assert time.monotonic() - asked < 3
+            delivered = sum((await received(fans)).values())
+            assert 0 < delivered < len(fans) - 3  # well before the broadcast's end
 
-                await fans[5].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
-                kill(bot)
-            before = sum((await received(fans)).values())
-            assert before < len(fans)
+            await fans[5].wait_for_message(is_broadcast, timeout=DONE_WITHIN)
+            kill(bot)
+        before = sum((await received(fans)).values())
+        assert before < len(fans)
 
-            with running_bot(server, folder, settings=settings) as bot:
-                await report_to(merchant)
-                assert bot.alive(), bot.log_tail()
+        with at.bot() as bot:
+            await report_to(at.merchant)
+            assert bot.alive(), bot.log_tail()
 
-            assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
+        assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
 
 
 async def test_a_stream_going_live_is_announced_to_every_subscriber_once_in_their_language(tmp_path: Path) -> None:
-    folder = shop(tmp_path / "shop")
-    with serve_in_thread() as server:
-        async with SandboxClient(server.url) as sandbox:
-            merchant = await sandbox.persona(first_name="Mira")
-            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": "20"}
-            with running_bot(server, folder, settings=settings) as bot:
-                await merchant.send("/start")
-                await merchant.wait_for_reply()
-                fans = await started(sandbox, 5)
-                subscribe(folder, fans)
-                start = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M+00:00")
-                planned = await cli(
-                    server,
-                    folder,
-                    *("streams", "add", "--title", "Autumn scarves", "--title-lang", "de=Herbstschals"),
-                    *("--start", start, "--duration", "60", "--products", "a12"),
-                )
-                stream_id = re.search(r"stream (\d+) planned", planned)
-                assert stream_id is not None, planned
-                await cli(server, folder, "streams", "live", stream_id.group(1))
-                report = await merchant.wait_for_message(lambda m: "📣" in m.body, timeout=DONE_WITHIN)
-                assert bot.alive(), bot.log_tail()
+    async with shop(tmp_path, broadcast_rate=20) as at:
+        with at.bot() as bot:
+            await at.greeted()
+            fans = await started(at.sandbox, 5)
+            subscribe(at.folder, fans)
+            start = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M+00:00")
+            planned = await cli(
+                at.server,
+                at.folder,
+                *("streams", "add", "--title", "Autumn scarves", "--title-lang", "de=Herbstschals"),
+                *("--start", start, "--duration", "60", "--products", "a12"),
+            )
+            stream_id = re.search(r"stream (\d+) planned", planned)
+            assert stream_id is not None, planned
+            await cli(at.server, at.folder, "streams", "live", stream_id.group(1))
+            report = await at.merchant.wait_for_message(lambda m: "📣" in m.body, timeout=DONE_WITHIN)
+            assert bot.alive(), bot.log_tail()
 
-            assert "Delivered: 5" in report.body
-            for number, fan in enumerate(fans):
-                announcements = [m for m in await fan.transcript() if m.from_bot and "🔴" in m.body]
-                assert len(announcements) == 1, [m.body for m in await fan.transcript()]
-                language = LANGUAGES[number % len(LANGUAGES)]
-                title = "Herbstschals" if language == "de" else "Autumn scarves"
-                assert title in announcements[0].body and "A12" in announcements[0].body
-                assert unsubscribe_label(language) in announcements[0].buttons
+        assert "Delivered: 5" in report.body
+        for number, fan in enumerate(fans):
+            announcements = [m for m in await fan.transcript() if m.from_bot and "🔴" in m.body]
+            assert len(announcements) == 1, [m.body for m in await fan.transcript()]
+            language = LANGUAGES[number % len(LANGUAGES)]
+            title = "Herbstschals" if language == "de" else "Autumn scarves"
+            assert title in announcements[0].body and "A12" in announcements[0].body
+            assert unsubscribe_label(language) in announcements[0].buttons

@@ -11,8 +11,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from sandbox.client import SandboxClient, SandboxPersona
-from sandbox.server import SandboxServer, serve_in_thread
-from tests.e2e.conftest import running_bot
+from sandbox.server import SandboxServer
+from tests.e2e.conftest import running_bot, watched_client
 from tests.e2e.harness import BotProcess, bot_environment, livesell
 
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url\n"
@@ -30,24 +30,17 @@ IMPORT_SEEN_WITHIN = 20.0
 
 
 @pytest.fixture(scope="module")
-def merchant_server() -> Iterator[SandboxServer]:
-    with serve_in_thread() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def merchant_bot(merchant_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     folder = tmp_path_factory.mktemp("merchant")
     (folder / "catalog.csv").write_text(CATALOGUE)
-    with running_bot(merchant_server, folder) as bot:
+    with running_bot(module_server, folder) as bot:
         yield bot
 
 
 @pytest.fixture
-async def shop(merchant_bot: BotProcess, merchant_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(merchant_server.url) as client:
+async def shop(merchant_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with watched_client(module_server, merchant_bot) as client:
         yield client
-    assert merchant_bot.alive(), f"the bot died during the test:\n{merchant_bot.log_tail()}"
 
 
 async def started(shop: SandboxClient, name: str) -> SandboxPersona:

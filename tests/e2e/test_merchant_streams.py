@@ -13,8 +13,8 @@ import pytest
 
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
-from sandbox.server import SandboxServer, serve_in_thread
-from tests.e2e.conftest import HERE, running_bot
+from sandbox.server import SandboxServer
+from tests.e2e.conftest import HERE, running_bot, watched_client
 from tests.e2e.harness import BotProcess
 from tests.e2e.pictures import png
 
@@ -22,26 +22,19 @@ MERCHANT_ID = 990_001
 
 
 @pytest.fixture(scope="module")
-def merchant_server() -> Iterator[SandboxServer]:
-    with serve_in_thread() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def merchant_bot(merchant_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
+def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
     folder = tmp_path_factory.mktemp("merchant")
     (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
     (folder / "scarf.png").write_bytes(png(40, 30))
     settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
-    with running_bot(merchant_server, folder, settings=settings) as bot:
+    with running_bot(module_server, folder, settings=settings) as bot:
         yield bot
 
 
 @pytest.fixture
-async def sandbox(merchant_bot: BotProcess, merchant_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with SandboxClient(merchant_server.url) as client:
+async def sandbox(merchant_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
+    async with watched_client(module_server, merchant_bot) as client:
         yield client
-    assert merchant_bot.alive(), f"the bot died during the test:\n{merchant_bot.log_tail()}"
 
 
 async def say(persona: SandboxPersona, text: str) -> ChatMessage:

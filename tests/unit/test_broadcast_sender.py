@@ -5,6 +5,8 @@ chat_id differing, the bot's parse mode, the keyboard, allow_paid_broadcast), ag
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,24 +90,33 @@ class FakeTelegram:
         return web.json_response(answer, status=status)
 
 
+@asynccontextmanager
+async def sender_to(
+    base_url: str, rendered: Rendered | None, answer_within: float = 60.0
+) -> AsyncIterator[TelegramBroadcastSender]:
+    """A sender drawing `rendered` for everyone, through a Bot whose server is `base_url`, which gives up on an
+    answer after `answer_within` seconds."""
+    session = AiohttpSession(api=TelegramAPIServer.from_base(base_url), timeout=answer_within)
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
+
+    async def render(reference: int, recipient: Recipient) -> Rendered | None:
+        return rendered
+
+    sender = TelegramBroadcastSender(I18n(path=LOCALES, default_locale="en"), {BroadcastKind.MESSAGE: render})
+    sender.attach(bot)
+    try:
+        yield sender
+    finally:
+        await bot.session.close()
+
+
 async def send_all(
     telegram: FakeTelegram, rendered: Rendered | None, recipients: list[Recipient], paid: bool
 ) -> list[SendResult]:
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", telegram.handle)
-    async with TestServer(app) as server:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(str(server.make_url(""))))
-        bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
-
-        async def render(reference: int, recipient: Recipient) -> Rendered | None:
-            return rendered
-
-        sender = TelegramBroadcastSender(I18n(path=LOCALES, default_locale="en"), {BroadcastKind.MESSAGE: render})
-        sender.attach(bot)
-        try:
-            return [await sender.send(BroadcastKind.MESSAGE, 1, recipient, paid) for recipient in recipients]
-        finally:
-            await bot.session.close()
+    async with TestServer(app) as server, sender_to(str(server.make_url("")), rendered) as sender:
+        return [await sender.send(BroadcastKind.MESSAGE, 1, recipient, paid) for recipient in recipients]
 
 
 async def test_each_recipient_gets_the_drawn_message_on_the_bots_server() -> None:
@@ -155,17 +166,8 @@ async def test_a_plain_send_asks_for_no_paid_broadcast_and_nothing_drawn_sends_n
 
 
 async def test_a_send_that_cannot_connect_is_a_failed_send_the_service_retries() -> None:
-    session = AiohttpSession(api=TelegramAPIServer.from_base("http://127.0.0.1:9"))
-    bot = Bot(TOKEN, session=session)
-
-    async def render(reference: int, recipient: Recipient) -> Rendered | None:
-        return Rendered("hello")
-
-    sender = TelegramBroadcastSender(I18n(path=LOCALES, default_locale="en"), {BroadcastKind.MESSAGE: render}, bot)
-    try:
+    async with sender_to("http://127.0.0.1:9", Rendered("hello")) as sender:
         result = await sender.send(BroadcastKind.MESSAGE, 1, Recipient(5, "en"), paid=False)
-    finally:
-        await bot.session.close()
     assert result.outcome is SendOutcome.FAILED
     assert result.error is not None and result.error.startswith("network: ")
 
@@ -181,17 +183,7 @@ async def test_a_send_left_without_an_answer_is_uncertain_so_never_sent_again() 
 
     app = web.Application()
     app.router.add_post("/bot{token}/{method}", silent)
-    async with TestServer(app) as server:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(str(server.make_url(""))), timeout=0.5)
-        bot = Bot(TOKEN, session=session)
-
-        async def render(reference: int, recipient: Recipient) -> Rendered | None:
-            return Rendered("hello")
-
-        sender = TelegramBroadcastSender(I18n(path=LOCALES, default_locale="en"), {BroadcastKind.MESSAGE: render}, bot)
-        try:
-            result = await sender.send(BroadcastKind.MESSAGE, 1, Recipient(5, "en"), paid=False)
-        finally:
-            await bot.session.close()
+    async with TestServer(app) as server, sender_to(str(server.make_url("")), Rendered("hello"), 0.5) as sender:
+        result = await sender.send(BroadcastKind.MESSAGE, 1, Recipient(5, "en"), paid=False)
     assert arrived.is_set()
     assert result.outcome is SendOutcome.UNCERTAIN
