@@ -133,9 +133,10 @@ def progress_text(total: int, done: int | None = None) -> str:
 
 
 def exported_text(orders: int, files: int) -> str:
-    return "✅ " + ngettext(
-        "Exported {count} orders in {files} file.", "Exported {count} orders in {files} files.", files
-    ).format(count=orders, files=files)
+    text = "✅ " + ngettext("Exported {count} order.", "Exported {count} orders.", orders).format(count=orders)
+    if files > 1:
+        text += " " + _("Split into {files} files, each under Telegram's size limit.").format(files=files)
+    return text
 
 
 def export_caption(orders: int, summary: str) -> str:

@@ -98,7 +98,7 @@ async def test_ops_export_yesterdays_paid_orders_of_a_stream_as_csv(chat: ChatHa
     [progress, *_] = [r for r in chat.session.sent(SendMessage, OPS) if "Exporting" in r.text]
     assert progress.text == "⏳ Exporting 2 orders…"
     [*_, done] = chat.session.sent(EditMessageText, OPS)
-    assert done.text == "✅ Exported 2 orders in 1 file."
+    assert done.text == "✅ Exported 2 orders."
     # The temporary files are gone once sent.
     assert chat.export.written and not any(path.exists() for path in chat.export.written)
 
@@ -120,7 +120,7 @@ async def test_a_merchant_exports_this_month_as_xlsx_split_in_parts(chat: ChatHa
     sent = documents(chat, MERCHANT)
     assert [document.caption.rsplit(" ", 1)[-1] for document in sent] == ["(1/3)", "(2/3)", "(3/3)"]
     assert all(document.caption.startswith("7 orders: ") for document in sent)
-    assert chat.session.sent(EditMessageText, MERCHANT)[-1].text == "✅ Exported 7 orders in 3 files."
+    assert chat.session.sent(EditMessageText, MERCHANT)[-1].text == "✅ Exported 7 orders. Split into 3 files, each under Telegram's size limit."
 
 
 async def choose_other_dates(chat: ChatHarness, user: User) -> SendMessage:
@@ -196,7 +196,7 @@ async def test_progress_is_edited_as_the_export_goes_and_never_with_the_same_tex
         "⏳ Exporting 4 orders… 50%",
         "⏳ Exporting 4 orders… 75%",
         "⏳ Exporting 4 orders… 100%",
-        "✅ Exported 4 orders in 1 file.",
+        "✅ Exported 4 orders.",
     ]
 
 
@@ -209,7 +209,7 @@ async def test_progress_edits_are_throttled(chat: ChatHarness, ops: User) -> Non
     formats = await tap_for_reply(chat, ops, streams, "Any stream")
     await tap(chat, ops, formats, "CSV")
     edits = [edit.text for edit in chat.session.sent(EditMessageText, OPS) if edit.text is not None]
-    assert edits == ["✅ Exported 1000 orders in 1 file."]  # a fast export: no progress edit at all
+    assert edits == ["✅ Exported 1000 orders."]  # a fast export: no progress edit at all
 
 
 async def test_a_failed_export_says_so_and_leaves_no_file(chat: ChatHarness, ops: User) -> None:
