@@ -120,7 +120,8 @@ async def test_a_merchant_exports_this_month_as_xlsx_split_in_parts(chat: ChatHa
     sent = documents(chat, MERCHANT)
     assert [document.caption.rsplit(" ", 1)[-1] for document in sent] == ["(1/3)", "(2/3)", "(3/3)"]
     assert all(document.caption.startswith("7 orders: ") for document in sent)
-    assert chat.session.sent(EditMessageText, MERCHANT)[-1].text == "✅ Exported 7 orders. Split into 3 files, each under Telegram's size limit."
+    done = chat.session.sent(EditMessageText, MERCHANT)[-1].text
+    assert done == "✅ Exported 7 orders. Split into 3 files, each under Telegram's size limit."
 
 
 async def choose_other_dates(chat: ChatHarness, user: User) -> SendMessage:
