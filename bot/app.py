@@ -66,7 +66,7 @@ from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
-from handlers.export_files import TelegramDailyReportSender
+from handlers.documents import TelegramDailyReportSender
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer

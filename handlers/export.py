@@ -28,7 +28,7 @@ from bot.services.export import ExportService
 from bot.services.streams import StreamService
 from handlers.access import STAFF, HasRole
 from handlers.callbacks import ExportCb
-from handlers.export_files import send_files
+from handlers.documents import send_files
 from handlers.views.common import Screen, edit_message
 from handlers.views.export import (
     ask_dates_text,

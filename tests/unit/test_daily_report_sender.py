@@ -12,7 +12,7 @@ from aiogram.utils.i18n import I18n
 from bot.app import LOCALES
 from bot.domain.daily_report import DailyReport, StatusTotal
 from bot.domain.money import Money
-from handlers.export_files import TelegramDailyReportSender
+from handlers.documents import TelegramDailyReportSender
 from tests.unit.telegram import make_bot
 
 OPS_CHAT = -100500
