@@ -14,6 +14,7 @@ import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -78,8 +79,7 @@ def make_router() -> Router:
     router.callback_query.register(cancel_by_button, ExportCb.filter(F.action == "cancel"), StateFilter(ExportChat))
     router.message.register(begin, Command("export"))
     router.callback_query.register(period_tapped, ExportChat.period, ExportCb.filter(F.action == "period"))
-    router.message.register(since_given, ExportChat.since, ANSWER)
-    router.message.register(until_given, ExportChat.until, ANSWER)
+    router.message.register(dates_given, StateFilter(ExportChat.since, ExportChat.until), ANSWER)
     router.callback_query.register(status_tapped, ExportChat.status, ExportCb.filter(F.action == "status"))
     router.callback_query.register(stream_tapped, ExportChat.stream, ExportCb.filter(F.action == "stream"))
     router.callback_query.register(format_tapped, ExportChat.fmt, ExportCb.filter(F.action == "format"))
@@ -113,47 +113,43 @@ async def begin(message: Message, state: FSMContext, shop_timezone: str) -> None
     await send(message, ask_period_screen(shop_timezone))
 
 
-async def period_tapped(query: CallbackQuery, callback_data: ExportCb, state: FSMContext, shop_timezone: str) -> None:
+async def tapped_step(query: CallbackQuery, valid: bool) -> Message | None:
+    """The question whose button was tapped, its buttons removed; None when there is nothing to do: forged data, or
+    the second of a double tap (the first one acts)."""
     await query.answer()
-    if not isinstance(query.message, Message) or not await edit_message(query.message, None):
-        return  # a double tap: the first one answered
-    if callback_data.value == "custom":
+    if valid and isinstance(query.message, Message) and await edit_message(query.message, None):
+        return query.message
+    return None
+
+
+async def period_tapped(query: CallbackQuery, callback_data: ExportCb, state: FSMContext, shop_timezone: str) -> None:
+    custom = callback_data.value == "custom"
+    if (message := await tapped_step(query, custom or callback_data.value in set(PeriodPreset))) is None:
+        return
+    if custom:
         await state.set_state(ExportChat.since)
-        await query.message.answer(ask_dates_text(shop_timezone))
+        await message.answer(ask_dates_text(shop_timezone))
         return
-    try:
-        preset = PeriodPreset(callback_data.value)
-    except ValueError:
-        return  # forged data: nothing to do
-    await ask_status(query.message, state, preset_period(preset, shop_today(datetime.now(UTC), shop_timezone)))
+    today = shop_today(datetime.now(UTC), shop_timezone)
+    await ask_status(message, state, preset_period(PeriodPreset(callback_data.value), today))
 
 
-async def since_given(message: Message, state: FSMContext) -> None:
+async def dates_given(message: Message, state: FSMContext) -> None:
+    """Both days at once (at either step), or the first day, then the last."""
     typed = message.text or ""
     try:
-        since, until = parse_dates(typed)
+        first, last = parse_dates(typed)
     except BadDate:
         await message.answer(bad_date_text(typed))
         return
-    if until is None:
-        await state.update_data(since=since.isoformat())
+    if last is not None:
+        await period_typed(message, state, first, last)
+    elif await state.get_state() == ExportChat.until.state:
+        await period_typed(message, state, date.fromisoformat((await state.get_data())["since"]), first)
+    else:
+        await state.update_data(since=first.isoformat())
         await state.set_state(ExportChat.until)
-        await message.answer(ask_until_text(since.isoformat()))
-        return
-    await period_typed(message, state, since, until)
-
-
-async def until_given(message: Message, state: FSMContext) -> None:
-    typed = message.text or ""
-    try:
-        until, more = parse_dates(typed)
-    except BadDate:
-        await message.answer(bad_date_text(typed))
-        return
-    if more is not None:  # both days again: take them
-        await period_typed(message, state, until, more)
-        return
-    await period_typed(message, state, date.fromisoformat((await state.get_data())["since"]), until)
+        await message.answer(ask_until_text(first.isoformat()))
 
 
 async def period_typed(message: Message, state: FSMContext, since: date, until: date) -> None:
@@ -176,58 +172,53 @@ async def ask_status(message: Message, state: FSMContext, period: Period) -> Non
 async def status_tapped(
     query: CallbackQuery, callback_data: ExportCb, state: FSMContext, streams: StreamService, locale: str
 ) -> None:
-    await query.answer()
-    if callback_data.value not in set(ExportStatus):
-        return
-    if not isinstance(query.message, Message) or not await edit_message(query.message, None):
+    if (message := await tapped_step(query, callback_data.value in set(ExportStatus))) is None:
         return
     await state.update_data(status=callback_data.value)
     await state.set_state(ExportChat.stream)
-    await send(query.message, ask_stream_screen(await streams.recent(RECENT_STREAMS), locale))
+    await send(message, ask_stream_screen(await streams.recent(RECENT_STREAMS), locale))
 
 
 async def stream_tapped(query: CallbackQuery, callback_data: ExportCb, state: FSMContext) -> None:
-    await query.answer()
-    if callback_data.value != "all" and not callback_data.value.isdigit():
+    every = callback_data.value == "all"
+    if (message := await tapped_step(query, every or callback_data.value.isdigit())) is None:
         return
-    if not isinstance(query.message, Message) or not await edit_message(query.message, None):
-        return
-    await state.update_data(stream=None if callback_data.value == "all" else int(callback_data.value))
+    await state.update_data(stream=None if every else int(callback_data.value))
     await state.set_state(ExportChat.fmt)
-    await send(query.message, ask_format_screen())
+    await send(message, ask_format_screen())
 
 
-def chosen_filter(data: dict[str, object]) -> ExportFilter:
+def chosen(data: dict[str, Any]) -> tuple[Period, ExportFilter]:
+    """The period and the filter the answers make."""
+    period = Period(date.fromisoformat(data["since"]), date.fromisoformat(data["until"]))
     stream = data.get("stream")
-    return ExportFilter(
-        since=date.fromisoformat(str(data["since"])),
-        until=date.fromisoformat(str(data["until"])),
-        status=ExportStatus(str(data["status"])),
-        stream_id=stream if isinstance(stream, int) else None,
-    )
+    status = ExportStatus(data["status"])
+    return period, ExportFilter(period.since, period.until, status, stream if isinstance(stream, int) else None)
 
 
 async def format_tapped(
     query: CallbackQuery, callback_data: ExportCb, state: FSMContext, bot: Bot, export: ExportService
 ) -> None:
-    await query.answer()
-    if callback_data.value not in set(ExportFormat):
+    if (message := await tapped_step(query, callback_data.value in set(ExportFormat))) is None:
         return
-    if not isinstance(query.message, Message) or not await edit_message(query.message, None):
-        return
-    wanted = chosen_filter(await state.get_data())
+    period, wanted = chosen(await state.get_data())
     # The conversation is over: what follows is the export itself, and /export may start another meanwhile.
     await state.clear()
-    assert wanted.since is not None and wanted.until is not None  # chosen_filter sets both
-    summary = export_summary(Period(wanted.since, wanted.until), wanted.status, wanted.stream_id)
+    await export_orders(message, bot, export, period, wanted, ExportFormat(callback_data.value))
+
+
+async def export_orders(
+    message: Message, bot: Bot, export: ExportService, period: Period, wanted: ExportFilter, fmt: ExportFormat
+) -> None:
+    """Count, show the progress, export to a temporary folder and send the files from it."""
+    summary = export_summary(period, wanted.status, wanted.stream_id)
     total = await export.count(wanted)
     if total == 0:
-        await query.message.answer(nothing_to_export_text(summary))
+        await message.answer(nothing_to_export_text(summary))
         return
-    shown = await query.message.answer(progress_text(total))
+    shown = await message.answer(progress_text(total))
     progress = Progress(bot, shown.chat.id, shown.message_id, total)
-    fmt = ExportFormat(callback_data.value)
-    name = f"orders-{wanted.since.isoformat()}-{wanted.until.isoformat()}.{fmt.value}"
+    name = f"orders-{period.since.isoformat()}-{period.until.isoformat()}.{fmt.value}"
     try:
         with tempfile.TemporaryDirectory(prefix="livesell-export-") as folder:
             result = await export.export(
@@ -238,9 +229,9 @@ async def format_tapped(
                 progress=progress.update,
                 max_file_bytes=TELEGRAM_UPLOAD_LIMIT,
             )
-            await send_files(bot, query.message.chat.id, result.files, export_caption(result.orders, summary))
+            await send_files(bot, message.chat.id, result.files, export_caption(result.orders, summary))
     except Exception:
-        log.exception("export for %s failed", query.from_user.id)
+        log.exception("export to chat %s failed", message.chat.id)
         await progress.finish(export_failed_text())
         return
     await progress.finish(exported_text(result.orders, len(result.files)))

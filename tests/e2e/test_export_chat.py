@@ -13,11 +13,10 @@ import aiohttp
 import pytest
 
 from handlers.callbacks import CheckoutCb
-from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
+from sandbox.client import SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import HERE, running_bot, watched_client
+from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
 from tests.e2e.harness import BotProcess
-from tests.e2e.pictures import png
 
 OPS_ID = 990_101
 BUYER_NAME = "Ольга 王芳"
@@ -25,11 +24,8 @@ BUYER_NAME = "Ольга 王芳"
 
 @pytest.fixture(scope="module")
 def ops_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("ops")
-    (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "scarf.png").write_bytes(png(40, 30))
     settings = {"OPS_IDS": str(OPS_ID), "SHOP_TIMEZONE": "Asia/Tokyo"}
-    with running_bot(module_server, folder, settings=settings) as bot:
+    with running_bot(module_server, shop_folder(tmp_path_factory.mktemp("ops")), settings=settings) as bot:
         yield bot
 
 
@@ -37,16 +33,6 @@ def ops_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFacto
 async def sandbox(ops_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
     async with watched_client(module_server, ops_bot) as client:
         yield client
-
-
-async def say(persona: SandboxPersona, text: str) -> ChatMessage:
-    await persona.send(text)
-    return await persona.wait_for_reply()
-
-
-async def tap(persona: SandboxPersona, message: ChatMessage, button: str) -> ChatMessage:
-    await persona.press(message, button)
-    return await persona.wait_for_reply()
 
 
 async def place_order(buyer: SandboxPersona) -> None:

@@ -124,6 +124,15 @@ async def test_a_merchant_exports_this_month_as_xlsx_split_in_parts(chat: ChatHa
     assert done == "✅ Exported 7 orders. Split into 3 files, each under Telegram's size limit."
 
 
+async def export_today(chat: ChatHarness, user: User, status: str = "All orders") -> list[object]:
+    """/export of today's orders of any stream as CSV; the requests the last tap caused."""
+    periods = await answer(chat, user, "/export")
+    statuses = await tap_for_reply(chat, user, periods, "Today")
+    streams = await tap_for_reply(chat, user, statuses, status)
+    formats = await tap_for_reply(chat, user, streams, "Any stream")
+    return await tap(chat, user, formats, "CSV")
+
+
 async def choose_other_dates(chat: ChatHarness, user: User) -> SendMessage:
     periods = await answer(chat, user, "/export")
     return await tap_for_reply(chat, user, periods, "🗓")
@@ -170,11 +179,7 @@ async def test_a_bad_date_is_explained_in_the_readers_language_and_asked_again(
 
 
 async def test_no_matching_orders_says_so_and_sends_no_file(chat: ChatHarness, ops: User) -> None:
-    periods = await answer(chat, ops, "/export")
-    statuses = await tap_for_reply(chat, ops, periods, "Today")
-    streams = await tap_for_reply(chat, ops, statuses, "Expired")
-    formats = await tap_for_reply(chat, ops, streams, "Any stream")
-    [nothing] = [r for r in await tap(chat, ops, formats, "CSV") if isinstance(r, SendMessage)]
+    [nothing] = [r for r in await export_today(chat, ops, "Expired") if isinstance(r, SendMessage)]
     assert "nothing to export" in nothing.text
     assert chat.export.exported == [] and documents(chat, OPS) == []
 
@@ -185,11 +190,7 @@ async def test_progress_is_edited_as_the_export_goes_and_never_with_the_same_tex
     monkeypatch.setattr(export_handlers, "PROGRESS_EVERY_SECONDS", 0)
     chat.export.orders = [FakeOrder(number, today()) for number in range(1, 5)]
     chat.export.steps = 40  # 40 calls, 5 different percentages
-    periods = await answer(chat, ops, "/export")
-    statuses = await tap_for_reply(chat, ops, periods, "Today")
-    streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Any stream")
-    await tap(chat, ops, formats, "CSV")  # the recording session refuses an edit that changes nothing
+    await export_today(chat, ops)  # the recording session refuses an edit that changes nothing
     edits = [edit.text for edit in chat.session.sent(EditMessageText, OPS) if edit.text is not None]
     assert edits == [
         "⏳ Exporting 4 orders… 0%",
@@ -204,11 +205,7 @@ async def test_progress_is_edited_as_the_export_goes_and_never_with_the_same_tex
 async def test_progress_edits_are_throttled(chat: ChatHarness, ops: User) -> None:
     chat.export.orders = [FakeOrder(number, today()) for number in range(1, 1001)]
     chat.export.steps = 1000
-    periods = await answer(chat, ops, "/export")
-    statuses = await tap_for_reply(chat, ops, periods, "Today")
-    streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Any stream")
-    await tap(chat, ops, formats, "CSV")
+    await export_today(chat, ops)
     edits = [edit.text for edit in chat.session.sent(EditMessageText, OPS) if edit.text is not None]
     assert edits == ["✅ Exported 1000 orders."]  # a fast export: no progress edit at all
 
@@ -216,11 +213,7 @@ async def test_progress_edits_are_throttled(chat: ChatHarness, ops: User) -> Non
 async def test_a_failed_export_says_so_and_leaves_no_file(chat: ChatHarness, ops: User) -> None:
     chat.export.orders = [FakeOrder(1, today())]
     chat.export.fail = True
-    periods = await answer(chat, ops, "/export")
-    statuses = await tap_for_reply(chat, ops, periods, "Today")
-    streams = await tap_for_reply(chat, ops, statuses, "All orders")
-    formats = await tap_for_reply(chat, ops, streams, "Any stream")
-    await tap(chat, ops, formats, "CSV")
+    await export_today(chat, ops)
     assert "failed" in chat.session.sent(EditMessageText, OPS)[-1].text
     assert documents(chat, OPS) == []
 
