@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.language_id import LinguaDetector
 from bot.adapters.llm import OpenAIModel
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
+from bot.adapters.redis_flood import RedisFloodGate
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
@@ -38,11 +39,12 @@ from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
 from bot.domain.export import ExportFormat
+from bot.domain.flood import FloodLimit
 from bot.domain.invoices import InvoicePricing
 from bot.domain.language import menu_language
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
-from bot.ports import BroadcastOpener, BroadcastSender, Notifier, PaymentProvider
+from bot.ports import BroadcastOpener, BroadcastSender, FloodGate, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -52,6 +54,7 @@ from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
 from bot.services.daily_report import DailyReportService
 from bot.services.export import ExportService
+from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
@@ -67,6 +70,7 @@ from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.documents import TelegramDailyReportSender
+from handlers.flood import FloodMiddleware
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -365,6 +369,7 @@ class Application:
     daily_report: DailyReportService
     daily_report_sender: TelegramDailyReportSender
     detector: LinguaDetector | None = None
+    flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
 
     def make_bot(self) -> Bot:
@@ -479,6 +484,8 @@ class Application:
             await self.broadcaster.session.close()
 
         await self.dispatcher.storage.close()
+        if isinstance(self.flood, RedisFloodGate):
+            await self.flood.close()
         await self.core.close()
 
 
@@ -541,9 +548,25 @@ def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return run
 
 
-def make_dispatcher(storage: BaseStorage, i18n: I18n, services: HandlerServices) -> Dispatcher:
-    """The routers, the language middleware, and what handlers receive by name (`HandlerServices`)."""
+def make_flood_gate(settings: Settings) -> MemoryFloodGate | RedisFloodGate | None:
+    """Per-person flood control: shared through Redis when instances share one, else per process; None when off."""
+    limit = FloodLimit(settings.flood_rate, settings.flood_burst)
+    if not limit.enabled:
+        return None
+    if settings.redis_url:
+        return RedisFloodGate.from_url(settings.redis_url, limit)
+    return MemoryFloodGate(limit)
+
+
+def make_dispatcher(
+    storage: BaseStorage, i18n: I18n, services: HandlerServices, flood: FloodGate | None = None
+) -> Dispatcher:
+    """The routers, flood control and the language middleware, and what handlers receive by name
+    (`HandlerServices`)."""
     dispatcher = Dispatcher(storage=storage, **services.by_name())
+    if flood is not None:
+        # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
+        dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))
     for router in get_routers():
         dispatcher.include_router(router)
     if aiogram_internals_checked("filter_inline"):
@@ -674,7 +697,8 @@ def build(settings: Settings) -> Application:
         questions=questions,
         export=export,
     )
-    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services)
+    flood = make_flood_gate(settings)
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)
     return Application(
         settings=settings,
         core=core,
@@ -689,6 +713,7 @@ def build(settings: Settings) -> Application:
         daily_report=daily_report,
         daily_report_sender=daily_report_sender,
         detector=detector,
+        flood=flood,
     )
 
 

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     # Product questions (docs/questions.md): how sure the language detector must be to answer a question in another
     # language than the buyer's own (0-1; it must also be twice as sure of it as of the buyer's language).
     question_confidence: float = Field(default=0.3, ge=0, le=1)
+    # Flood control (handlers/flood.py): messages and taps a second one person may send, sustained (0: no limit), and
+    # at once. Beyond them a person's messages are skipped for a moment and they are told once.
+    flood_rate: float = Field(default=5.0, ge=0, le=1000)
+    flood_burst: int = Field(default=20, ge=1, le=10000)
     # Payments (docs/payments.md).
     payment_provider: Literal["sandbox", "stripe", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)

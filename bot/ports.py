@@ -23,6 +23,7 @@ from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
 from bot.domain.daily_report import DailyReport, StatusTotal
+from bot.domain.flood import Admission
 from bot.domain.fx import Rates
 from bot.domain.handoff import HandedOff, Said
 from bot.domain.keyword import IndexedProduct
@@ -547,3 +548,9 @@ class LanguageDetector(Protocol):
         """The shop's languages with the confidence (0..1, summing to 1) that `text` is in each, most likely first;
         empty when the text has no letters."""
         ...
+
+
+class FloodGate(Protocol):
+    """Per-person message budget (bot/domain/flood.py), shared by every bot process that shares the gate."""
+
+    async def admit(self, person_id: int) -> Admission: ...

@@ -17,6 +17,7 @@ from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
 from bot.domain.notices import Notice
+from bot.ports import FloodGate
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
@@ -147,6 +148,7 @@ def make_chat(
     merchant_ids: tuple[int, ...] = (),
     ops_ids: tuple[int, ...] = (),
     shop_timezone: str = "Europe/Paris",
+    flood: FloodGate | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
@@ -186,7 +188,7 @@ def make_chat(
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
         export=export,  # type: ignore[arg-type]
     )
-    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services)
+    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
     return ChatHarness(
         bot=bot,
         session=session,
