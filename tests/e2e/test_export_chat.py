@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from handlers.callbacks import CheckoutCb
-from sandbox.client import SandboxClient, SandboxPersona
+from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
 from tests.e2e.harness import BotProcess
@@ -35,14 +35,20 @@ async def sandbox(ops_bot: BotProcess, module_server: SandboxServer) -> AsyncIte
         yield client
 
 
+async def answered(persona: SandboxPersona, text: str, expected: str) -> ChatMessage:
+    """Send `text`; the bot's next message that contains `expected` (a step may answer in several messages)."""
+    await persona.send(text)
+    return await persona.wait_for_message(lambda message: expected in message.body)
+
+
 async def place_order(buyer: SandboxPersona) -> None:
     await say(buyer, "/start")
-    await say(buyer, "A10")
-    ask_country = await say(buyer, "/checkout")
-    await tap(buyer, ask_country, "Germany")
-    await say(buyer, BUYER_NAME)
-    await say(buyer, "Unter den Linden 1, 10117 Berlin")
-    summary = await say(buyer, "+49 30 123456")
+    await answered(buyer, "A10", "A10")
+    await answered(buyer, "/checkout", "Which country")
+    await answered(buyer, "DE", "Who is the parcel for")
+    await answered(buyer, BUYER_NAME, "street address")
+    await answered(buyer, "Unter den Linden 1, 10117 Berlin", "phone number")
+    summary = await answered(buyer, "+49 30 123456", "Total")
     await buyer.press(summary, callback_data=CheckoutCb(action="confirm").pack())
     await buyer.wait_for_reply()
 
