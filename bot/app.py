@@ -79,7 +79,7 @@ from handlers.views.say import say_renderer
 from handlers.views.start import command_descriptions, merchant_command_descriptions
 from storage.engine import make_engine, make_sessionmaker
 from storage.fsm import DatabaseStorage
-from storage.migrate import upgrade
+from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -248,8 +248,8 @@ def build_core(settings: Settings) -> Core:
 
 @asynccontextmanager
 async def open_core(settings: Settings) -> AsyncIterator[Core]:
-    """The core on a database migrated to the latest schema (the CLI, the bench); closed after."""
-    await upgrade(settings.database_url)
+    """The core on a database at the newest schema (the CLI, the bench; an empty one is made so); closed after."""
+    await ensure_schema(settings.database_url)
     core = build_core(settings)
     try:
         yield core
@@ -719,8 +719,9 @@ def build(settings: Settings) -> Application:
 
 @asynccontextmanager
 async def open_application(settings: Settings) -> AsyncIterator[Application]:
-    """Migrate the database, build the application, and close it after: how `livesell run` starts."""
-    await upgrade(settings.database_url)
+    """Check the database's schema (an empty one is made at the newest; one behind is refused, see
+    `ensure_schema`), build the application, and close it after: how `livesell run` starts."""
+    await ensure_schema(settings.database_url)
     application = build(settings)
     try:
         yield application

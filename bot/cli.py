@@ -51,11 +51,16 @@ def _settings() -> Settings:
 
 
 def _run(work: Coroutine[Any, Any, T]) -> T:
-    """Run a command's async work; a database that cannot be reached stops it with one line naming DATABASE_URL."""
+    """Run a command's async work; a database that cannot be reached, or whose schema is not this release's, stops it
+    with one line saying what to do."""
     from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from storage.migrate import SchemaMismatch
 
     try:
         return asyncio.run(work)
+    except SchemaMismatch as exc:
+        raise Fatal(f"DATABASE_URL: {exc}") from None
     except (OperationalError, DBAPIError) as exc:
         raise Fatal(f"DATABASE_URL: cannot use the database: {exc.orig}") from None
     except OSError as exc:  # asyncpg reports a refused connection as an OSError
@@ -361,7 +366,8 @@ def _next_announcement(announcements: Sequence[Any]) -> str:
 
 @app.command()
 def run() -> None:
-    """Migrate, then run the bot (long polling) against TELEGRAM_API_URL."""
+    """Run the bot (long polling) against TELEGRAM_API_URL, on a database at this release's schema (an empty one is
+    made so; after an upgrade of livesell, run `livesell db upgrade` first)."""
     settings = _settings()
     settings.require_token()
     _logging(settings)

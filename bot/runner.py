@@ -1,4 +1,4 @@
-"""Run the bot: migrate, build the application, poll until stopped."""
+"""Run the bot: check the schema, build the application, poll until stopped."""
 
 from __future__ import annotations
 

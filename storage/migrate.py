@@ -97,3 +97,34 @@ async def current_revision(url: str) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+class SchemaMismatch(Exception):
+    """The database's schema is not the one this release knows; the message says which command to run."""
+
+
+async def ensure_schema(url: str) -> None:
+    """What every entry point but `livesell db upgrade` does before using the database. An empty database is made at
+    the newest schema (a first start; under the migration lock, so first starts together make it once). A database
+    at the newest schema passes. Any other is refused: migrating a database that bot processes are using is a
+    release step (`livesell db upgrade`), not something each start does on its own."""
+    current, head = await current_revision(url), head_revision()
+    if current == head:
+        return
+    if current is None:
+        await upgrade(url)
+        return
+    scripts = ScriptDirectory.from_config(alembic_config())
+    try:
+        known = scripts.get_revision(current) is not None
+    except Exception:  # alembic raises its own errors for a revision it has no script of
+        known = False
+    if not known:
+        raise SchemaMismatch(
+            f"the database is at schema {current}, which this release does not know (a newer release migrated it): "
+            f"run that release, or its `livesell db downgrade {head}` to come back to this one"
+        )
+    raise SchemaMismatch(
+        f"the database is at schema {current} and this release needs {head}: "
+        "run `livesell db upgrade` once (it waits for any other migration), then start again"
+    )

@@ -21,9 +21,12 @@ if state[1] then
   tokens = math.min(burst, tonumber(state[1]) + math.max(0, now - tonumber(state[2])) * rate)
   warned = tonumber(state[3])
 end
+if tokens >= burst then
+  warned = 0
+end
 local verdict
 if tokens >= 1 then
-  tokens, warned, verdict = tokens - 1, 0, 'admit'
+  tokens, verdict = tokens - 1, 'admit'
 elseif warned == 1 then
   verdict = 'drop'
 else

@@ -1,5 +1,6 @@
 """Per-person flood control: a token bucket of `burst` messages refilled at `rate` a second. A person over it is told
-once, then skipped quietly until the bucket has room again, while everyone else is served as usual."""
+once, then skipped quietly whenever the bucket is empty, and served as it refills; they are told again only after a
+new flood, once their bucket had filled up again (they had stopped). Everyone else is served as usual."""
 
 from __future__ import annotations
 
@@ -43,8 +44,10 @@ def admit(bucket: Bucket | None, now: float, limit: FloodLimit) -> tuple[Admissi
     else:
         elapsed = max(0.0, now - bucket.at)
         tokens, warned = min(float(limit.burst), bucket.tokens + elapsed * limit.rate), bucket.warned
+    if tokens >= limit.burst:
+        warned = False  # full again: the flood is over, a new one is told anew
     if tokens >= 1.0:
-        return Admission.ADMIT, Bucket(tokens - 1.0, now, warned=False)
+        return Admission.ADMIT, Bucket(tokens - 1.0, now, warned=warned)
     if warned:
         return Admission.DROP, Bucket(tokens, now, warned=True)
     return Admission.WARN, Bucket(tokens, now, warned=True)

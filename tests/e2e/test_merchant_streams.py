@@ -22,8 +22,7 @@ MERCHANT_ID = 990_001
 
 @pytest.fixture(scope="module")
 def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    # FLOOD_RATE 0: the test answers faster than any merchant types (flood control: tests/e2e/test_flood.py).
-    settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin", "FLOOD_RATE": "0"}
+    settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
     with running_bot(module_server, shop_folder(tmp_path_factory.mktemp("merchant")), settings=settings) as bot:
         yield bot
 

@@ -379,6 +379,7 @@ async def test_a_document_the_bot_sends_shows_as_a_download_link_to_its_contents
     await page.fill("#new-persona [name=first_name]", "Oskar")
     await page.click("#new-persona button[type=submit]")
     private = page.locator(".pane", has=page.locator(".pane-title", has_text="Oskar"))
+    await expect(private.locator(".pane-title")).to_have_text("Oskar")  # the persona exists now
     [oskar] = [p.id for p in sandbox_server.sandbox.personas.values() if p.first_name == "Oskar"]
     await private.locator(".composer .text").fill("/start")
     await private.locator(".composer .text").press("Enter")

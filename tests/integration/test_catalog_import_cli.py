@@ -23,16 +23,18 @@ MERCHANT_CATALOGUE = Path(__file__).resolve().parents[1] / "data" / "merchant_ca
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url"
 
 
-async def _livesell(database_url: str, cwd: Path, *args: str) -> tuple[int, str, str]:
-    env = without_settings(os.environ)
-    env.update(DATABASE_URL=database_url, COLUMNS="60")
+async def _livesell(
+    database_url: str, cwd: Path, *args: str, env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    settings = without_settings(os.environ)
+    settings.update(DATABASE_URL=database_url, COLUMNS="60", **(env or {}))
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
         "from bot.cli import main; main()",
         *args,
         cwd=cwd,
-        env=env,
+        env=settings,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )

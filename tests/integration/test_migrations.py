@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -15,7 +17,16 @@ from sqlmodel import SQLModel
 
 import storage.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
 from storage.engine import make_engine
-from storage.migrate import alembic_config, current_revision, downgrade, head_revision, upgrade
+from storage.migrate import (
+    SchemaMismatch,
+    alembic_config,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
+from tests.integration.test_catalog_import_cli import _livesell
 
 EXPECTED_TABLES = set(SQLModel.metadata.tables)
 
@@ -150,9 +161,59 @@ async def test_a_shop_of_the_previous_release_keeps_its_data_through_upgrade_dow
 
 
 async def test_instances_starting_together_migrate_one_database_one_after_another(database_url: str) -> None:
-    # Every entry point migrates on start: two bot instances deployed together (or the bot and a catalogue import)
-    # upgrade the same database at once, and neither may fail on the other's half-made tables.
+    # Two `livesell db upgrade` at once (two deploy scripts), or first starts of several instances on an empty
+    # database: neither may fail on the other's half-made tables.
     await downgrade(database_url, "base")
-    await asyncio.gather(*(upgrade(database_url) for _ in range(3)))
+    await asyncio.gather(upgrade(database_url), upgrade(database_url), ensure_schema(database_url))
     assert await current_revision(database_url) == head_revision()
     assert await _tables(database_url) == EXPECTED_TABLES
+
+
+async def test_a_start_makes_an_empty_database_and_refuses_one_an_upgrade_of_livesell_left_behind(
+    database_url: str,
+) -> None:
+    head = head_revision()
+    previous = _revisions_oldest_first()[-2]
+    await downgrade(database_url, "base")
+    await ensure_schema(database_url)  # a first start: nothing to race with but other first starts
+    assert await current_revision(database_url) == head
+
+    await downgrade(database_url, previous)
+    with pytest.raises(SchemaMismatch, match=r"livesell db upgrade") as refused:
+        await ensure_schema(database_url)
+    assert previous in str(refused.value) and str(head) in str(refused.value)
+    assert await current_revision(database_url) == previous  # refused: nothing changed
+
+    await upgrade(database_url)
+    await ensure_schema(database_url)
+
+
+async def test_a_start_refuses_a_database_a_newer_release_migrated(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(sa.text("UPDATE alembic_version SET version_num = '9999'"))
+        with pytest.raises(SchemaMismatch, match=r"9999.*does not know.*downgrade"):
+            await ensure_schema(database_url)
+        async with engine.begin() as connection:
+            head = {"head": head_revision()}
+            await connection.execute(sa.text("UPDATE alembic_version SET version_num = :head"), head)
+    finally:
+        await engine.dispose()
+
+
+async def test_livesell_run_on_a_database_left_behind_says_to_upgrade_and_exits_2(
+    database_url: str, tmp_path: Path
+) -> None:
+    previous = _revisions_oldest_first()[-2]
+    await downgrade(database_url, previous)
+    env = {"BOT_TOKEN": "123456:TEST", "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    status, out, err = await _livesell(database_url, tmp_path, "run", env=env)
+    assert status == 2, (out, err)
+    line = err.strip().splitlines()[-1]  # after the log's lines: what to do
+    assert line.startswith("DATABASE_URL:") and "livesell db upgrade" in line and previous in line
+    assert await current_revision(database_url) == previous
+
+    status, out, err = await _livesell(database_url, tmp_path, "db", "upgrade")
+    assert status == 0, err
+    assert await current_revision(database_url) == head_revision()
