@@ -71,6 +71,7 @@ from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
 from handlers.documents import TelegramDailyReportSender
 from handlers.flood import FloodMiddleware
+from handlers.in_flight import InFlight
 from handlers.notifier import TelegramNotifier
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -409,16 +410,34 @@ class Application:
         return self.broadcaster
 
     async def poll(self, bot: Bot, handle_signals: bool = True, polling_timeout: int = 10) -> None:
-        """Long-poll the Bot API until stopped (a signal, or `dispatcher.stop_polling()`). The language detector's
-        models load meanwhile, off the event loop, rather than on the first question."""
+        """Long-poll the Bot API until stopped (SIGTERM, SIGINT, or `dispatcher.stop_polling()`). The language
+        detector's models load meanwhile, off the event loop, rather than on the first question.
+
+        Stopping is graceful: no new update is taken, the ones in hand are finished (for up to
+        SHUTDOWN_GRACE_SECONDS), and Telegram is told they are done. (aiogram confirms a batch of updates only when it
+        asks for the next one, so the last batch's are confirmed here; an update of it not yet begun, waiting for a
+        free slot, is left unconfirmed and comes again after the restart.)"""
         warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
-        await self.dispatcher.start_polling(
-            bot,
-            handle_signals=handle_signals,
-            close_bot_session=True,
-            polling_timeout=polling_timeout,
-            tasks_concurrency_limit=CONCURRENT_UPDATES,
-        )
+        in_flight: InFlight = self.dispatcher.workflow_data["in_flight"]
+        try:
+            await self.dispatcher.start_polling(
+                bot,
+                handle_signals=handle_signals,
+                close_bot_session=False,
+                polling_timeout=polling_timeout,
+                tasks_concurrency_limit=CONCURRENT_UPDATES,
+            )
+            # Every update polling handed over has begun by now (its task ran while polling shut down).
+            if not await in_flight.drained(self.settings.shutdown_grace_seconds):
+                log.warning(
+                    "stopping with %d updates unfinished after %ss",
+                    in_flight.count,
+                    self.settings.shutdown_grace_seconds,
+                )
+            elif in_flight.newest is not None:
+                await confirm_updates(bot, in_flight.newest)
+        finally:
+            await bot.session.close()
         if warm_up is not None:
             await warm_up
 
@@ -548,6 +567,15 @@ def _awaitable(check: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     return run
 
 
+async def confirm_updates(bot: Bot, newest: int) -> None:
+    """Tell Telegram every update up to `newest` is handled: a getUpdates from the next id confirms the ones before
+    it. An update it returns is not handled here, and stays unconfirmed: it comes again after the restart."""
+    try:
+        await bot.get_updates(offset=newest + 1, limit=1, timeout=0)
+    except Exception:
+        log.warning("could not confirm the updates handled before stopping", exc_info=True)
+
+
 def make_flood_gate(settings: Settings) -> MemoryFloodGate | RedisFloodGate | None:
     """Per-person flood control: shared through Redis when instances share one, else per process; None when off."""
     limit = FloodLimit(settings.flood_rate, settings.flood_burst)
@@ -564,6 +592,9 @@ def make_dispatcher(
     """The routers, flood control and the language middleware, and what handlers receive by name
     (`HandlerServices`)."""
     dispatcher = Dispatcher(storage=storage, **services.by_name())
+    # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
+    in_flight = dispatcher.update.outer_middleware(InFlight())
+    dispatcher.workflow_data["in_flight"] = in_flight
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     # at once. Beyond them a person's messages are skipped for a moment and they are told once.
     flood_rate: float = Field(default=5.0, ge=0, le=1000)
     flood_burst: int = Field(default=20, ge=1, le=10000)
+    # On SIGTERM the bot takes no new update and finishes those in hand for up to this long before it exits.
+    shutdown_grace_seconds: float = Field(default=9, ge=0, le=600)
     # Payments (docs/payments.md).
     payment_provider: Literal["sandbox", "stripe", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)

@@ -253,6 +253,8 @@ class FakeModel:
     released: asyncio.Event = field(default_factory=asyncio.Event)
     # Set at each request: a test awaits it rather than sleeping.
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    # Seconds every answer takes (a slow model), before the mode's own behaviour.
+    delay: float = 0.0
 
     @property
     def base_url(self) -> str:
@@ -281,6 +283,8 @@ class FakeModel:
             return web.json_response({"error": {"message": "Incorrect API key provided", "type": "auth"}}, status=401)
         if not body or body.get("model") != MODEL or not body.get("messages"):
             return web.json_response({"error": {"message": "bad request", "type": "invalid_request"}}, status=400)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.mode is Mode.HANG:
             await self.released.wait()
             return web.json_response({"error": {"message": "too late"}}, status=504)
