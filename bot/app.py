@@ -39,6 +39,7 @@ from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
 from bot.domain.broadcasts import BroadcastKind
+from bot.domain.export import ExportFormat
 from bot.domain.flood import FloodLimit
 from bot.domain.invoices import InvoicePricing
 from bot.domain.roles import staff_roles
@@ -52,6 +53,7 @@ from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService
 from bot.services.checkout import CheckoutService
 from bot.services.currency import CurrencyService
+from bot.services.daily_report import DailyReportService
 from bot.services.export import ExportService
 from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
@@ -70,6 +72,7 @@ from bot.services.translations import ProductTranslator
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
+from handlers.documents import TelegramDailyReportSender
 from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
@@ -99,6 +102,8 @@ ANNOUNCE_SECONDS = 5
 STREAM_REPORT_SECONDS = 5
 # How often the bot brings staff command menus in line with roles changed elsewhere (the CLI, another process).
 MENU_SECONDS = 60
+# How often the bot asks whether the daily report is due (and claims it): it goes out at most this late.
+DAILY_REPORT_SECONDS = 30
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -381,6 +386,8 @@ class Application:
     broadcast_sender: TelegramBroadcastSender
     menus: TelegramCommandMenus
     roles: RoleService
+    daily_report: DailyReportService
+    daily_report_sender: TelegramDailyReportSender
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
@@ -399,6 +406,7 @@ class Application:
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
         self.menus.attach(bot)
+        self.daily_report_sender.attach(bot)
         if self.payments.telegram is not None:
             self.payments.telegram.attach(bot)
         self.broadcast_sender.attach(self.make_broadcaster())
@@ -454,8 +462,8 @@ class Application:
             await warm_up
 
     def make_scheduler(self) -> AsyncIOScheduler:
-        """Hold reminders and expiry, payment timeouts and due stream announcements every few seconds; start it with
-        the polling, shut it down after."""
+        """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
+        seconds; start it with the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
         jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
             (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
@@ -464,6 +472,7 @@ class Application:
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
             (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
             (follow_roles, MENU_SECONDS, self),
+            (send_daily_report, DAILY_REPORT_SECONDS, self.daily_report),
         ]
         for job, seconds, service in jobs:
             # One run at a time per process; runs missed while one was slow collapse into one.
@@ -675,6 +684,17 @@ def build(settings: Settings) -> Application:
         live = await streams.live_stream(chat_id)
         return live.product_codes if live is not None else ()
 
+    daily_report_sender = TelegramDailyReportSender(i18n)
+    daily_report = DailyReportService(
+        uow,
+        core.export,
+        daily_report_sender,
+        chat_id=settings.ops_chat_id,
+        timezone=settings.shop_timezone,
+        at=settings.daily_report_at,
+        fmt=ExportFormat(settings.daily_report_format),
+        language=settings.default_language,
+    )
     detector = LinguaDetector(settings.supported_languages)
     hand_offs = HandOffService(
         uow,
@@ -739,6 +759,8 @@ def build(settings: Settings) -> Application:
         stream_reports=stream_reports,
         menus=menus,
         roles=roles,
+        daily_report=daily_report,
+        daily_report_sender=daily_report_sender,
         detector=detector,
         flood=flood,
     )
@@ -779,6 +801,11 @@ async def announce_streams(streams: StreamService) -> None:
 async def report_streams(stream_reports: StreamReportService) -> None:
     """Send the merchants the chart of each stream that ended lately, once across processes."""
     await stream_reports.send_due(datetime.now(UTC))
+
+
+async def send_daily_report(reports: DailyReportService) -> None:
+    """Send yesterday's orders to the ops chat once the report time has passed (one process claims each day)."""
+    await reports.run_due(datetime.now(UTC))
 
 
 async def sweep_holds(holds: HoldService) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.domain.countries import COUNTRIES
 from bot.domain.language import canonical_language
 from bot.domain.money import InvalidAmount, Money, UnknownCurrency, check_currency
+from bot.domain.periods import parse_clock
 from bot.domain.shipping import EU_COUNTRIES, ShippingTable
 from bot.domain.streams import DEFAULT_REMINDER_OFFSETS, StreamError, parse_offsets
 from bot.domain.stripe import CARD, METHOD_CURRENCIES
@@ -102,6 +103,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=8, gt=0, le=120)
     # Where questions nobody could answer go (a group of the shop's staff); unset: each merchant's private chat.
     support_chat_id: int | None = None
+    # The daily report (docs/export-chat.md): yesterday's orders to OPS_CHAT_ID once the shop's clock passes
+    # DAILY_REPORT_TIME ("HH:MM" in SHOP_TIMEZONE); no chat, no report.
+    ops_chat_id: int | None = None
+    daily_report_time: str = "08:00"
+    daily_report_format: Literal["csv", "xlsx"] = "csv"
 
     @field_validator("openai_base_url")
     @classmethod
@@ -112,10 +118,23 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
 
-    @field_validator("support_chat_id", mode="before")
+    @field_validator("support_chat_id", "ops_chat_id", mode="before")
     @classmethod
     def _no_support_chat(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("daily_report_time")
+    @classmethod
+    def _report_time(cls, value: str) -> str:
+        try:
+            parse_clock(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time of day like 08:00") from None
+        return value
+
+    @property
+    def daily_report_at(self) -> time:
+        return parse_clock(self.daily_report_time)
 
     def openai_key(self) -> str | None:
         """The model's API key; None (no model) when unset or empty."""

@@ -22,6 +22,7 @@ from bot.domain.cart import HeldItem
 from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
+from bot.domain.daily_report import DailyReport, StatusTotal
 from bot.domain.export import ExportQuery
 from bot.domain.flood import Admission
 from bot.domain.fx import Rates
@@ -401,6 +402,10 @@ class ReportRunRepository(Protocol):
 
     async def finish(self, kind: str, period: str, status: ReportStatus, now: datetime, detail: str = "") -> None: ...
 
+    async def order_totals(self, start: datetime, end: datetime) -> Sequence[StatusTotal]:
+        """Orders created in [start, end), open carts aside, per status and currency (the daily report)."""
+        ...
+
 
 class TranslationRepository(Protocol):
     """Product texts the language model translated (the catalogue's own translations are the product's)."""
@@ -431,6 +436,12 @@ class SaidRepository(Protocol):
 
     async def save_translation(self, message_id: int, language: str, text: str) -> None:
         """Keep the first translation stored into `language`."""
+        ...
+
+
+class DailyReportSender(Protocol):
+    async def send(self, chat_id: int, report: DailyReport) -> None:
+        """Post the report (its message, then its files) to the chat; raises when the chat cannot be reached."""
         ...
 
 

@@ -117,3 +117,11 @@ class RoleCb(CallbackData, prefix="role"):
 
     telegram_id: int
     role: str
+
+
+class ExportCb(CallbackData, prefix="export"):
+    """A button of the /export conversation: period (value: a preset or "custom") | status | stream (value: an id or
+    "all") | format | cancel."""
+
+    action: str
+    value: str = ""

@@ -1,5 +1,6 @@
-"""Report runs: a report (a stream's, a shop day's) is claimed by inserting its (kind, period) row, so one bot process
-makes it however many run; ON CONFLICT DO NOTHING on both backends says who won without breaking the transaction."""
+"""Report runs, and the numbers reports read: a report (a stream's, a shop day's) is claimed by inserting its
+(kind, period) row, so one bot process makes it however many run; ON CONFLICT DO NOTHING on both backends says who won
+without breaking the transaction."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from bot.domain.daily_report import StatusTotal
+from bot.domain.money import Money
+from bot.domain.orders import OPEN_STATUSES
 from bot.domain.reports import ReportStatus
 from storage.order_repositories import _Repository, _utc
-from storage.tables import report_runs
+from storage.tables import orders, report_runs
 
 
 class SqlReportRunRepository(_Repository):
@@ -54,3 +58,20 @@ class SqlReportRunRepository(_Repository):
             .where(report_runs.c.kind == kind, report_runs.c.period == period)
             .values(status=status.value, sent_at=now, detail=detail[:300])
         )
+
+    async def order_totals(self, start: datetime, end: datetime) -> Sequence[StatusTotal]:
+        """Orders created in [start, end), open carts aside, counted and summed per status and currency."""
+        rows = await self._run(
+            sa.select(orders.c.status, orders.c.currency, sa.func.count(), sa.func.sum(orders.c.total_minor))
+            .where(
+                orders.c.created_at >= start,
+                orders.c.created_at < end,
+                orders.c.status.not_in([status.value for status in OPEN_STATUSES]),
+            )
+            .group_by(orders.c.status, orders.c.currency)
+            .order_by(orders.c.currency, orders.c.status)
+        )
+        return [
+            StatusTotal(status=status, orders=count, total=Money(int(total or 0), currency))
+            for status, currency, count, total in rows
+        ]

@@ -113,6 +113,14 @@ class StreamService:
         async with self.uow() as uow:
             return await uow.streams.listed(statuses)
 
+    async def recent(self, limit: int) -> Sequence[Stream]:
+        """The streams that went live (live now or ended), the latest first: those orders can belong to."""
+        async with self.uow() as uow:
+            went_live = await uow.streams.listed([StreamStatus.LIVE, StreamStatus.ENDED])
+        return sorted(
+            went_live, key=lambda stream: (stream.live_at or stream.starts_at, stream.stream_id), reverse=True
+        )[:limit]
+
     async def announcements(self, stream_id: int) -> Sequence[Announcement]:
         """The stream's announcements, soonest first (for the merchant's view and the CLI)."""
         async with self.uow() as uow:

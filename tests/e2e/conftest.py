@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from sandbox.client import SandboxClient
+from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer, ShopLanguages, serve_in_thread
 from tests.e2e.harness import LANGUAGES, BotProcess, bot_environment, compile_translations, livesell, web_url
 from tests.e2e.pictures import png
@@ -37,11 +37,15 @@ def sandbox_server() -> Iterator[SandboxServer]:
 
 @pytest.fixture(scope="session")
 def bot_process(sandbox_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("bot")
+    with running_bot(sandbox_server, shop_folder(tmp_path_factory.mktemp("bot"))) as bot:
+        yield bot
+
+
+def shop_folder(folder: Path) -> Path:
+    """`folder` with the e2e shop's catalogue (tests/e2e/catalog.csv) and its picture, for `running_bot`."""
     shutil.copy(HERE / "catalog.csv", folder / "catalog.csv")
     (folder / "scarf.png").write_bytes(png(40, 30))
-    with running_bot(sandbox_server, folder) as bot:
-        yield bot
+    return folder
 
 
 @contextmanager
@@ -124,3 +128,15 @@ def postgres_url() -> Iterator[str]:
         yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         asyncio.run(_postgres(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+async def say(persona: SandboxPersona, text: str) -> ChatMessage:
+    """Send `text` as the persona; the bot's next message in their chat."""
+    await persona.send(text)
+    return await persona.wait_for_reply()
+
+
+async def tap(persona: SandboxPersona, message: ChatMessage, button: str) -> ChatMessage:
+    """Press the button labelled `button` under `message`; the bot's next message in the persona's chat."""
+    await persona.press(message, button)
+    return await persona.wait_for_reply()

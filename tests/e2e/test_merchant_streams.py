@@ -15,22 +15,18 @@ import pytest
 from PIL import Image
 
 from handlers.callbacks import CheckoutCb
-from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
+from sandbox.client import ChatMessage, SandboxClient
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import HERE, running_bot, watched_client
+from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
 from tests.e2e.harness import BotProcess
-from tests.e2e.pictures import png
 
 MERCHANT_ID = 990_001
 
 
 @pytest.fixture(scope="module")
 def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("merchant")
-    (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "scarf.png").write_bytes(png(40, 30))
     settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
-    with running_bot(module_server, folder, settings=settings) as bot:
+    with running_bot(module_server, shop_folder(tmp_path_factory.mktemp("merchant")), settings=settings) as bot:
         yield bot
 
 
@@ -38,16 +34,6 @@ def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPath
 async def sandbox(merchant_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
     async with watched_client(module_server, merchant_bot) as client:
         yield client
-
-
-async def say(persona: SandboxPersona, text: str) -> ChatMessage:
-    await persona.send(text)
-    return await persona.wait_for_reply()
-
-
-async def tap(persona: SandboxPersona, message: ChatMessage, button: str) -> ChatMessage:
-    await persona.press(message, button)
-    return await persona.wait_for_reply()
 
 
 async def test_a_merchant_plans_runs_and_ends_a_stream_and_a_buyer_opens_a_pinned_product(

@@ -1,5 +1,6 @@
 """The sandbox chat page in real headless Chromium: a Spanish buyer starts the bot and browses the catalogue; a
-buyer in Japan checks out in yen, pays on the sandbox payment page the Pay button opens, and sees the receipt."""
+buyer in Japan checks out in yen, pays on the sandbox payment page the Pay button opens, and sees the receipt; a
+document the bot sends (an /export file) shows as a download link."""
 
 from __future__ import annotations
 
@@ -383,3 +384,40 @@ async def test_the_menu_button_shows_the_personas_command_menu_and_a_tap_sends_t
     await expect(pane.locator(".message.incoming")).to_have_count(1)
     personas = await page.evaluate("fetch('/sandbox/api/personas').then((r) => r.json())")
     assert any(p["username"] == "greta_b" for p in personas)
+
+
+async def test_a_document_the_bot_sends_shows_as_a_download_link_to_its_contents(
+    page: Any, sandbox_server: SandboxServer
+) -> None:
+    from aiogram import Bot
+    from aiogram.client.session.aiohttp import AiohttpSession
+    from aiogram.client.telegram import TelegramAPIServer
+    from aiogram.types import BufferedInputFile
+    from playwright.async_api import expect
+
+    from sandbox.server import DEFAULT_TOKEN
+
+    await page.fill("#new-persona [name=first_name]", "Oskar")
+    await page.click("#new-persona button[type=submit]")
+    private = page.locator(".pane", has=page.locator(".pane-title", has_text="Oskar"))
+    await expect(private.locator(".pane-title")).to_have_text("Oskar")  # the persona exists now
+    [oskar] = [p.id for p in sandbox_server.sandbox.personas.values() if p.first_name == "Oskar"]
+    await private.locator(".composer .text").fill("/start")
+    await private.locator(".composer .text").press("Enter")
+    await expect(private.locator(".message.incoming").first).to_contain_text("Oskar")
+
+    # What /export sends: a file with a caption.
+    contents = "order_id,name\n1,Ольга 王芳\n".encode()
+    bot = Bot(DEFAULT_TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(sandbox_server.url)))
+    try:
+        await bot.send_document(oskar, BufferedInputFile(contents, "orders.csv"), caption="1 order: today")
+    finally:
+        await bot.session.close()
+
+    link = private.get_by_role("link", name="orders.csv")
+    await expect(link).to_have_attribute("download", "orders.csv")
+    await expect(private.locator(".message.incoming").last).to_contain_text("1 order: today")
+    href = await link.get_attribute("href")
+    assert href is not None
+    downloaded = await page.evaluate("(url) => fetch(url).then((r) => r.text())", href)
+    assert downloaded.encode() == contents

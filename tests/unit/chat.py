@@ -30,6 +30,7 @@ from bot.services.say import NoLiveStream
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.views.questions import answer_renderer
+from tests.unit.fake_export import FakeExportService
 from tests.unit.fake_services import (
     FakeCartService,
     FakeCheckoutService,
@@ -56,6 +57,7 @@ class ChatHarness:
     buyers: BuyerService
     streams: FakeStreamService
     stream_reports: FakeStreamReports
+    export: FakeExportService
     chats: Chats = field(default_factory=Chats)
 
     def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
@@ -141,10 +143,6 @@ async def featured(streams: FakeStreamService, chat_id: int) -> tuple[str, ...]:
     return live.product_codes if live else ()
 
 
-class NoExports:
-    """No handler of these chat tests exports orders (tests/integration/test_export.py covers the service)."""
-
-
 def make_chat(
     group_ids: frozenset[int] = frozenset(),
     storage: MemoryStorage | None = None,
@@ -153,6 +151,7 @@ def make_chat(
     invoices: object = None,
     merchant_ids: tuple[int, ...] = (),
     ops_ids: tuple[int, ...] = (),
+    shop_timezone: str = "Europe/Paris",
     flood: FloodGate | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
@@ -166,6 +165,7 @@ def make_chat(
         merchant_ids=list(merchant_ids),
         ops_ids=list(ops_ids),
     )
+    export = FakeExportService()
     keywords = KeywordService(core, check_every=0, featured=lambda chat_id: featured(streams, chat_id))
     streams = FakeStreamService(keywords.index, core.data.products)
     i18n = I18n(path=LOCALES, default_locale="en", domain="messages")
@@ -188,13 +188,13 @@ def make_chat(
         max_quantity=10,
         keyword_group_ids=group_ids,
         streams=streams,  # type: ignore[arg-type]
-        shop_timezone="Europe/Paris",
+        shop_timezone=shop_timezone,
         hand_offs=NoHandOffs(),  # type: ignore[arg-type]
         say=NoStreamToSay(),  # type: ignore[arg-type]
         questions=QuestionService(core, pricing, languages=LANGUAGES, render=answer_renderer(i18n), check_every=0),
         stream_reports=stream_reports,  # type: ignore[arg-type]
-        export=NoExports(),  # type: ignore[arg-type]
         roles=RoleService(core, buyers, TelegramNotifier(i18n, bot), menus),
+        export=export,  # type: ignore[arg-type]
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
     return ChatHarness(
@@ -206,4 +206,5 @@ def make_chat(
         buyers=buyers,
         streams=streams,
         stream_reports=stream_reports,
+        export=export,
     )

@@ -96,6 +96,10 @@ class FakeStreamService:
         shown = {StreamStatus.SCHEDULED, StreamStatus.LIVE}
         return sorted((s for s in self.streams.values() if s.status in shown), key=lambda s: s.starts_at)
 
+    async def recent(self, limit: int) -> Sequence[Stream]:
+        went_live = [s for s in self.streams.values() if s.status in {StreamStatus.LIVE, StreamStatus.ENDED}]
+        return sorted(went_live, key=lambda s: (s.live_at or s.starts_at, s.stream_id), reverse=True)[:limit]
+
     def _scheduled(self, stream_id: int) -> Stream:
         stream = self.streams.get(stream_id)
         if stream is None:

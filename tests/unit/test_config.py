@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,6 +55,9 @@ def test_list_settings_accept_commas_and_spaces(monkeypatch: pytest.MonkeyPatch)
         ("REMINDER_OFFSETS", "24h,soon", "not a list of reminder offsets"),
         ("REMINDER_OFFSETS", "", "not a list of reminder offsets"),
         ("ANNOUNCEMENT_GRACE_MINUTES", "-5", None),
+        ("DAILY_REPORT_TIME", "8am", "not a time of day like 08:00"),
+        ("DAILY_REPORT_FORMAT", "pdf", None),
+        ("OPS_CHAT_ID", "ops", None),
     ],
 )
 def test_each_bad_setting_gives_one_line_naming_it(
@@ -183,3 +187,13 @@ def test_stripe_payment_methods_are_read_by_country_and_unknown_ones_refused(mon
     monkeypatch.setenv("STRIPE_PAYMENT_METHODS", '{"NL": ["ideel"]}')
     with pytest.raises(SettingsError, match=r"^STRIPE_PAYMENT_METHODS: .*ideel"):
         load_settings()
+
+
+def test_the_daily_report_goes_nowhere_until_an_ops_chat_is_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.ops_chat_id is None and settings.daily_report_at == time(8, 0)
+    assert settings.daily_report_format == "csv"
+    monkeypatch.setenv("OPS_CHAT_ID", "-100123")
+    monkeypatch.setenv("DAILY_REPORT_TIME", "6:30")
+    settings = load_settings()
+    assert settings.ops_chat_id == -100123 and settings.daily_report_at == time(6, 30)

@@ -12,6 +12,7 @@ from aiogram.methods import SendMessage
 from bot.app import (
     ANNOUNCE_SECONDS,
     BROADCAST_SWEEP_SECONDS,
+    DAILY_REPORT_SECONDS,
     HOLD_SWEEP_SECONDS,
     MENU_SECONDS,
     PAYMENT_SWEEP_SECONDS,
@@ -23,6 +24,7 @@ from bot.app import (
     open_core,
     report_streams,
     run_broadcasts,
+    send_daily_report,
     sweep_holds,
     sweep_payments,
 )
@@ -101,6 +103,7 @@ async def test_the_scheduler_sweeps_holds_payments_announcements_broadcasts_and_
     holds, payments, broadcasts, announcements, *later = scheduler.get_jobs()
     [menus] = [job for job in later if job.func is follow_roles]
     [reports] = [job for job in later if job.func is report_streams]
+    [daily_report] = [job for job in later if job.func is send_daily_report]
     assert menus.args == (application,) and menus.trigger.interval.total_seconds() == MENU_SECONDS
     assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
     assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
@@ -115,6 +118,8 @@ async def test_the_scheduler_sweeps_holds_payments_announcements_broadcasts_and_
     assert reports.trigger.interval.total_seconds() == STREAM_REPORT_SECONDS
     assert holds.max_instances == payments.max_instances == announcements.max_instances == reports.max_instances == 1
     assert announcements.coalesce and reports.coalesce
+    assert daily_report.func is send_daily_report and daily_report.args == (application.daily_report,)
+    assert daily_report.trigger.interval.total_seconds() == DAILY_REPORT_SECONDS and daily_report.max_instances == 1
 
 
 class RecordingHolds:
