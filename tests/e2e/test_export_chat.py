@@ -12,17 +12,12 @@ from collections.abc import AsyncIterator, Iterator
 import aiohttp
 import pytest
 
-import bot.services.export as export_service
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer
 from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
 from tests.e2e.harness import BotProcess
 
-# Until part B's export engine is merged, bot/services/export.py is its stand-in, which exports nothing.
-pytestmark = pytest.mark.skipif(
-    "Stand-in" in (export_service.__doc__ or ""), reason="part B's export engine is not merged yet"
-)
 OPS_ID = 990_101
 BUYER_NAME = "Ольга 王芳"
 
