@@ -51,16 +51,7 @@ class RoleService:
             # Granted before, or by another merchant this very moment: the primary key decides.
             granted = await uow.roles.grant(buyer.telegram_id, role, granted_by, now or datetime.now(UTC))
             await uow.commit()
-        change = RoleChange(
-            RoleOutcome.GRANTED if granted else RoleOutcome.ALREADY_HELD,
-            role,
-            person,
-            buyer,
-            await self.buyers.roles_for(buyer.telegram_id),
-        )
-        if granted:
-            await self._follow(change)
-        return change
+        return await self._changed(RoleOutcome.GRANTED if granted else RoleOutcome.ALREADY_HELD, role, person, buyer)
 
     async def revoke(self, person: PersonRef, role: Role) -> RoleChange:
         if person.telegram_id is not None and role in self.buyers.roles_of(person.telegram_id):
@@ -73,14 +64,12 @@ class RoleService:
                 return RoleChange(RoleOutcome.FROM_SETTINGS, role, person, buyer)
             revoked = await uow.roles.revoke(buyer.telegram_id, role)
             await uow.commit()
-        change = RoleChange(
-            RoleOutcome.REVOKED if revoked else RoleOutcome.NOT_HELD,
-            role,
-            person,
-            buyer,
-            await self.buyers.roles_for(buyer.telegram_id),
-        )
-        if revoked:
+        return await self._changed(RoleOutcome.REVOKED if revoked else RoleOutcome.NOT_HELD, role, person, buyer)
+
+    async def _changed(self, outcome: RoleOutcome, role: Role, person: PersonRef, buyer: Buyer) -> RoleChange:
+        """The outcome with the person's roles as they are now; a real change is told and their menu follows."""
+        change = RoleChange(outcome, role, person, buyer, await self.buyers.roles_for(buyer.telegram_id))
+        if outcome in (RoleOutcome.GRANTED, RoleOutcome.REVOKED):
             await self._follow(change)
         return change
 
