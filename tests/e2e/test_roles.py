@@ -11,9 +11,8 @@ import pytest
 
 from sandbox.client import SandboxClient
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import HERE, running_bot, watched_client
+from tests.e2e.conftest import running_bot, shop_folder, watched_client
 from tests.e2e.harness import BotProcess
-from tests.e2e.pictures import png
 from tests.e2e.test_merchant_streams import say
 
 MERCHANT_ID = 990_101
@@ -21,9 +20,7 @@ MERCHANT_ID = 990_101
 
 @pytest.fixture(scope="module")
 def roles_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("roles")
-    (folder / "catalog.csv").write_text((HERE / "catalog.csv").read_text(encoding="utf-8"), encoding="utf-8")
-    (folder / "scarf.png").write_bytes(png(40, 30))
+    folder = shop_folder(tmp_path_factory.mktemp("roles"))
     with running_bot(module_server, folder, settings={"MERCHANT_IDS": str(MERCHANT_ID)}) as bot:
         yield bot
 
