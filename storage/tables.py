@@ -435,6 +435,30 @@ class ReportRunTable(SQLModel, table=True):
     detail: str = Field(default="", max_length=300)
 
 
+class UpdateClaimTable(SQLModel, table=True):
+    """A Telegram update one bot process has taken (inserting the row is the claim) and, once handled, done: an update
+    Telegram delivers again (after a timeout, a 5xx or a restart) is acknowledged and skipped by every process."""
+
+    __tablename__ = "update_claim"
+
+    update_id: int = Field(primary_key=True, sa_type=sa.BigInteger, sa_column_kwargs={"autoincrement": False})
+    status: str = Field(default="handling", max_length=16)
+    holder: str = Field(default="", max_length=64)
+    claimed_at: datetime = _timestamp(index=True)
+    done_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+
+
+class JobLeaseTable(SQLModel, table=True):
+    """Which bot process runs a periodic job (hold sweep, payment timeouts...) until when: the process holding an
+    unexpired lease runs it, the others skip it, so a job runs once per due moment however many workers serve."""
+
+    __tablename__ = "job_lease"
+
+    name: str = Field(primary_key=True, max_length=40)
+    holder: str = Field(max_length=64)
+    until: datetime = Field(sa_type=sa.DateTime(timezone=True), nullable=False)
+
+
 class FsmStateTable(SQLModel, table=True):
     """Conversation state when no Redis is configured, so a restart loses no conversation."""
 
@@ -470,3 +494,5 @@ said_messages: sa.Table = SaidMessageTable.__table__  # type: ignore[attr-define
 said_translations: sa.Table = SaidTranslationTable.__table__  # type: ignore[attr-defined]
 role_grants: sa.Table = RoleGrantTable.__table__  # type: ignore[attr-defined]
 report_runs: sa.Table = ReportRunTable.__table__  # type: ignore[attr-defined]
+update_claims: sa.Table = UpdateClaimTable.__table__  # type: ignore[attr-defined]
+job_leases: sa.Table = JobLeaseTable.__table__  # type: ignore[attr-defined]
