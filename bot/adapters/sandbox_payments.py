@@ -55,11 +55,16 @@ def event_body(token: str, succeeded: bool, amount: Money) -> bytes:
 
 
 def parse_event(raw: bytes) -> PaymentEvent:
+    """The event a verified webhook body reports; MalformedEvent for anything else, whatever the bytes are."""
     try:
         body = json.loads(raw)
         data = body["data"]
         kind = EVENT_TYPES[body["type"]]
-        amount = Money(int(data["amount"]), str(data["currency"]))
+        minor = data["amount"]
+        # Minor units are a whole number: 29.8 is not 29, and Infinity is no amount (int() would raise OverflowError).
+        if isinstance(minor, bool) or not isinstance(minor, int):
+            raise TypeError(f"amount {minor!r} is not a whole number of minor units")
+        amount = Money(minor, str(data["currency"]))
         return PaymentEvent(
             provider=NAME,
             event_id=str(body["id"]),
@@ -68,5 +73,5 @@ def parse_event(raw: bytes) -> PaymentEvent:
             amount=amount,
             payment_id=str(data.get("payment") or ""),
         )
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise MalformedEvent(str(exc)) from None

@@ -189,7 +189,7 @@ def parse_event(raw: bytes) -> PaymentEvent | None:
         kind_name = str(body["type"])
         event_id = str(body["id"])
         session = body["data"]["object"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # RecursionError: JSON nested too deep
         raise MalformedEvent(str(exc)) from None
     kind = EVENT_KINDS.get(kind_name)
     if kind is None:
@@ -199,9 +199,12 @@ def parse_event(raw: bytes) -> PaymentEvent | None:
     if kind_name == "checkout.session.completed" and session.get("payment_status") != "paid":
         return None
     amount: Money | None
+    minor = session.get("amount_total")
     try:
-        amount = from_stripe(int(session["amount_total"]), str(session["currency"]))
-    except (KeyError, TypeError, ValueError):
+        if isinstance(minor, bool) or not isinstance(minor, int):
+            raise TypeError(minor)  # Stripe's amounts are integers: 29.8 is not 29, Infinity no amount at all
+        amount = from_stripe(minor, str(session.get("currency")))
+    except (TypeError, ValueError):
         # No amount, or none that is a whole ISO amount (AmountNotChargeable is a ValueError): it matches no order.
         amount = None
     payment = session.get("payment_intent")

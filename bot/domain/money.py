@@ -18,6 +18,9 @@ class UnknownCurrency(ValueError):
 
 # ISO 4217 codes that are not money a shop can charge: precious metals, fund units, testing and "no currency".
 NOT_MONEY = frozenset({"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"})
+# The most minor units a typed amount may have (10 trillion EUR cents): orders multiply it by their quantities and
+# convert it into currencies worth less, and the database keeps every amount in 64 bits.
+MAX_MINOR_UNITS = 10**15 - 1
 
 
 def check_currency(code: str) -> str:
@@ -48,6 +51,9 @@ class Money:
         if not value.is_finite():
             raise InvalidAmount(f"{text!r} is not a number")
         exponent = currency_exponent(code)
+        # Before scaling: `1e999999` overflows Decimal's context, and `1e30` cents fit no database column.
+        if value and value.adjusted() + exponent >= len(str(MAX_MINOR_UNITS)):
+            raise InvalidAmount(f"{text!r} is too large")
         scaled = value.scaleb(exponent)
         if scaled != scaled.to_integral_value():
             raise InvalidAmount(f"{code} has {exponent} decimal places, {text!r} has more")
