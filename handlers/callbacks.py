@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from aiogram.filters.callback_data import CallbackData
+from pydantic import Field
+
+from bot.domain.keyword import MAX_KEYWORD_QUANTITY
+
+# Numbers are bounded, so forged data fails to unpack (the fallback answers "this button is gone") rather than
+# reaching the database as an integer no 64-bit column holds, or a page far past the catalogue's end.
+RowId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Page = Annotated[int, Field(ge=0, le=100_000)]
+Quantity = Annotated[int, Field(ge=0, le=MAX_KEYWORD_QUANTITY)]
 
 
 class CataloguePageCb(CallbackData, prefix="cat"):
-    page: int
+    page: Page
 
 
 class ProductCb(CallbackData, prefix="prod"):
@@ -14,15 +25,15 @@ class ProductCb(CallbackData, prefix="prod"):
     so each tap changes the page's keyboard and the second of a double tap asks for the change the first made
     (handlers/catalog.py). Another prefix rather than another field: buttons sent before still unpack."""
 
-    product_id: int
-    page: int = 0
+    product_id: RowId
+    page: Page = 0
 
 
 class ProductTappedCb(CallbackData, prefix="prod1"):
     """A catalogue product whose card the last tap opened; the same as ProductCb to the buyer."""
 
-    product_id: int
-    page: int = 0
+    product_id: RowId
+    page: Page = 0
 
 
 class LanguageCb(CallbackData, prefix="lang"):
@@ -32,32 +43,32 @@ class LanguageCb(CallbackData, prefix="lang"):
 class VariantCb(CallbackData, prefix="var"):
     """A variant chosen on a product card: show the quantity picker (sku_id 0: back to the variants)."""
 
-    product_id: int
-    sku_id: int = 0
-    quantity: int = 1
-    page: int = 0  # the catalogue page the card was opened from, for its Back button
+    product_id: RowId
+    sku_id: RowId = 0
+    quantity: Quantity = 1
+    page: Page = 0  # the catalogue page the card was opened from, for its Back button
 
 
 class AddToCartCb(CallbackData, prefix="add"):
     """A quantity tapped on a product card; the product and page redraw the card after the add."""
 
-    sku_id: int
-    quantity: int
-    product_id: int = 0
-    page: int = 0
+    sku_id: RowId
+    quantity: Quantity
+    product_id: RowId = 0
+    page: Page = 0
 
 
 class CartCb(CallbackData, prefix="cart"):
     """An action on the buyer's cart: show, set (a line's quantity; 0 removes it), drop, empty, checkout."""
 
     action: str
-    sku_id: int = 0
-    quantity: int = 0
+    sku_id: RowId = 0
+    quantity: Quantity = 0
 
 
 class WaitlistCb(CallbackData, prefix="wait"):
     action: str  # join | leave
-    sku_id: int
+    sku_id: RowId
 
 
 class CheckoutCb(CallbackData, prefix="co"):
@@ -72,9 +83,9 @@ class CurrencyCb(CallbackData, prefix="cur"):
 class KeywordCb(CallbackData, prefix="kw"):
     """A button under a keyword refusal: order `sku_id` (0: the product's variants to choose from, or its only one)."""
 
-    product_id: int
-    sku_id: int = 0
-    quantity: int = 1
+    product_id: RowId
+    sku_id: RowId = 0
+    quantity: Quantity = 1
 
 
 class SubscriptionCb(CallbackData, prefix="sub"):
@@ -88,7 +99,7 @@ class StreamCb(CallbackData, prefix="st"):
     keep | live | end. Merchant-only: handlers/merchants.py refuses it to anyone else."""
 
     action: str
-    stream_id: int
+    stream_id: RowId
     value: str = ""
 
 
@@ -109,13 +120,13 @@ class TimezoneCb(CallbackData, prefix="tz"):
 class QuestionCb(CallbackData, prefix="ask"):
     """A product tapped under "which one do you mean?": the question is the message that answer replies to."""
 
-    product_id: int
+    product_id: RowId
 
 
 class RoleCb(CallbackData, prefix="role"):
     """Revoke a granted role from the list /revoke shows (merchants only, checked again on the server)."""
 
-    telegram_id: int
+    telegram_id: RowId
     role: str
 
 

@@ -1,0 +1,211 @@
+"""The real dispatcher, as bot/app.py builds it on a SQLite database, takes any message and any button data from
+buyers, ops and merchants: no handler raises, and every private message and every tap is answered.
+
+The dispatcher is built once for the module (a whole application per example would cost seconds); examples share its
+database and conversation state, so a random /newstream or checkout step is followed by more random input, as in a
+real chat. The bot's requests go to a recording session (tests/unit/telegram.py) that refuses what Telegram refuses
+(invalid HTML, an alert over 200 characters, a caption too long, an edit that changes nothing).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from aiogram import Bot
+from aiogram.methods import AnswerCallbackQuery, TelegramMethod
+from aiogram.types import Chat, Update, User
+from hypothesis import example, given
+from hypothesis import strategies as st
+
+from bot.app import Application, build
+from bot.config import load_settings
+from storage.migrate import ensure_schema
+from tests.property.strategies import any_text, word_salad
+from tests.unit.telegram import Chats, RecordingSession, make_bot
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "pt-br", "ru", "zh-hans", "ja", "ko", "tr", "ar", "he", None]
+MERCHANT, OPS, GROUP = 7001, 7002, -100500
+CATALOGUE = """code,variant,title,description,price,currency,stock,ships_to,image_url,title.de,variant.de
+MUG,,Mug,A mug,9.00,EUR,50,*,,Becher,
+DRESS-RED,S,Red dress,Cotton,49.00,EUR,20,*,,Rotes Kleid,Klein
+DRESS-RED,M,,,49.00,EUR,20,,,,Mittel
+SCARF-SILK,Ivory,Silk scarf,Silk,39.00,EUR,10,DE FR,,Seidentuch,Elfenbein
+A12,dark blue,Beanie,<b>wool</b> & co,15.50,EUR,5,*,,Mütze,Dunkelblau
+"""
+
+
+class Failures(logging.Handler):
+    """Log records of errors: a handler that catches an exception and logs it has still met one."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class Shop:
+    application: Application
+    bot: Bot
+    session: RecordingSession
+    failures: Failures
+    chats: Chats = field(default_factory=Chats)
+
+    async def feed(self, update: Update) -> list[TelegramMethod[object]]:
+        """The requests the update caused; fails on any exception a handler raised or logged."""
+        before = len(self.session.requests)
+        self.failures.records.clear()
+        await self.application.dispatcher.feed_update(self.bot, update)
+        assert [record.getMessage() for record in self.failures.records] == []
+        return self.session.requests[before:]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shop(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shop]:
+    folder: Path = tmp_path_factory.mktemp("shop")
+    settings = load_settings(
+        database_url=f"sqlite+aiosqlite:///{folder / 'shop.db'}",
+        merchant_ids=[MERCHANT],
+        ops_ids=[OPS],
+        keyword_group_ids=[GROUP],
+        flood_rate=0,  # examples come faster than any person types: flood control would rightly skip them
+    )
+    await ensure_schema(settings.database_url)
+    application = build(settings)
+    await application.core.catalogue.import_file(CATALOGUE)
+    bot, session = make_bot()
+    for part in (application.notifier, application.menus, application.daily_report_sender):
+        part.attach(bot)
+    application.broadcast_sender.attach(bot)
+    failures = Failures()
+    logging.getLogger().addHandler(failures)
+    try:
+        yield Shop(application, bot, session, failures)
+    finally:
+        logging.getLogger().removeHandler(failures)
+        await application.close()
+
+
+@pytest.fixture(autouse=True)
+def _stay_in_the_shop_folder() -> Iterator[None]:
+    yield  # the module's database is opened by path: the per-test working directory does not matter
+
+
+senders = st.one_of(
+    st.builds(
+        lambda user_id, language: User(id=user_id, is_bot=False, first_name="B\u202eyer", language_code=language),
+        st.integers(1, 40),
+        st.sampled_from(LANGUAGES),
+    ),
+    st.sampled_from(
+        [
+            User(id=MERCHANT, is_bot=False, first_name="Merchant", language_code="de"),
+            User(id=OPS, is_bot=False, first_name="Ops", username="ops_person", language_code="ar"),
+        ]
+    ),
+)
+commands = st.builds(
+    lambda command, argument: f"{command} {argument}".strip(),
+    st.sampled_from(
+        [
+            "/start",
+            "/help",
+            "/catalog",
+            "/cart",
+            "/orders",
+            "/language",
+            "/currency",
+            "/timezone",
+            "/cancel",
+            "/subscribe",
+            "/stop",
+            "/export",
+            "/newstream",
+            "/streams",
+            "/say",
+            "/broadcast",
+            "/grant",
+            "/revoke",
+            "/report",
+            "/codes",
+            "/live",
+            "/end",
+            "/start@livesell_test_bot",
+            "/unknown",
+        ]
+    ),
+    st.one_of(st.just(""), word_salad, any_text, st.sampled_from(["ops @ops_person", "merchant 7001", "2026-01-01"])),
+)
+messages = st.one_of(any_text, word_salad, commands)
+
+
+@given(sender=senders, text=messages)
+@example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "MUG x999999999999999999999")
+@example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "<b>" + "é" * 5000)
+@example(User(id=MERCHANT, is_bot=False, first_name="M", language_code="de"), "/newstream")
+async def test_every_private_message_is_answered_and_none_raises(shop: Shop, sender: User, text: str) -> None:
+    sent = await shop.feed(shop.chats.message(sender, text))
+    assert sent, f"no answer to {text!r}"
+
+
+@given(sender=senders, text=messages)
+async def test_no_group_message_raises(shop: Shop, sender: User, text: str) -> None:
+    await shop.feed(shop.chats.message(sender, text, Chat(id=GROUP, type="supergroup", title="Live")))
+
+
+PREFIXES = [
+    "cat",
+    "prod",
+    "prod1",
+    "lang",
+    "var",
+    "add",
+    "cart",
+    "wait",
+    "co",
+    "cur",
+    "kw",
+    "sub",
+    "st",
+    "ns",
+    "tz",
+    "ask",
+    "role",
+    "export",
+]
+numbers = st.one_of(
+    st.integers(-3, 12),
+    st.integers(),
+    st.sampled_from([2**63, -(2**63) - 1, 10**30]),
+).map(str)
+callback_data = st.one_of(
+    st.text(max_size=64),
+    st.builds(
+        lambda prefix, parts: ":".join([prefix, *parts])[:64],
+        st.sampled_from(PREFIXES),
+        st.lists(
+            numbers | word_salad | st.sampled_from(["", "show", "set", "checkout", "confirm", "on", "auto"]), max_size=4
+        ),
+    ),
+)
+
+
+@given(sender=senders, data=callback_data, private=st.booleans())
+@example(User(id=5, is_bot=False, first_name="Ann", language_code="en"), "prod:99999999999999999999999:0", True)
+@example(User(id=5, is_bot=False, first_name="Ann", language_code="en"), "add:1:-5:1:0", True)
+@example(User(id=5, is_bot=False, first_name="Ann", language_code="en"), "cat:-1", True)
+async def test_every_tap_on_any_button_data_is_answered_and_none_raises(
+    shop: Shop, sender: User, data: str, private: bool
+) -> None:
+    chat = None if private else Chat(id=GROUP, type="supergroup", title="Live")
+    sent = await shop.feed(shop.chats.tap(sender, data, chat=chat))
+    assert any(isinstance(request, AnswerCallbackQuery) for request in sent), f"tap on {data!r} left unanswered"
