@@ -7,13 +7,12 @@ from typing import Annotated
 from aiogram.filters.callback_data import CallbackData
 from pydantic import Field
 
-from bot.domain.keyword import MAX_KEYWORD_QUANTITY
-
-# Numbers are bounded, so forged data fails to unpack (the fallback answers "this button is gone") rather than
-# reaching the database as an integer no 64-bit column holds, or a page far past the catalogue's end.
+# Numbers are bounded, so forged data fails to unpack (the fallback answers "this button is no longer valid") rather
+# than reaching the database as an integer no 64-bit column holds, or a page far past the catalogue's end. Quantities
+# a button could carry (0, -1, 11) still reach their handler, which says what is wrong with them.
 RowId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Page = Annotated[int, Field(ge=0, le=100_000)]
-Quantity = Annotated[int, Field(ge=0, le=MAX_KEYWORD_QUANTITY)]
+Quantity = Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
 
 
 class CataloguePageCb(CallbackData, prefix="cat"):
