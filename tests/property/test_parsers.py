@@ -39,7 +39,7 @@ from bot.domain.roles import NotAPerson, NotARole, parse_person, parse_role
 from bot.domain.streams import BadOffsets, BadStartTime, BadTitle, check_title, parse_offsets, parse_start
 from bot.domain.timezones import UnknownTimezone, parse_zone
 from handlers import callbacks
-from tests.property.strategies import WORDS, any_text, tricky_text, word_salad
+from tests.property.strategies import any_text, tricky_text, word_salad
 
 LANGUAGES = ["en", "de", "fr", "es", "it", "pt", "pt_BR", "ru", "zh", "ja", "ko", "tr", "ar"]
 NOW = datetime(2026, 12, 8, 12, tzinfo=UTC)
@@ -374,7 +374,3 @@ def test_any_app_language_picks_a_shop_language(requested: str | None) -> None:
 def test_exchange_rates_documents_are_read_or_refused(document: dict[str, object]) -> None:
     with contextlib.suppress(InvalidRates):
         parse_rates(document)
-
-
-def test_the_words_cover_the_bot_commands() -> None:
-    assert {"/start", "/cart", "/export"} <= set(WORDS)
