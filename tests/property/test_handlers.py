@@ -10,9 +10,10 @@ real chat. The bot's requests go to a recording session (tests/unit/telegram.py)
 from __future__ import annotations
 
 import logging
+import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -21,10 +22,12 @@ from aiogram.methods import AnswerCallbackQuery, TelegramMethod
 from aiogram.types import Chat, Update, User
 from hypothesis import example, given
 from hypothesis import strategies as st
+from sqlalchemy.engine import make_url
 
 from bot.app import Application, build
 from bot.config import load_settings
 from storage.migrate import ensure_schema
+from tests.integration.conftest import _pg_execute
 from tests.property.strategies import any_text, word_salad
 from tests.unit.telegram import Chats, RecordingSession, make_bot
 
@@ -70,10 +73,27 @@ class Shop:
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shop(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Shop]:
-    folder: Path = tmp_path_factory.mktemp("shop")
+async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """SQLite in a temporary folder; a fresh PostgreSQL database with PROPERTY_DATABASE=postgresql (and
+    TEST_POSTGRES_URL), for a thorough run against what production uses."""
+    admin_url = os.environ.get("TEST_POSTGRES_URL")
+    if os.environ.get("PROPERTY_DATABASE") != "postgresql":
+        yield f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('shop') / 'shop.db'}"
+        return
+    if not admin_url:
+        pytest.skip("PROPERTY_DATABASE=postgresql needs TEST_POSTGRES_URL")
+    name = f"livesell_props_{uuid.uuid4().hex[:10]}"
+    await _pg_execute(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _pg_execute(admin_url, f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shop(database_url: str) -> AsyncIterator[Shop]:
     settings = load_settings(
-        database_url=f"sqlite+aiosqlite:///{folder / 'shop.db'}",
+        database_url=database_url,
         merchant_ids=[MERCHANT],
         ops_ids=[OPS],
         keyword_group_ids=[GROUP],
@@ -152,6 +172,8 @@ messages = st.one_of(any_text, word_salad, commands)
 @example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "MUG x999999999999999999999")
 @example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "<b>" + "é" * 5000)
 @example(User(id=MERCHANT, is_bot=False, first_name="M", language_code="de"), "/newstream")
+@example(User(id=MERCHANT, is_bot=False, first_name="M", language_code="de"), "Summer\x00 sale")  # its title
+@example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "does the MUG ship to\x00 Germany?")
 async def test_every_private_message_is_answered_and_none_raises(shop: Shop, sender: User, text: str) -> None:
     sent = await shop.feed(shop.chats.message(sender, text))
     assert sent, f"no answer to {text!r}"
