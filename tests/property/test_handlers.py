@@ -29,7 +29,7 @@ from bot.config import load_settings
 from storage.migrate import ensure_schema
 from tests.integration.conftest import _pg_execute
 from tests.property.strategies import any_text, word_salad
-from tests.unit.telegram import Chats, RecordingSession, make_bot
+from tests.unit.telegram import Chats, RecordingSession, button_data, make_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -231,3 +231,29 @@ async def test_every_tap_on_any_button_data_is_answered_and_none_raises(
     chat = None if private else Chat(id=GROUP, type="supergroup", title="Live")
     sent = await shop.feed(shop.chats.tap(sender, data, chat=chat))
     assert any(isinstance(request, AnswerCallbackQuery) for request in sent), f"tap on {data!r} left unanswered"
+
+
+_buyers = iter(range(100_000, 10**9))
+country_answers = st.sampled_from(["Germany", "DE", "deutschland", "США", "日本", "UK"]) | any_text
+phone_answers = st.sampled_from(["+49 30 1234567", "030 1234567", "+1 202 555 0143"]) | any_text
+
+
+@given(
+    country=country_answers, name=any_text, address=any_text, phone=phone_answers, language=st.sampled_from(LANGUAGES)
+)
+@example("DE", "<b>Anna</b> & Co", "Hauptstr. 1 <i>", "+49 30 1234567", "de")
+@example("DE", "A" * 4096, "B" * 4096, "+49 30 1234567", "ar")
+async def test_any_checkout_answers_get_a_reply_and_none_raises(
+    shop: Shop, country: str, name: str, address: str, phone: str, language: str | None
+) -> None:
+    """A buyer with a mug in the cart answers checkout's questions with anything: each answer is replied to (the next
+    question, or why it is refused), and a summary that comes is confirmed."""
+    buyer = User(id=next(_buyers), is_bot=False, first_name="Ann", language_code=language)
+    for text in ("MUG", "/checkout", country, name, address, phone):
+        assert await shop.feed(shop.chats.message(buyer, text)), f"no answer to {text!r}"
+    summary = shop.session.sent(chat_id=buyer.id)[-1]
+    confirm = [data for _, data in button_data(summary.reply_markup)] if summary.reply_markup else []
+    for data in confirm:
+        if data.startswith("co:confirm"):
+            sent = await shop.feed(shop.chats.tap(buyer, data))
+            assert any(isinstance(request, AnswerCallbackQuery) for request in sent)
