@@ -3,6 +3,7 @@ right-to-left scripts, emoji, and messages up to and past Telegram's 4,096 chara
 
 from __future__ import annotations
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 # Characters that break naive parsers: zero-width and direction marks, the BOM, NFKC-changing forms (full-width
@@ -70,3 +71,9 @@ any_text = st.one_of(
     # Huge: at and past Telegram's limit of 4,096 characters (a forged client may send more).
     st.builds(lambda unit, times: (unit * times)[:5000], st.text(min_size=1, max_size=8), st.integers(500, 5000)),
 )
+
+
+def costly(ci_examples: int) -> settings:
+    """Fewer examples in `make test` for a property whose every example does a lot of work; as many as the profile
+    says otherwise (thorough)."""
+    return settings(max_examples=ci_examples) if settings.get_current_profile_name() == "ci" else settings()

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from bot.cli import Fatal, app
+from tests.property.strategies import costly
 from tests.property.test_parsers import MUG_AT, catalogue_files
 
 _files = itertools.count()
@@ -31,6 +32,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("catalogue")
 
 
+@costly(20)
 @given(raw=files)
 @example(MUG_AT.format("9.00").encode("utf-8-sig"))
 @example(MUG_AT.format("9.00").encode("utf-16"))

@@ -28,7 +28,7 @@ from bot.app import Application, build
 from bot.config import load_settings
 from storage.migrate import ensure_schema
 from tests.integration.conftest import _pg_execute
-from tests.property.strategies import any_text, word_salad
+from tests.property.strategies import any_text, costly, word_salad
 from tests.unit.telegram import Chats, RecordingSession, button_data, make_bot
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -257,3 +257,63 @@ async def test_any_checkout_answers_get_a_reply_and_none_raises(
         if data.startswith("co:confirm"):
             sent = await shop.feed(shop.chats.tap(buyer, data))
             assert any(isinstance(request, AnswerCallbackQuery) for request in sent)
+
+
+OPENINGS = {
+    "buyer": [
+        "/start",
+        "/catalog",
+        "/cart",
+        "/language",
+        "/currency",
+        "/orders",
+        "/subscribe",
+        "/timezone",
+        "MUG",
+        "DRESS-RED",
+        "a12",
+        "/checkout",
+    ],
+    "merchant": [
+        "/newstream",
+        "/export",
+        "/streams",
+        "/say",
+        "/broadcast",
+        "/grant",
+        "/revoke",
+        "/codes",
+        "/report",
+        "/timezone",
+    ],
+}
+steps = st.lists(st.integers(0, 7) | any_text | word_salad, min_size=1, max_size=6)
+
+
+@costly(15)
+@given(role=st.sampled_from(sorted(OPENINGS)), opening=st.integers(0, 20), steps=steps)
+@example("merchant", 0, ["Summer sale", 1, "2030-01-10 18:00", "90m", "MUG A12", 0, 0, 0])
+@example("merchant", 1, [0, 0, 0, 0, "2026-01-01 – 2026-12-31", 0, 0, 0])
+async def test_any_conversation_of_typed_answers_and_taps_is_answered_and_none_raises(
+    shop: Shop, role: str, opening: int, steps: list[int | str]
+) -> None:
+    """A conversation opened by a command (or an order), then random answers and taps on the buttons the bot last
+    showed (a number picks one): each message is replied to and each tap answered."""
+    person = (
+        User(id=MERCHANT, is_bot=False, first_name="M", language_code="de")
+        if role == "merchant"
+        else User(id=next(_buyers), is_bot=False, first_name="Ann", language_code="fr")
+    )
+    choices = OPENINGS[role]
+    await shop.feed(shop.chats.message(person, "/cancel"))
+    for step in [choices[opening % len(choices)], *steps]:
+        if isinstance(step, str):
+            assert await shop.feed(shop.chats.message(person, step)), f"no answer to {step!r}"
+            continue
+        shown = [r for r in shop.session.sent(chat_id=person.id) if r.reply_markup is not None][-1:]
+        markup = shown[0].reply_markup if shown else None
+        tappable = [data for _, data in button_data(markup) if ":" in data] if markup is not None else []
+        if not tappable:
+            continue
+        sent = await shop.feed(shop.chats.tap(person, tappable[step % len(tappable)], markup=markup))
+        assert any(isinstance(request, AnswerCallbackQuery) for request in sent), "a tap left unanswered"
