@@ -19,7 +19,7 @@ import pytest
 import pytest_asyncio
 from aiogram import Bot
 from aiogram.methods import AnswerCallbackQuery, TelegramMethod
-from aiogram.types import Chat, Update, User
+from aiogram.types import Chat, Contact, Document, Location, PhotoSize, Sticker, Update, User
 from hypothesis import example, given
 from hypothesis import strategies as st
 from sqlalchemy.engine import make_url
@@ -317,3 +317,39 @@ async def test_any_conversation_of_typed_answers_and_taps_is_answered_and_none_r
             continue
         sent = await shop.feed(shop.chats.tap(person, tappable[step % len(tappable)], markup=markup))
         assert any(isinstance(request, AnswerCallbackQuery) for request in sent), "a tap left unanswered"
+
+
+def media_message(chats: Chats, user: User, kind: str, text: str) -> Update:
+    """A message that is not text: a photo or document with a caption, a sticker, a location, a shared contact."""
+    update = chats.message(user, "")
+    assert update.message is not None
+    fields: dict[str, object] = {"text": None}
+    if kind == "photo":
+        fields |= {"photo": [PhotoSize(file_id="p", file_unique_id="p", width=90, height=90)], "caption": text}
+    elif kind == "document":
+        fields |= {
+            "document": Document(file_id="d", file_unique_id="d", file_name=text[:200] or None, mime_type="text/csv"),
+            "caption": text,
+        }
+    elif kind == "sticker":
+        fields |= {
+            "sticker": Sticker(
+                file_id="s", file_unique_id="s", type="regular", width=1, height=1, is_animated=False, is_video=False
+            )
+        }
+    elif kind == "location":
+        fields |= {"location": Location(latitude=52.5, longitude=13.4)}
+    else:
+        fields |= {"contact": Contact(phone_number=text[:64], first_name="Ann", user_id=user.id)}
+    return update.model_copy(update={"message": update.message.model_copy(update=fields)})
+
+
+@given(
+    sender=senders,
+    kind=st.sampled_from(["photo", "document", "sticker", "location", "contact"]),
+    text=any_text | st.sampled_from(["+49 30 1234567", "MUG"]),
+)
+async def test_every_private_message_without_text_is_answered_and_none_raises(
+    shop: Shop, sender: User, kind: str, text: str
+) -> None:
+    assert await shop.feed(media_message(shop.chats, sender, kind, text)), f"no answer to a {kind}"
