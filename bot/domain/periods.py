@@ -80,9 +80,14 @@ def parse_date(text: str) -> date:
     else:
         raise BadDate(typed)
     try:
-        return date(int(year), int(month), int(day))
+        day_typed = date(int(year), int(month), int(day))
     except ValueError:
         raise BadDate(typed) from None
+    # The first and last years are refused too: their days' UTC bounds (a day later, in a zone up to 14 hours off
+    # UTC) fall outside the dates Python holds.
+    if not date.min.year < day_typed.year < date.max.year:
+        raise BadDate(typed)
+    return day_typed
 
 
 def parse_dates(text: str) -> tuple[date, date | None]:

@@ -86,6 +86,8 @@ class BadOffsets(StreamError):
         self.text = text
 
 
+# Far enough ahead for any plan, far enough from datetime's end (9999) that the stream's end is a date too.
+LATEST_START_YEAR = 9000
 _OFFSET_PART = re.compile(r"(\d+)([dhms])")
 _UNIT_SECONDS = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -103,7 +105,10 @@ def parse_offsets(text: str) -> tuple[timedelta, ...]:
         if not item or _OFFSET_PART.sub("", item) != "":
             raise BadOffsets(text)
         seconds = sum(int(number) * _UNIT_SECONDS[unit] for number, unit in _OFFSET_PART.findall(item))
-        offsets.add(timedelta(seconds=seconds))
+        try:
+            offsets.add(timedelta(seconds=seconds))
+        except OverflowError:  # beyond timedelta's billion days
+            raise BadOffsets(text) from None
     if not offsets:
         raise BadOffsets(text)
     return tuple(sorted(offsets, reverse=True))
@@ -121,7 +126,13 @@ def parse_start(text: str, timezone: str) -> datetime:
         raise BadStartTime(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)
+    try:
+        starts_at = moment.astimezone(UTC)
+    except OverflowError:  # 9999-12-31T23:59-05:00 is no moment a datetime holds in UTC
+        raise BadStartTime(text) from None
+    if starts_at.year > LATEST_START_YEAR:
+        raise BadStartTime(text)
+    return starts_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -270,15 +270,17 @@ def test_forged_callback_data_unpacks_or_is_refused(data: str) -> None:
             cls.unpack(data)
 
 
-@given(text=any_text)
-def test_typed_dates_are_dates_or_refused(text: str) -> None:
+@given(text=any_text, zone=st.sampled_from(["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Berlin"]))
+@example("0001-01-01", "Pacific/Kiritimati")
+@example("9999-12-30 – 9999-12-31", "Pacific/Pago_Pago")
+def test_typed_dates_are_periods_with_utc_bounds_or_refused(text: str, zone: str) -> None:
     try:
         first, second = parse_dates(text)
     except BadDate:
         return
-    if second is not None:
-        with contextlib.suppress(BadPeriod):
-            Period(first, second)
+    with contextlib.suppress(BadPeriod):
+        start, end = Period(first, second or first).utc_bounds(zone)
+        assert start < end
     with contextlib.suppress(BadDate):
         parse_date(text)
 
@@ -291,6 +293,10 @@ def test_dates_out_of_any_calendar_are_refused(year: int, month: int, day: int, 
 
 
 @given(text=any_text)
+@example("9999-12-31T23:59:59-23:59")
+@example("0001-01-01 00:00")
+@example("9999-12-31 23:59")
+@example("99999999999999d")
 def test_clock_times_stream_starts_offsets_and_titles_are_read_or_refused(text: str) -> None:
     for parse, refusal in (
         (parse_clock, ValueError),
