@@ -23,6 +23,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 
 from bot.domain.export import ExportFilter, ExportFormat, ExportStatus
+from bot.domain.numbers import typed_id
 from bot.domain.periods import BadDate, BadPeriod, Period, PeriodPreset, parse_dates, preset_period, shop_today
 from bot.services.daily_report import TELEGRAM_UPLOAD_LIMIT
 from bot.services.export import ExportService
@@ -181,9 +182,10 @@ async def status_tapped(
 
 async def stream_tapped(query: CallbackQuery, callback_data: ExportCb, state: FSMContext) -> None:
     every = callback_data.value == "all"
-    if (message := await tapped_step(query, every or callback_data.value.isdigit())) is None:
+    stream_id = typed_id(callback_data.value)
+    if (message := await tapped_step(query, every or stream_id is not None)) is None:
         return
-    await state.update_data(stream=None if every else int(callback_data.value))
+    await state.update_data(stream=None if every else stream_id)
     await state.set_state(ExportChat.fmt)
     await send(message, ask_format_screen())
 

@@ -162,7 +162,7 @@ def title_from(text: str) -> str | None:
 def duration_from(text: str) -> timedelta | None:
     """Whole minutes within the stream rules; None otherwise."""
     typed = text.strip()
-    if not typed.isdigit() or len(typed) > 5:
+    if not typed.isdecimal() or len(typed) > 5:
         return None
     duration = timedelta(minutes=int(typed))
     try:
@@ -333,7 +333,7 @@ async def channel_given(
 
 async def find_chat(bot: Bot, typed: str) -> int | None:
     """The id of a group or channel the bot can see, from its id or @username; None when Telegram knows none."""
-    if not (typed.startswith("@") or typed.lstrip("-").isdigit()):
+    if not (typed.startswith("@") or typed.removeprefix("-").isdecimal()):
         return None
     try:
         chat = await bot.get_chat(typed if typed.startswith("@") else int(typed))

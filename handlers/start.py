@@ -9,6 +9,7 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
 from bot.domain.buyer import Role
+from bot.domain.numbers import typed_id
 from bot.services.buyers import BuyerService
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
@@ -57,11 +58,11 @@ async def start_with_product(
     user = message.from_user
     assert user is not None and command.args is not None
     await buyers.register(user.id, user.language_code, user.full_name)
-    product_id = command.args.removeprefix(PRODUCT_START)
+    product_id = typed_id(command.args.removeprefix(PRODUCT_START))
     try:
         product = (
-            await catalogue.product(int(product_id), user.id, viewed=True, language=locale)
-            if product_id.isdigit()
+            await catalogue.product(product_id, user.id, viewed=True, language=locale)
+            if product_id is not None
             else None
         )
     except ProductNotFound:

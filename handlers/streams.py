@@ -19,6 +19,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
 from aiogram.utils.i18n import I18n
 
+from bot.domain.numbers import typed_id
 from bot.domain.streams import (
     MAX_PRODUCTS,
     BadDuration,
@@ -284,7 +285,8 @@ def stream_id_from(command: CommandObject) -> int | bool | None:
     argument = (command.args or "").strip().lstrip("#")
     if not argument:
         return None
-    return int(argument) if argument.isdigit() else False
+    stream_id = typed_id(argument)
+    return False if stream_id is None else stream_id
 
 
 async def go_live_by_command(

@@ -9,6 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.domain.buyer import Buyer, Role
+from bot.domain.numbers import typed_id
 
 # The roles /grant and `livesell roles grant` hand out; everyone is a buyer anyway.
 GRANTABLE = (Role.OPS, Role.MERCHANT)
@@ -55,8 +56,8 @@ class PersonRef:
 def parse_person(text: str) -> PersonRef:
     """`@name` or `name` (a username), or a Telegram id; raises NotAPerson."""
     text = text.strip()
-    if text.isdigit():
-        return PersonRef(telegram_id=int(text))
+    if (telegram_id := typed_id(text)) is not None:
+        return PersonRef(telegram_id=telegram_id)
     match = USERNAME.fullmatch(text)
     if match is None:
         raise NotAPerson(text)

@@ -120,6 +120,8 @@ def _stay_in_the_shop_folder() -> Iterator[None]:
     yield  # the module's database is opened by path: the per-test working directory does not matter
 
 
+MERCHANT_USER = User(id=MERCHANT, is_bot=False, first_name="Merchant", language_code="de")
+BUYER = User(id=3, is_bot=False, first_name="Ann", language_code="en")
 senders = st.one_of(
     st.builds(
         lambda user_id, language: User(id=user_id, is_bot=False, first_name="B\u202eyer", language_code=language),
@@ -159,11 +161,18 @@ commands = st.builds(
             "/codes",
             "/live",
             "/end",
+            "/stats",
             "/start@livesell_test_bot",
             "/unknown",
         ]
     ),
-    st.one_of(st.just(""), word_salad, any_text, st.sampled_from(["ops @ops_person", "merchant 7001", "2026-01-01"])),
+    st.one_of(
+        st.just(""),
+        word_salad,
+        any_text,
+        st.sampled_from(["ops @ops_person", "merchant 7001", "2026-01-01", "²", "99999999999999999999999", "p_²"]),
+        st.sampled_from(["ops", "merchant"]).map(lambda role: f"{role} 99999999999999999999999"),
+    ),
 )
 messages = st.one_of(any_text, word_salad, commands)
 
@@ -172,6 +181,17 @@ messages = st.one_of(any_text, word_salad, commands)
 @example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "MUG x999999999999999999999")
 @example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "<b>" + "é" * 5000)
 @example(User(id=MERCHANT, is_bot=False, first_name="M", language_code="de"), "/newstream")
+@example(MERCHANT_USER, "/live ²")
+@example(MERCHANT_USER, "/live 99999999999999999999999")
+@example(MERCHANT_USER, "/end ²")
+@example(MERCHANT_USER, "/stats 99999999999999999999999")
+@example(MERCHANT_USER, "/report ²")
+@example(MERCHANT_USER, "/report 99999999999999999999999")
+@example(MERCHANT_USER, "/grant ops ²")
+@example(MERCHANT_USER, "/grant ops 99999999999999999999999")
+@example(MERCHANT_USER, "/revoke merchant 99999999999999999999999")
+@example(BUYER, "/start p_99999999999999999999")
+@example(BUYER, "/start p_²")
 @example(User(id=MERCHANT, is_bot=False, first_name="M", language_code="de"), "Summer\x00 sale")  # its title
 @example(User(id=3, is_bot=False, first_name="Ann", language_code="en"), "does the MUG ship to\x00 Germany?")
 async def test_every_private_message_is_answered_and_none_raises(shop: Shop, sender: User, text: str) -> None:

@@ -355,6 +355,8 @@ def test_shipping_details_are_taken_or_one_field_is_named(country: str, name: st
 
 
 @given(text=any_text)
+@example("²")
+@example("99999999999999999999999")
 def test_roles_and_people_named_in_commands_are_read_or_refused(text: str) -> None:
     for parse, refusal in ((parse_role, NotARole), (parse_person, NotAPerson)):
         with contextlib.suppress(refusal):
