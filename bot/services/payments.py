@@ -224,7 +224,12 @@ class PaymentService:
             await self.provider.expire(attempt)
         except Exception:
             # The attempt is closed here whatever the provider says: a payment on it would be flagged as late.
-            log.exception("could not expire the %s session of order %s", attempt.provider, attempt.order_id)
+            log.exception(
+                "could not expire the %s session of order %s",
+                attempt.provider,
+                attempt.order_id,
+                extra={"order_id": attempt.order_id},
+            )
 
     async def _staff_notices(
         self, uow: UnitOfWork, outcome: Outcome, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder
@@ -261,7 +266,13 @@ class PaymentService:
         try:
             sent = await self.notifier.send(notice)
         except Exception as error:  # any delivery failure (a chat Telegram cannot find): the adapter's to raise
-            log.warning("could not tell %s about order %s: %s", notice.recipient_id, notice.order_id, error)
+            log.warning(
+                "could not tell %s about order %s: %s",
+                notice.recipient_id,
+                notice.order_id,
+                error,
+                extra={"order_id": notice.order_id},
+            )
             return
         if not sent:
             log.warning(
