@@ -22,8 +22,9 @@ chat_id: ContextVar[int | None] = ContextVar("chat_id", default=None)
 order_id: ContextVar[int | None] = ContextVar("order_id", default=None)
 CONTEXT = {"update_id": update_id, "chat_id": chat_id, "order_id": order_id}
 
-# Loggers whose INFO lines drown what matters: every hold sweep, every migration step.
-CHATTY = ("apscheduler", "alembic.runtime.plugins")
+# Loggers whose INFO lines drown what matters: every hold sweep, every migration step; and aiogram's line per update,
+# which handlers/observe.py writes instead with the update's context and its handler.
+CHATTY = ("apscheduler", "alembic.runtime.plugins", "aiogram.event")
 REDACTED = "[redacted]"
 # A secret shorter than this is not looked for in the text: "abc" would blank out half the words of a line.
 SHORTEST_SECRET = 8
