@@ -235,11 +235,13 @@ class PaymentService:
         self, uow: UnitOfWork, outcome: Outcome, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder
     ) -> list[StaffNotice]:
         """What merchants and ops are told of a paid event's outcome, each in their own language (the one they chose
-        with the bot, else the shop's default); nothing for an ignored one."""
-        if outcome not in (Outcome.PAID, Outcome.LATE, Outcome.MISMATCH) or not self.staff_ids:
+        with the bot, else the shop's default); nothing for an ignored one. Staff are MERCHANT_IDS and OPS_IDS, then
+        everyone granted a role in chat or the CLI, read in the same transaction."""
+        if outcome not in (Outcome.PAID, Outcome.LATE, Outcome.MISMATCH):
             return []
+        granted = [grant.telegram_id for grant in await uow.roles.grants()]
         languages = {}
-        for staff_id in self.staff_ids:
+        for staff_id in dict.fromkeys([*self.staff_ids, *granted]):
             person = await uow.buyers.get(staff_id)
             languages[staff_id] = person.language if person is not None else self.staff_language
         reference = event.payment_id or event.reference
