@@ -8,32 +8,19 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from sandbox.client import SandboxClient
-from sandbox.server import DEFAULT_TOKEN, SandboxServer
-from tests.e2e.conftest import running_bot, shop_folder, watched_client
+from sandbox.server import DEFAULT_TOKEN
 from tests.e2e.harness import SANDBOX_PAYMENT_SECRET, BotProcess
 from tests.e2e.test_payments import placed_order
 
 ADDRESS, PHONE = "1-1 Chiyoda, Tokyo 100-0001", "+81 3 1234 5678"  # what placed_order types
 
 
-@pytest.fixture(scope="module")
-def json_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = shop_folder(tmp_path_factory.mktemp("json"))
-    with running_bot(module_server, folder, settings={"LOG_FORMAT": "json"}) as bot:
-        yield bot
-
-
-@pytest.fixture
-async def sandbox(json_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, json_bot) as client:
-        yield client
+BOT_SETTINGS = {"LOG_FORMAT": "json"}  # conftest's module_bot and sandbox serve this module a bot of its own
 
 
 async def scrape(bot: BotProcess) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -62,14 +49,14 @@ async def counted(bot: BotProcess, name: str, at_least: float, **labels: str) ->
     return value
 
 
-async def test_healthz_says_the_database_is_up(json_bot: BotProcess) -> None:
-    async with aiohttp.ClientSession() as http, http.get(f"{json_bot.web_url}/healthz") as health:
+async def test_healthz_says_the_database_is_up(module_bot: BotProcess) -> None:
+    async with aiohttp.ClientSession() as http, http.get(f"{module_bot.web_url}/healthz") as health:
         assert health.status == 200
         assert await health.json() == {"status": "ok", "down": [], "components": {"database": "ok"}}
 
 
 async def test_a_paid_order_shows_in_the_webhook_counter_and_the_orders_gauge(
-    sandbox: SandboxClient, json_bot: BotProcess
+    sandbox: SandboxClient, module_bot: BotProcess
 ) -> None:
     kenji = await sandbox.persona(first_name="Kenji", language_code="ja", country="JP")
     await kenji.send("/start")
@@ -80,7 +67,7 @@ async def test_a_paid_order_shows_in_the_webhook_counter_and_the_orders_gauge(
         assert paid.status == 200 and "data-status=paid" in await paid.text()
 
     # The page answers after the webhook it sent was settled; the gauges are read afresh on this first scrape.
-    page = await scrape(json_bot)
+    page = await scrape(module_bot)
     assert sample(page, "livesell_payment_webhooks_total", provider="sandbox", outcome="paid") == 1
     assert sample(page, "livesell_orders", status="paid") == 1
     assert sample(page, "livesell_orders", status="awaiting_payment") == 0
@@ -91,19 +78,19 @@ async def test_a_paid_order_shows_in_the_webhook_counter_and_the_orders_gauge(
     await kenji.send("/catalog")
     await kenji.wait_for_reply()
     handler = "catalog.show_catalogue"
-    assert await counted(json_bot, "livesell_updates_total", before + 1, handler=handler, outcome="ok") == before + 1
+    assert await counted(module_bot, "livesell_updates_total", before + 1, handler=handler, outcome="ok") == before + 1
 
 
 async def test_json_log_lines_name_update_and_chat_and_hold_no_token_phone_or_address(
-    sandbox: SandboxClient, json_bot: BotProcess
+    sandbox: SandboxClient, module_bot: BotProcess
 ) -> None:
     anna = await sandbox.persona(first_name="Anna", language_code="de")
-    before = sample(await scrape(json_bot), "livesell_updates_total", handler="start.start", outcome="ok")
+    before = sample(await scrape(module_bot), "livesell_updates_total", handler="start.start", outcome="ok")
     await anna.send("/start")
     await anna.wait_for_reply()
-    await counted(json_bot, "livesell_updates_total", before + 1, handler="start.start", outcome="ok")
+    await counted(module_bot, "livesell_updates_total", before + 1, handler="start.start", outcome="ok")
 
-    text = json_bot.log.read_text(encoding="utf-8")
+    text = module_bot.log.read_text(encoding="utf-8")
     lines = [json.loads(line) for line in text.splitlines()]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= line.keys() for line in lines)
     annas = [line for line in lines if line.get("chat_id") == anna.id]
