@@ -78,7 +78,7 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 def _logging(settings: Settings, file: Path | None = None) -> None:
     from bot.logs import setup_logging
 
-    setup_logging(settings.log_level, settings.log_format, settings.secret_values(), file=file)
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values(), file=file, capture_warnings=True)
 
 
 @db_app.command("upgrade")

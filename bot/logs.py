@@ -105,7 +105,11 @@ class RedactingFilter(logging.Filter):
         self._tracebacks = logging.Formatter()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = self.redact(record.getMessage())
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit the message: the handler reports it as logging always does
+            return True
+        record.msg = self.redact(message)
         record.args = None
         if record.exc_info and not record.exc_text:
             record.exc_text = self._tracebacks.formatException(record.exc_info)
@@ -169,9 +173,11 @@ def setup_logging(
     secrets: Iterable[str | None] = (),
     file: Path | None = None,
     stream: TextIO | None = None,
+    capture_warnings: bool = False,
 ) -> logging.Handler:
     """Send every logger's lines at `level` or above to `file` (else `stream`, else stderr) in `fmt` ("text" or
-    "json"), redacted; replaces any handler set up before. Returns the handler."""
+    "json"), redacted; replaces any handler set up before. With `capture_warnings`, Python's warnings (a library's
+    deprecation) become log lines too, so a JSON log stays JSON. Returns the handler."""
     handler: logging.Handler
     if file is not None:
         handler = logging.FileHandler(file, encoding="utf-8")
@@ -187,4 +193,5 @@ def setup_logging(
     root.setLevel(level.upper())
     for chatty in CHATTY:
         logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))
+    logging.captureWarnings(capture_warnings)
     return handler

@@ -19,7 +19,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.adapters.metrics import PrometheusMetrics
 from bot.adapters.web import make_web_app
 from bot.domain.flood import FloodLimit
+from bot.domain.money import Money
+from bot.domain.questions import Facts, Intent, ModelUnavailable, ProductFacts, VariantFact
 from bot.services.flood import MemoryFloodGate
+from bot.services.model_answers import ModelAnswers
 from bot.services.payments import PaymentService
 from tests.unit.chat import make_chat
 
@@ -148,3 +151,42 @@ def test_with_a_multiprocess_directory_any_workers_page_sums_every_worker(tmp_pa
     assert value(page, "livesell_updates_total", handler="keyword.order", outcome="ok") == 5
     assert value(page, "livesell_update_seconds_count", handler="keyword.order") == 5
     assert value(page, "livesell_payment_webhooks_total", provider="sandbox", outcome="paid") == 2
+
+
+class Model:
+    """A language model that fails as told: "down" (an HTTP error), "hangs", or "wrong" (a reply with a wrong price)."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+
+    async def answer(self, facts: Facts, language: str) -> str:
+        if self.behaviour == "down":
+            raise ModelUnavailable("503 from the model's server")
+        if self.behaviour == "hangs":
+            await asyncio.Event().wait()
+        return "The A10 shirt costs 1.00 EUR."
+
+    async def translate(self, text: str, source: str, target: str) -> str:
+        return text
+
+
+async def test_model_requests_and_each_kind_of_fallback_are_counted() -> None:
+    metrics = PrometheusMetrics()
+    product = ProductFacts(
+        product_id=1,
+        code="A10",
+        title="shirt",
+        description="",
+        price=Money(3900, "EUR"),
+        variants=(VariantFact("M", True, 3),),
+        ships_to_country=True,
+        shipping_fee=Money(990, "EUR"),
+        country="DE",
+    )
+    facts = Facts("en", Intent.PRICE, (product,), ("card",), question="How much is the A10 shirt?")
+    for behaviour in ("down", "hangs", "wrong"):
+        assert await ModelAnswers(Model(behaviour), 0.05, metrics=metrics).reply(facts) is None
+    page, _ = await metrics.exposition()
+    assert value(page, "livesell_llm_requests_total", purpose="question") == 3
+    for reason in ("unavailable", "timeout", "refused"):
+        assert value(page, "livesell_llm_fallbacks_total", purpose="question", reason=reason) == 1
