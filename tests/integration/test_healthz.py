@@ -16,11 +16,6 @@ from bot.config import load_settings
 from tests.e2e.harness import free_port
 
 
-def closed_port() -> int:
-    """A port nothing listens on: connecting is refused at once."""
-    return free_port()
-
-
 async def healthz(**settings: Any) -> tuple[int, dict[str, Any]]:
     port = free_port()
     application = build(load_settings(bot_token="42:TEST", web_port=port, **settings))
@@ -45,14 +40,16 @@ async def test_healthz_is_ok_when_the_database_and_redis_answer(database_url: st
 
 
 async def test_healthz_names_redis_when_it_cannot_be_reached(database_url: str) -> None:
-    status, body = await healthz(database_url=database_url, redis_url=f"redis://127.0.0.1:{closed_port()}/0")
+    status, body = await healthz(
+        database_url=database_url, redis_url=f"redis://127.0.0.1:{free_port()}/0"
+    )  # nobody listens
     assert status == 503
     assert body["status"] == "down" and body["down"] == ["redis"]
     assert body["components"]["database"] == "ok" and body["components"]["redis"].startswith("error")
 
 
 async def test_healthz_names_the_database_when_it_cannot_be_reached() -> None:
-    url = f"postgresql+asyncpg://postgres@127.0.0.1:{closed_port()}/livesell"
+    url = f"postgresql+asyncpg://postgres@127.0.0.1:{free_port()}/livesell"  # nobody listens
     status, body = await healthz(database_url=url)
     assert status == 503 and body["down"] == ["database"]
 
