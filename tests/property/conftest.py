@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -27,3 +28,11 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A thorough run of one property takes minutes: the suite's 300 s per test (pyproject.toml) would cut it short.
+    if settings.get_current_profile_name() == "thorough":
+        for item in items:
+            if item.path.parent.name == "property":
+                item.add_marker(pytest.mark.timeout(3600))
