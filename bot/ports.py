@@ -23,7 +23,7 @@ from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
 from bot.domain.daily_report import DailyReport, StatusTotal
-from bot.domain.export import ExportQuery
+from bot.domain.export import CsvBlock, ExportQuery
 from bot.domain.flood import Admission
 from bot.domain.fx import Rates
 from bot.domain.handoff import HandedOff, Said
@@ -567,9 +567,9 @@ class OrderExportSource(Protocol):
         """When the first order the query selects was created (UTC); None when it selects none."""
         ...
 
-    def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
-        """Chunks of CSV records (ORDER_COLUMNS, then LINE_COLUMNS with `lines`), each a string without its line
-        end, in order id order; with `lines`, each item is (order id, record), one per order line."""
+    def csv_blocks(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[CsvBlock]:
+        """The CSV records (ORDER_COLUMNS, then LINE_COLUMNS with `lines`: a record per order line) in order id
+        order, in blocks; an order's records are never split between two blocks' order counts."""
         ...
 
     def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:

@@ -16,13 +16,12 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import pairwise
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.export import FORMULA_STARTS, ExportQuery, OffsetSpan, exponents_other_than_two
+from bot.domain.export import FORMULA_STARTS, CsvBlock, ExportQuery, OffsetSpan, exponents_other_than_two
 
 # Rows handed over at once: big enough that the hand-over costs nothing, small enough that memory stays flat.
 CHUNK = 5000
@@ -59,8 +58,9 @@ class _Dialect:
         return f"{column} GLOB '[{''.join(c for c in FORMULA_STARTS if c != '-')}-]*'"
 
     def needs_quotes(self, column: str) -> str:
-        """Whether a CSV field holds a comma, a quote or a line end."""
-        return f"{column} GLOB '*[,\"\n\r]*'"
+        """Whether a CSV field holds a comma, a quote or a line end: one GLOB a character, as a pattern of `*`, one
+        plain character and `*` is a byte search, where `*[,"...]*` would try the character class at every byte."""
+        return "(" + " OR ".join(f"{column} GLOB '*{character}*'" for character in ',"\n\r') + ")"
 
     def moment(self, value: datetime) -> str:
         # SQLAlchemy keeps SQLite times as UTC text of this shape, so text comparison is time order.
@@ -69,7 +69,7 @@ class _Dialect:
     def local(self, column: str, span: OffsetSpan) -> str:
         if span.seconds == 0:
             return f"replace(substr({column}, 1, 19), ' ', 'T') || '{span.text}'"
-        return f"strftime('%Y-%m-%dT%H:%M:%S', {column}, '{span.seconds:+d} seconds') || '{span.text}'"
+        return f"strftime('%Y-%m-%dT%H:%M:%S{span.text}', {column}, '{span.seconds:+d} seconds')"
 
     def rate(self, column: str) -> str:
         return f"CAST({column} AS REAL)"
@@ -95,10 +95,10 @@ class _Dialect:
         return f"printf('%.*f', {digits}, {minor} * 1.0 / {power})"
 
     def half_even(self, exact: str) -> str:
-        """A non-negative number rounded half to even: round() goes half away from zero, so an exact half that
-        went up to an odd number goes back down one."""
-        up = f"CAST(round({exact}) AS INTEGER)"
-        return f"{up} - (round({exact}) - {exact} = 0.5 AND {up} % 2 = 1)"
+        """A non-negative number rounded half to even: adding a half and truncating (what SQLite's round() does for
+        a non-negative number) goes half up, so an exact half that went up to an odd number goes back down one."""
+        up = f"CAST({exact} + 0.5 AS INTEGER)"
+        return f"{up} - ({up} - {exact} = 0.5 AND {up} % 2 = 1)"
 
 
 class _Postgres(_Dialect):
@@ -240,9 +240,9 @@ STORED_COLUMNS = (
 def select(
     dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, stored: bool = False, sliced: bool = False
 ) -> str:
-    """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row one text
-    column holding the record (and, with lines, the order id first, to count orders by). `stored`: the same rows
-    with the order columns as stored, unformatted. `sliced`: only orders with ids in (?, ?] (two parameters)."""
+    """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row the order id
+    and one text column holding the record. `stored`: the same rows with the order columns as stored, unformatted.
+    `sliced`: only orders with ids in (?, ?] (two parameters)."""
     columns = _Columns(dialect, query)
     chosen = columns.orders() + (columns.lines() if lines else [])
     if stored:
@@ -250,8 +250,7 @@ def select(
     elif as_csv:
         # One format() call builds the record at once (|| would copy it once per field); it writes NULL as empty.
         fields = [columns.csv_field(expression, text) for expression, text in chosen]
-        record = f"format('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
-        selected = f"o.id, {record}" if lines else record
+        selected = f"o.id, format('{','.join(['%s'] * len(fields))}', {', '.join(fields)}) AS record"
     else:
         selected = ", ".join(columns.value(expression, text) for expression, text in chosen)
     currencies = dialect.currencies()
@@ -271,6 +270,16 @@ def select(
         f" LEFT JOIN stream s ON s.id = o.stream_id{joins} WHERE {where(dialect, query)}"
         f"{' AND o.id > ? AND o.id <= ?' if sliced else ''} ORDER BY {order}"
     )
+
+
+def csv_blocks(query: ExportQuery, *, lines: bool) -> str:
+    """On SQLite, a slice of orders (two parameters, as `select`'s `sliced`) as one row: how many orders and records
+    it holds and the records joined by line ends, as bytes. SQLite joins them itself, so Python gets one object a
+    slice instead of one a record, and no text to decode and encode again. The records come in the inner SELECT's
+    order: an aggregate over a subquery with ORDER BY reads the subquery as it is ordered (it is not flattened)."""
+    records = select(_Dialect(), query, lines=lines, as_csv=True, sliced=True)
+    orders = "count(DISTINCT id)" if lines else "count(*)"
+    return f"SELECT {orders}, count(*), CAST(group_concat(record, char(13, 10)) AS BLOB) FROM ({records})"
 
 
 def stored_rows(query: ExportQuery) -> str:
@@ -316,20 +325,21 @@ class SqlOrderExport:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
-    def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
-        """Chunks of CSV records (text without the line end); with `lines`, (order id, record) pairs."""
-        rows = self._read(query, lines=lines, as_csv=True)
-        return rows if lines else _firsts(rows)
+    def csv_blocks(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[CsvBlock]:
+        """The CSV records in order, in blocks: on a SQLite file a slice of orders joined by SQLite itself, else
+        chunks of the server-side cursor's records joined here."""
+        if self.sqlite_file is not None:
+            return _sqlite_blocks(
+                _read_sqlite_file(self.sqlite_file, self.dialect.setup(), csv_blocks(query, lines=lines))
+            )
+        return _joined(self._stream(select(self.dialect, query, lines=lines, as_csv=True)))
 
     def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
         """Chunks of rows, one value per column of ORDER_COLUMNS (+ LINE_COLUMNS with `lines`); amounts as text."""
-        return self._read(query, lines=lines, as_csv=False)
-
-    def _read(self, query: ExportQuery, *, lines: bool, as_csv: bool) -> AsyncIterator[Sequence[Any]]:
         if self.sqlite_file is not None:
-            statement = select(self.dialect, query, lines=lines, as_csv=as_csv, sliced=True)
-            return _read_sqlite_file(self.sqlite_file, self.dialect.setup(), statement)
-        return self._stream(select(self.dialect, query, lines=lines, as_csv=as_csv))
+            statement = select(self.dialect, query, lines=lines, as_csv=False, sliced=True)
+            return _chunked(_read_sqlite_file(self.sqlite_file, self.dialect.setup(), statement))
+        return self._stream(select(self.dialect, query, lines=lines, as_csv=False))
 
     async def _stream(self, statement: str) -> AsyncIterator[Sequence[Any]]:
         async with self.engine.connect() as connection:
@@ -340,16 +350,33 @@ class SqlOrderExport:
                 yield [tuple(row) for row in partition]
 
 
-async def _firsts(chunks: AsyncIterator[Sequence[tuple[Any, ...]]]) -> AsyncIterator[Sequence[Any]]:
-    first = itemgetter(0)
+async def _sqlite_blocks(slices: AsyncIterator[list[Any]]) -> AsyncIterator[CsvBlock]:
+    async for ((orders, records, data),) in slices:
+        if records:
+            yield CsvBlock(orders, records, data)
+
+
+async def _joined(chunks: AsyncIterator[Sequence[tuple[Any, ...]]]) -> AsyncIterator[CsvBlock]:
+    """Chunks of (order id, record) as blocks; an order's lines may span two chunks, and count once."""
+    last = None
     async for chunk in chunks:
-        yield list(map(first, chunk))
+        orders = 0
+        for order_id, _ in chunk:
+            if order_id != last:
+                orders, last = orders + 1, order_id
+        yield CsvBlock(orders, len(chunk), "\r\n".join(record for _, record in chunk).encode())
 
 
-async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> AsyncIterator[Sequence[Any]]:
-    """Rows of `statement` (whose two parameters bound a slice of order ids) read slice by slice by READERS threads,
-    each on its own read-only connection, handed on in order. SQLite formats rows without holding Python's lock,
-    so the threads run side by side on as many cores."""
+async def _chunked(slices: AsyncIterator[list[Any]]) -> AsyncIterator[Sequence[Any]]:
+    async for rows in slices:
+        for start in range(0, len(rows), CHUNK):
+            yield rows[start : start + CHUNK]
+
+
+async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> AsyncIterator[list[Any]]:
+    """The rows of `statement` (whose two parameters bound a slice of order ids), a list a slice, read by READERS
+    threads, each on its own read-only connection, handed on in order. SQLite formats rows without holding Python's
+    lock, so the threads run side by side on as many cores."""
     loop = asyncio.get_running_loop()
     local = threading.local()
     connections: list[sqlite3.Connection] = []
@@ -378,13 +405,9 @@ async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> 
             reading.append(loop.run_in_executor(workers, read, after, min(after + SLICE, high)))
             if len(reading) <= READERS:
                 continue
-            rows = await reading.popleft()
-            for start in range(0, len(rows), CHUNK):
-                yield rows[start : start + CHUNK]
+            yield await reading.popleft()
         while reading:
-            rows = await reading.popleft()
-            for start in range(0, len(rows), CHUNK):
-                yield rows[start : start + CHUNK]
+            yield await reading.popleft()
     finally:
         for pending in reading:
             pending.cancel()

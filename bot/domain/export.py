@@ -183,6 +183,16 @@ def local_text(moment: datetime, timezone: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class CsvBlock:
+    """CSV records in order, as UTF-8 joined by line ends (none after the last), and how many orders they hold
+    (with order lines, an order has a record per line)."""
+
+    orders: int
+    records: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ExportQuery:
     """What the database reads for an export: the filter as UTC instants and the offsets to write times with."""
 

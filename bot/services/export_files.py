@@ -4,7 +4,7 @@ export service runs it in a worker thread."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +15,7 @@ from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
 from bot.domain.export import AMOUNT_COLUMNS, LINE_COLUMNS, ORDER_COLUMNS
 
 LINE_END = "\r\n"  # RFC 4180, as Python's csv module writes
+LINE_END_BYTES = LINE_END.encode()
 BOM = "\ufeff"
 # What an XLSX cell costs in its sheet's XML besides its text, generously: a workbook is closed before the cells
 # counted this way pass the size limit (compression only makes it smaller).
@@ -29,6 +30,19 @@ class FileTooLarge(ValueError):
 def part_path(first: Path, number: int) -> Path:
     """The n-th file of an export: orders.csv, orders-2.csv, orders-3.csv..."""
     return first if number == 1 else first.with_name(f"{first.stem}-{number}{first.suffix}")
+
+
+def records_of(block: bytes) -> Iterator[bytes]:
+    """The records of CSV text joined by line ends. A line end inside a quoted field is part of its record: there
+    the quotes so far are odd in number (a quote in a field is doubled, and only quoted fields hold quotes)."""
+    record: bytes | None = None
+    for piece in block.split(LINE_END_BYTES):
+        record = piece if record is None else record + LINE_END_BYTES + piece
+        if record.count(b'"') % 2 == 0:
+            yield record
+            record = None
+    if record is not None:
+        raise ValueError("CSV text ends inside a quoted field")
 
 
 class CsvFiles:
@@ -62,16 +76,16 @@ class CsvFiles:
         self.file.write(self.head)
         self.size = len(self.head)
 
-    def write(self, records: Sequence[str]) -> None:
-        """Records (text without the line end), in order."""
-        if not records:
+    def write(self, block: bytes) -> None:
+        """Records in order, joined by line ends (none after the last)."""
+        if not block:
             return
-        data = (LINE_END.join(records) + LINE_END).encode()
-        if self.max_bytes is None or self.size + len(data) <= self.max_bytes:
-            self._put(data)
+        if self.max_bytes is None or self.size + len(block) + len(LINE_END_BYTES) <= self.max_bytes:
+            self._put(block)
+            self._put(LINE_END_BYTES)
             return
-        for record in records:  # the part fills up within this chunk: record by record
-            encoded = (record + LINE_END).encode()
+        for record in records_of(block):  # the part fills up within this block: record by record
+            encoded = record + LINE_END_BYTES
             if len(self.head) + len(encoded) > self.max_bytes:
                 raise FileTooLarge(f"a record of {len(encoded)} bytes does not fit in {self.max_bytes} bytes")
             if self.size + len(encoded) > self.max_bytes:
