@@ -56,4 +56,3 @@ def test_a_csv_block_is_split_between_records_only(tmp_path: Path) -> None:
             rows += list(csv.reader(file))[1:]
     assert rows == [[str(number), f'line one\r\nline "two", {number}', "x"] for number in range(30)]
     assert all(path.stat().st_size <= 200 for path in files.files)
-
