@@ -108,10 +108,11 @@ class _Dialect:
         return f"printf('{placeholders}', {', '.join(f'{digits}, {minor} * 1.0 / {power}' for minor in minors)})"
 
     def half_even(self, exact: str) -> str:
-        """A non-negative number rounded half to even: adding a half and truncating (what SQLite's round() does for
-        a non-negative number) goes half up, so an exact half that went up to an odd number goes back down one."""
-        up = f"CAST({exact} + 0.5 AS INTEGER)"
-        return f"{up} - ({up} - {exact} = 0.5 AND {up} % 2 = 1)"
+        """A non-negative number below 2 ** 52 rounded half to even, by the floating point unit itself: added to
+        2 ** 52, where doubles are whole numbers, it is rounded to the nearest, a half to the even one (IEEE 754's
+        rounding); taking 2 ** 52 away again is exact. One evaluation of `exact`, where testing for a half needs
+        several (SQLite computes an expression each time it is written)."""
+        return f"({exact} + {float(2**52)!r} - {float(2**52)!r})"
 
 
 class _Postgres(_Dialect):
