@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -45,6 +46,7 @@ from bot.domain.invoices import InvoicePricing
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
+from bot.instance import instance_name
 from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, FloodGate, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
@@ -59,6 +61,7 @@ from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
+from bot.services.job_leases import JobLeases
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.payments import PaymentService
@@ -104,6 +107,9 @@ STREAM_REPORT_SECONDS = 5
 MENU_SECONDS = 60
 # How often the bot asks whether the daily report is due (and claims it): it goes out at most this late.
 DAILY_REPORT_SECONDS = 30
+# A job's lease lasts this many of its periods: its holder renews it at every run, so it keeps the job through a missed
+# run or two; a holder that died is replaced within that and one more period.
+LEASE_PERIODS = 3
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -391,6 +397,10 @@ class Application:
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
+    leases: JobLeases = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.leases = JobLeases(self.core.uow, instance_name())
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -465,20 +475,36 @@ class Application:
         """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
         seconds; start it with the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
-        jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
+        # The shop's jobs: one process at a time runs each, the one holding its lease (bot/services/job_leases.py).
+        leased: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
             (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
             (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
-            (follow_roles, MENU_SECONDS, self),
             (send_daily_report, DAILY_REPORT_SECONDS, self.daily_report),
         ]
-        for job, seconds, service in jobs:
+        for job, seconds, service in leased:
             # One run at a time per process; runs missed while one was slow collapse into one.
             scheduler.add_job(
-                job, "interval", seconds=seconds, args=(service,), id=job.__name__, max_instances=1, coalesce=True
+                self.leases.run,
+                "interval",
+                seconds=seconds,
+                args=(job.__name__, timedelta(seconds=seconds * LEASE_PERIODS), functools.partial(job, service)),
+                id=job.__name__,
+                max_instances=1,
+                coalesce=True,
             )
+        # Every process: it brings its own bot's command menus in line.
+        scheduler.add_job(
+            follow_roles,
+            "interval",
+            seconds=MENU_SECONDS,
+            args=(self,),
+            id="follow_roles",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
@@ -497,6 +523,7 @@ class Application:
         await follow_roles(self)
 
     async def close(self) -> None:
+        await self.leases.release_all()
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
 

@@ -407,6 +407,25 @@ class ReportRunRepository(Protocol):
         ...
 
 
+class JobLeaseRepository(Protocol):
+    """Which bot process runs each periodic job (a hold sweep, payment timeouts...) until when. Taking a lease is one
+    conditional statement, so of two processes asking at once one wins."""
+
+    async def claim(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease of job `name` for `holder` until `until`, if nobody holds it, its lease ran out
+        before `now`, or `holder` holds it already; True when `holder` holds it now."""
+        ...
+
+    async def release(self, name: str, holder: str) -> bool:
+        """Give up `holder`'s lease of `name` (a process stopping), so another takes it at its next try; True when
+        `holder` held it."""
+        ...
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        """Who holds an unexpired lease of `name` at `now`; None when nobody does."""
+        ...
+
+
 class TranslationRepository(Protocol):
     """Product texts the language model translated (the catalogue's own translations are the product's)."""
 
@@ -593,6 +612,7 @@ class UnitOfWork(Protocol):
     said: SaidRepository
     reports: ReportRunRepository
     roles: RoleRepository
+    leases: JobLeaseRepository
 
     async def __aenter__(self) -> Self: ...
 

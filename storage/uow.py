@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.broadcast_repositories import SqlBroadcastRepository
+from storage.lease_repositories import SqlJobLeaseRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
 from storage.report_repositories import SqlReportRunRepository
@@ -76,6 +77,7 @@ class SqlUnitOfWork:
         self.said = SqlSaidRepository(self.session)
         self.reports = SqlReportRunRepository(self.session)
         self.roles = SqlRoleRepository(self.session)
+        self.leases = SqlJobLeaseRepository(self.session)
         return self
 
     async def __aexit__(
