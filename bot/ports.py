@@ -308,6 +308,15 @@ class PaymentRepository(Protocol):
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None: ...
 
+    async def paid_untold(self, event: PaymentEvent) -> bool:
+        """Whether `event` was applied as a payment whose receipt was never marked sent (the process died between its
+        commit and the receipt)."""
+        ...
+
+    async def mark_told(self, event: PaymentEvent) -> None:
+        """The receipt of `event`'s payment is out (buyer and staff told)."""
+        ...
+
     async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
         """Orders awaiting payment since before `placed_before`, oldest first."""
         ...
