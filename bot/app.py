@@ -80,6 +80,7 @@ from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.outages import NoteTelegramCalls, OutageTolerantDispatcher, apology
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
@@ -87,7 +88,7 @@ from handlers.views.say import say_renderer
 from handlers.views.stream_reports import chart_labels
 from storage.engine import make_engine, make_sessionmaker
 from storage.export import SqlOrderExport
-from storage.fsm import DatabaseStorage
+from storage.fsm import DatabaseStorage, RedisConversationStorage
 from storage.migrate import ensure_schema
 from storage.uow import SqlUnitOfWorkFactory
 
@@ -414,6 +415,7 @@ class Application:
         bot.session.middleware(WaitOutFloodControl())
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
+        bot.session.middleware(NoteTelegramCalls())
         self.notifier.attach(bot)
         self.menus.attach(bot)
         self.daily_report_sender.attach(bot)
@@ -545,9 +547,7 @@ def load_i18n(settings: Settings) -> I18n:
 
 def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisConversationStorage.connect(settings.redis_url)
     return DatabaseStorage(make_sessionmaker(engine))
 
 
@@ -616,7 +616,8 @@ def make_dispatcher(
 ) -> Dispatcher:
     """The routers, flood control and the language middleware, and what handlers receive by name
     (`HandlerServices`)."""
-    dispatcher = Dispatcher(storage=storage, **services.by_name())
+    dispatcher = OutageTolerantDispatcher(storage=storage, **services.by_name())
+    dispatcher.apology = apology(i18n, list(services.buyers.supported_languages), services.buyers.default_language)
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight

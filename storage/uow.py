@@ -14,6 +14,7 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import effects
 from storage.broadcast_repositories import SqlBroadcastRepository
 from storage.lease_repositories import SqlJobLeaseRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
@@ -95,6 +96,8 @@ class SqlUnitOfWork:
                 self._turn.release()
 
     async def commit(self) -> None:
+        # Noted first: a commit whose answer is lost may have happened all the same.
+        effects.note("commit")
         await self.session.commit()
 
     async def rollback(self) -> None:
