@@ -97,7 +97,7 @@ async def test_an_update_that_did_something_before_the_outage_is_not_repeated_an
 async def test_an_outage_longer_than_the_patience_ends_in_a_request_to_send_it_again() -> None:
     bot, session = make_bot()
     handler = Flaky([database_gone() for _ in range(50)])
-    feed, paused = dispatcher(handler, patience=0.0)
+    feed, _paused = dispatcher(handler, patience=0.0)
     with pytest.raises(sqlalchemy.exc.OperationalError):
         await feed.feed_update(bot, Chats().message(Chats().user(8, language_code="es"), "/orders"))
     assert handler.runs == 1
@@ -115,7 +115,7 @@ async def test_a_bug_is_raised_at_once_without_a_second_run() -> None:
 
 
 async def test_a_message_sent_to_telegram_counts_as_an_effect() -> None:
-    bot, session = make_bot()
+    bot, _session = make_bot()
     bot.session.middleware(NoteTelegramCalls())
     with effects.tracking() as done:
         await bot.get_me()
