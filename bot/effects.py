@@ -27,3 +27,13 @@ def note(effect: str) -> None:
     effects = _done.get()
     if effects is not None:
         effects.append(effect)
+
+
+@contextmanager
+def ignored() -> Iterator[None]:
+    """What runs in this block is not noted (it happens after the failure that decides whether to try again)."""
+    token = _done.set(None)
+    try:
+        yield
+    finally:
+        _done.reset(token)

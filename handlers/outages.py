@@ -18,11 +18,11 @@ from typing import Any
 
 import redis.exceptions
 import sqlalchemy.exc
-from aiogram import Bot, Dispatcher
+from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
 from aiogram.methods import GetMe, GetUpdates, Response, TelegramMethod
 from aiogram.methods.base import TelegramType
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
 
 from bot import effects
@@ -72,6 +72,21 @@ class NoteTelegramCalls(BaseRequestMiddleware):
         return await make_request(bot, method)
 
 
+class ErrorHandlingIsNoEffect(BaseMiddleware):
+    """Outermost on the dispatcher's `error` observer: what runs for a failed update's error event (the language
+    middleware registering the person, an error handler) comes after the failure, so it does not make the update
+    unsafe to handle again."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        with effects.ignored():
+            return await handler(event, data)
+
+
 class OutageTolerantDispatcher(Dispatcher):
     """A Dispatcher whose `feed_update` (polling and webhooks alike) handles an update again after an outage."""
 
@@ -79,6 +94,11 @@ class OutageTolerantDispatcher(Dispatcher):
     # Set by make_dispatcher: the person's "please send that again", in their language.
     apology: Callable[[Bot, Update], Awaitable[None]] | None = None
     sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # Before any other middleware on `error` (the language middleware is set up last), so outermost.
+        self.errors.outer_middleware(ErrorHandlingIsNoEffect())
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()

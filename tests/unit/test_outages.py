@@ -5,6 +5,7 @@ language of their app; a bug is not taken for an outage."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis.exceptions
@@ -122,3 +123,17 @@ async def test_a_message_sent_to_telegram_counts_as_an_effect() -> None:
         assert done == []
         await bot.send_message(5, "hello")
     assert done == ["SendMessage"]
+
+
+async def test_what_the_error_event_does_after_the_failure_does_not_stop_a_second_run() -> None:
+    bot, session = make_bot()
+    handler = Flaky([database_gone()])
+    feed, _paused = dispatcher(handler)
+
+    async def registers_the_person(handler: Any, event: Any, data: dict[str, Any]) -> Any:
+        effects.note("commit")  # as the language middleware does for the error event too
+        return await handler(event, data)
+
+    feed.errors.outer_middleware(registers_the_person)
+    await feed.feed_update(bot, Chats().message(Chats().user(7), "/cart"))
+    assert handler.runs == 2 and session.texts(7) == ["Your cart: A12 ×1"]
