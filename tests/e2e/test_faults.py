@@ -6,7 +6,7 @@
 - a bot killed while applying a payment webhook (committed, the receipt not yet out, the webhook not answered): the
   provider's retry finds the payment applied and the receipt missing, and sends it; one PAID move, one receipt;
 - a bot killed halfway through a broadcast: the restarted process takes the job's lease over from the dead one and
-  finishes it, every subscriber getting exactly one copy.
+  finishes it; nobody gets two copies, and nobody none but the one send the kill may have cut short.
 
 The database and Redis go away through TCP proxies the tests cut and restore (tests/e2e/faults.py), so the shared
 servers are never touched."""
@@ -206,6 +206,16 @@ async def lease_holder(database_url: str, job: str) -> str | None:
         await connection.close()
 
 
+async def left_sending(database_url: str) -> set[int]:
+    connection = await asyncpg.connect(dsn(database_url))
+    try:
+        return {
+            row["chat_id"] for row in await connection.fetch("SELECT chat_id FROM delivery WHERE status = 'sending'")
+        }
+    finally:
+        await connection.close()
+
+
 async def send_broadcast(server: SandboxServer, folder: Path, database_url: str) -> None:
     command = await asyncio.create_subprocess_exec(
         *livesell("broadcast", "send", TEXT),
@@ -223,7 +233,7 @@ def pid_of(holder: str | None) -> int:
     return int(holder.split(":")[1])
 
 
-async def test_a_broadcast_killed_halfway_is_taken_over_by_the_next_process_with_one_copy_each(
+async def test_a_broadcast_killed_halfway_is_taken_over_by_the_next_process_and_nobody_gets_two_copies(
     tmp_path: Path, postgres_url: str
 ) -> None:
     folder = shop_folder(tmp_path)
@@ -233,14 +243,14 @@ async def test_a_broadcast_killed_halfway_is_taken_over_by_the_next_process_with
             settings = {"MERCHANT_IDS": str(mira.id), "BROADCAST_RATE": "2"}  # slow: mid-way for seconds
             with running_bot(server, folder, postgres_url, settings) as bot:
                 await say(mira, "/start")
-                fans = await started(sandbox, 8)
+                fans = await started(sandbox, 10)
                 await subscribe(postgres_url, fans)
                 await send_broadcast(server, folder, postgres_url)
-                await fans[2].wait_for_message(is_broadcast, timeout=WITHIN)
-                dead = bot.process.pid
-                assert pid_of(await lease_holder(postgres_url, "run_broadcasts")) == dead
+                await fans[1].wait_for_message(is_broadcast, timeout=WITHIN)
                 kill(bot)
             assert sum((await received(fans)).values()) < len(fans)
+            # The dead process's lease stays behind it, running out.
+            assert pid_of(await lease_holder(postgres_url, "run_broadcasts")) == bot.process.pid
 
             with running_bot(server, folder, postgres_url, settings, import_catalogue=False) as bot:
                 report = await report_to(mira)
@@ -248,5 +258,11 @@ async def test_a_broadcast_killed_halfway_is_taken_over_by_the_next_process_with
                 assert pid_of(await lease_holder(postgres_url, "run_broadcasts")) == bot.process.pid
                 assert bot.alive(), bot.log_tail()
 
-            assert await received(fans) == dict.fromkeys([fan.id for fan in fans], 1)
-        assert "Delivered: 8" in report.body
+            copies = await received(fans)
+        assert "Delivered: 10" in report.body
+        assert max(copies.values()) == 1  # nobody twice
+        # A send the kill cut short may have reached Telegram or not; it is never sent again (at most once, see
+        # docs/broadcasts.md) and stays recorded as sending: only such a one can be missing, and at 2 a second the
+        # kill catches one at most.
+        cut_short = await left_sending(postgres_url)
+        assert {chat for chat, count in copies.items() if count == 0} <= cut_short and len(cut_short) <= 1
