@@ -36,9 +36,10 @@ class TcpProxy:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.cut()
+        self._run(self._close())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=5)
+        self.loop.close()
 
     def cut(self) -> None:
         self._run(self._cut())
@@ -60,6 +61,13 @@ class TcpProxy:
         for writer in list(self.connections):
             writer.transport.abort()
         self.connections.clear()
+
+    async def _close(self) -> None:
+        await self._cut()
+        forwarding = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in forwarding:
+            task.cancel()
+        await asyncio.gather(*forwarding, return_exceptions=True)
 
     async def _forward(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
         try:
@@ -101,6 +109,8 @@ def redis_server(folder: Path) -> Iterator[int]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 Handler = Callable[[Any], Awaitable[Any]]
