@@ -88,11 +88,13 @@ class JobLeases:
     async def release_all(self) -> None:
         """Give up every lease this process holds (it is stopping), so the others take the jobs at their next try
         instead of after the leases run out."""
-        for name in list(self.held):
-            try:
-                async with self.uow() as uow:
+        if not self.held:
+            return
+        try:
+            async with self.uow() as uow:
+                for name in self.held:
                     await uow.leases.release(name, self.holder)
-                    await uow.commit()
-            except Exception:
-                log.warning("could not release the lease of job %s; it runs out by itself", name, exc_info=True)
+                await uow.commit()
+        except Exception:
+            log.warning("could not release the job leases %s; they run out by themselves", sorted(self.held))
         self.held.clear()
