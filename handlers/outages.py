@@ -20,7 +20,17 @@ import redis.exceptions
 import sqlalchemy.exc
 from aiogram import BaseMiddleware, Bot, Dispatcher
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
-from aiogram.methods import GetMe, GetUpdates, Response, TelegramMethod
+from aiogram.methods import (
+    GetChat,
+    GetChatMember,
+    GetFile,
+    GetMe,
+    GetMyCommands,
+    GetUpdates,
+    Response,
+    SendChatAction,
+    TelegramMethod,
+)
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
@@ -34,8 +44,8 @@ log = logging.getLogger(__name__)
 OUTAGE_PATIENCE = 30.0
 FIRST_PAUSE = 0.25
 LONGEST_PAUSE = 4.0
-# Calls that change nothing a person sees: an update that made only these can be handled again.
-READS = (GetMe, GetUpdates)
+# Calls that change nothing a person keeps: an update that made only these can be handled again.
+READS = (GetMe, GetUpdates, GetChat, GetChatMember, GetFile, GetMyCommands, SendChatAction)
 
 
 def is_outage(error: BaseException) -> bool:
