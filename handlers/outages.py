@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -42,6 +43,8 @@ from handlers.views.outages import try_again_text
 log = logging.getLogger(__name__)
 # How long an update waits for the database or Redis to come back before the person is asked to send it again.
 OUTAGE_PATIENCE = 30.0
+# A payment's last check must be answered within 10 s, or Telegram fails the payment: refused in time instead.
+PRE_CHECKOUT_PATIENCE = 5.0
 FIRST_PAUSE = 0.25
 LONGEST_PAUSE = 4.0
 # Calls that change nothing a person keeps: an update that made only these can be handled again.
@@ -112,7 +115,8 @@ class OutageTolerantDispatcher(Dispatcher):
 
     async def feed_update(self, bot: Bot, update: Update, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self.outage_patience
+        patience = min(self.outage_patience, PRE_CHECKOUT_PATIENCE if update.pre_checkout_query else math.inf)
+        deadline = loop.time() + patience
         pause = FIRST_PAUSE
         while True:
             with effects.tracking() as done:
@@ -126,7 +130,7 @@ class OutageTolerantDispatcher(Dispatcher):
                             "update %s failed in an outage (%s) %s; asking the person to send it again",
                             update.update_id,
                             error.__class__.__name__,
-                            f"after it did {', '.join(done)}" if done else f"for {self.outage_patience:.0f}s",
+                            f"after it did {', '.join(done)}" if done else f"for {patience:.0f}s",
                         )
                         if self.apology is not None:
                             await self.apology(bot, update)
