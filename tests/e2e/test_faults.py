@@ -267,4 +267,3 @@ async def test_a_broadcast_killed_halfway_is_taken_over_by_the_next_process_and_
         # claim.
         cut_short = await left_sending(postgres_url)
         assert {chat for chat, count in copies.items() if count == 0} <= cut_short and len(cut_short) <= 2
-        assert sum(count == 0 for count in copies.values()) <= 1
