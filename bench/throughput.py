@@ -62,6 +62,19 @@ STOCK = 1_000_000
 STEP_TIMEOUT = 60.0
 START_TIMEOUT = 180.0
 LIVESELL = [sys.executable, "-c", "from bot.cli import main; main()", "run"]
+# `--profile FILE`: the one-process bot under the standard library's profiler, its statistics written when it stops.
+PROFILED = """
+import cProfile, sys
+from bot.cli import main
+sys.argv = ["livesell", "run"]
+profile = cProfile.Profile()
+try:
+    profile.runcall(main)
+except SystemExit:
+    pass
+finally:
+    profile.dump_stats({path!r})
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,6 +450,8 @@ async def measure_row(row: Row, arguments: argparse.Namespace) -> Measured:
 
         env = settings_environment(shop_server.url, database_url, arguments.redis_url if row.redis else None)
         command = list(LIVESELL)
+        if arguments.profile and not row.workers:
+            command = [sys.executable, "-c", PROFILED.format(path=str(Path(arguments.profile).resolve()))]
         ready: Callable[[], bool] = shop_sandbox.polling.is_set
         if row.workers:
             command += ["--workers", str(row.workers)]
@@ -459,6 +474,8 @@ async def measure_row(row: Row, arguments: argparse.Namespace) -> Measured:
         )
         await first_answer(shop_sandbox, "livesell")
         await first_answer(echo_sandbox, "the echo bot")
+        # For a profiler to attach to (py-spy record --pid ...; docs/throughput.md).
+        print(f"[{row.title}] measuring: livesell pid {shop.pid}, echo bot pid {echo.pid}", flush=True)
         measured = Measured(row, [], [])
         for _ in range(arguments.rounds):
             for rounds, sandbox, steps, pid in (
@@ -529,6 +546,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each window (default 3)")
     parser.add_argument(
         "--rows", nargs="+", choices=list(ROWS), default=list(ROWS), help="which rows to run (default all)"
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="run the one-process bot under cProfile and write its statistics to FILE"
     )
     parser.add_argument(
         "--postgres-url",
