@@ -15,7 +15,7 @@ spread over rounds, each bot's CPU time an update (the figure other processes di
 the machine's load average. Rows: SQLite with one process (long polling); PostgreSQL + Redis with one process; and,
 when `livesell run --workers N` serves webhooks, PostgreSQL + Redis with 1, 2 and 4 webhook workers.
 
-    .venv/bin/python bench/throughput.py [--buyers 100] [--rounds 3] [--seconds 10] [--rows sqlite postgres webhook]
+    .venv/bin/python bench/throughput.py [--buyers 60] [--rounds 3] [--seconds 10] [--rows sqlite postgres webhook]
         [--postgres-url postgresql+asyncpg://...] [--redis-url redis://...]
 
 Exit status 1 when an update went unanswered.
@@ -109,6 +109,9 @@ class Step:
     edits: bool = False
 
 
+SHOP_STEPS = ("start", "catalogue", "card", "page", "order", "cart", "question")
+
+
 def shop_steps(profile: Profile) -> list[Step]:
     return [
         Step("start", "/start"),
@@ -174,6 +177,7 @@ class Round:
     unanswered: int = 0
     problems: list[str] = field(default_factory=list)
     bot_cpu: float = 0.0
+    bot_waited: float = 0.0  # seconds the bot's threads were ready but other processes held the cores
     sandbox_cpu: float = 0.0
     load: float = 0.0
 
@@ -190,8 +194,9 @@ class Round:
         return self.sandbox_cpu / len(self.answered) if self.answered else float("nan")
 
 
-def tree_cpu(root: int) -> float:
-    """CPU seconds (user + system) of process `root` and its living descendants (webhook workers), from /proc."""
+def tree_cpu(root: int) -> tuple[float, float]:
+    """CPU seconds (user + system) of process `root` and its living descendants (webhook workers), and the seconds
+    their threads were ready to run but waited for a core other processes held (Linux's schedstat), from /proc."""
     parents: dict[int, int] = {}
     used: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -210,7 +215,13 @@ def tree_cpu(root: int) -> float:
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in family]
         family.update(children)
         frontier.extend(children)
-    return sum(used.get(pid, 0) for pid in family) / os.sysconf("SC_CLK_TCK")
+    waited = 0.0
+    for pid in family:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/schedstat") as stats:
+                    waited += int(stats.read().split()[1]) / 1e9
+    return sum(used.get(pid, 0) for pid in family) / os.sysconf("SC_CLK_TCK"), waited
 
 
 async def take_step(sandbox: WatchedSandbox, persona: Persona, step: Step, answers: dict[str, dict[str, Any]]) -> Any:
@@ -250,12 +261,19 @@ async def run_round(
     window = (began + warmup, began + warmup + seconds)
 
     async def slot(number: int) -> None:
+        # The slots' first buyers join at different steps (a tap at the page it needs), so every kind of update is
+        # in every window in its share, not all buyers on /start together.
+        first = number % len(SHOP_STEPS)
         while not stopping.is_set():
             profile = PROFILES[number % len(PROFILES)]
             persona = sandbox.add_persona(f"Buyer {number}", language_code=profile.language, country=profile.country)
             number += buyers
             answers: dict[str, dict[str, Any]] = {}
-            for step in steps(profile):
+            script = steps(profile)
+            if first and script[first].on:
+                first = script.index(next(step for step in script if step.name == script[first].on))
+            script, first = script[first:], 0
+            for step in script:
                 if stopping.is_set():
                     return
                 sent = time.monotonic()
@@ -272,9 +290,14 @@ async def run_round(
     slots = [asyncio.create_task(slot(number)) for number in range(buyers)]
     await asyncio.sleep(warmup)
     result.load = os.getloadavg()[0]
-    bot_cpu, own_cpu = tree_cpu(bot_pid), time.process_time()
+    (bot_cpu, bot_waited), own_cpu = tree_cpu(bot_pid), time.process_time()
     await asyncio.sleep(seconds)
-    result.bot_cpu, result.sandbox_cpu = tree_cpu(bot_pid) - bot_cpu, time.process_time() - own_cpu
+    (cpu_after, waited_after), own_after = tree_cpu(bot_pid), time.process_time()
+    result.bot_cpu, result.bot_waited, result.sandbox_cpu = (
+        cpu_after - bot_cpu,
+        waited_after - bot_waited,
+        own_after - own_cpu,
+    )
     stopping.set()
     await asyncio.gather(*slots)
     return result
@@ -317,14 +340,23 @@ class Measured:
             return f"answer p50 {statistics.median(seconds) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
 
         def cpu(rounds: list[Round]) -> str:
-            return f"bot CPU {statistics.median(r.cpu_per_update for r in rounds) * 1000:.2f} ms an update"
+            used = statistics.median(r.cpu_per_update for r in rounds) * 1000
+            busy = statistics.median(r.bot_cpu / r.seconds for r in rounds)
+            waited = statistics.median(r.bot_waited / r.seconds for r in rounds)
+            return f"bot CPU {used:.2f} ms an update, {busy:.2f} of a core; waited for a core {waited:.2f} s a second"
 
         ratios = [shop.rate / echo.rate for shop, echo in zip(self.shop, self.echo, strict=True) if echo.rate]
+        # CPU an update is what other processes on the cores disturb least: the ratio with the cores to itself.
+        cpu_ratio = statistics.median(r.cpu_per_update for r in self.echo) / statistics.median(
+            r.cpu_per_update for r in self.shop
+        )
         steps: dict[str, list[float]] = {}
         for r in self.shop:
             for name, seconds in r.answered:
                 steps.setdefault(name, []).append(seconds)
-        per_step = ", ".join(f"{name} {statistics.median(values) * 1000:.0f}" for name, values in steps.items())
+        per_step = ", ".join(
+            f"{name} {statistics.median(steps[name]) * 1000:.0f}" for name in SHOP_STEPS if name in steps
+        )
         sandbox = statistics.median(r.sandbox_cpu_per_update for r in self.shop + self.echo)
         loads = [r.load for r in self.shop + self.echo]
         unanswered = sum(r.unanswered for r in self.shop + self.echo)
@@ -333,7 +365,8 @@ class Measured:
             f"[{self.row.title}]",
             f"  livesell: {rates(self.shop)}; {latency(self.shop)}; {cpu(self.shop)}",
             f"  echo bot: {rates(self.echo)}; {latency(self.echo)}; {cpu(self.echo)}",
-            f"  ratio {statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}; goal >= 0.6)"
+            f"  ratio {statistics.median(ratios):.2f} (rounds {min(ratios):.2f}-{max(ratios):.2f}; goal >= 0.6); "
+            f"by CPU an update {cpu_ratio:.2f}"
             if ratios
             else "  ratio: the echo bot answered nothing",
             f"  livesell answer p50 by step (ms): {per_step}",
@@ -540,7 +573,7 @@ WEBHOOK_MISSING = "webhook workers need `livesell run --workers N` and the sandb
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--buyers", type=int, default=100, help="buyers at once (default 100)")
+    parser.add_argument("--buyers", type=int, default=60, help="buyers at once (default 60)")
     parser.add_argument("--rounds", type=int, default=3, help="measuring rounds per bot (default 3)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of a measuring window (default 10)")
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds before each window (default 3)")
