@@ -458,6 +458,17 @@ async def first_answer(sandbox: WatchedSandbox, name: str) -> None:
         raise BotUnavailable(f"{name} did not answer a first /start within {STEP_TIMEOUT:.0f} s") from None
 
 
+async def settled(pid: int, idle: float = 0.15, patience: float = 120.0) -> None:
+    """Wait until the bot, given nothing to do, uses less than `idle` of a core: every worker has loaded its language
+    models (seconds of CPU each) and its first scheduled jobs ran, so none of that lands in a measuring window."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        before = tree_cpu(pid)[0]
+        await asyncio.sleep(1)
+        if tree_cpu(pid)[0] - before < idle:
+            return
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.2)
@@ -507,6 +518,7 @@ async def measure_row(row: Row, arguments: argparse.Namespace) -> Measured:
         )
         await first_answer(shop_sandbox, "livesell")
         await first_answer(echo_sandbox, "the echo bot")
+        await settled(shop.pid)
         # For a profiler to attach to (py-spy record --pid ...; docs/throughput.md).
         print(f"[{row.title}] measuring: livesell pid {shop.pid}, echo bot pid {echo.pid}", flush=True)
         measured = Measured(row, [], [])
