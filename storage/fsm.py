@@ -20,6 +20,12 @@ from storage.tables import FsmStateTable, fsm_states, utcnow
 
 # Seconds a Redis call may take (connecting included) before it fails as an outage (handlers/outages.py).
 REDIS_TIMEOUT = 5.0
+# Every update reads its conversation's state (aiogram's FSM middleware): statements built once, with a bound key
+# (building one and its cache key anew each time cost about as much as running it; docs/throughput.md).
+READ = {
+    column.name: sa.select(column).where(fsm_states.c.key == sa.bindparam("key"))
+    for column in (fsm_states.c.state, fsm_states.c.data)
+}
 
 
 class DatabaseStorage(BaseStorage):
@@ -52,10 +58,10 @@ class DatabaseStorage(BaseStorage):
             await session.commit()
 
     async def _read(self, key: StorageKey, column: sa.Column[Any]) -> Any:
-        # Every update reads its conversation's state: one Core SELECT of one column, no ORM identity map.
+        # One Core SELECT of one column, no ORM identity map.
         async with self.sessions() as session:
             connection = await session.connection()
-            result = await connection.execute(sa.select(column).where(fsm_states.c.key == self.key_builder.build(key)))
+            result = await connection.execute(READ[column.name], {"key": self.key_builder.build(key)})
             return result.scalar_one_or_none()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
