@@ -41,6 +41,7 @@ from bot.domain.orders import (
     SkuRef,
     WaitingEntry,
 )
+from bot.domain.outbound import GroupLine
 from bot.domain.payments import (
     AttemptStatus,
     PayableOrder,
@@ -533,6 +534,12 @@ class BroadcastOpener(Protocol):
 
 class BroadcastSender(Protocol):
     async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult: ...
+
+
+class GroupConfirmer(Protocol):
+    async def confirm(self, answer: GroupLine) -> None:
+        """Answer a keyword order in its group: at once when the group is quiet, else with the others of a batch."""
+        ...
 
 
 class Notifier(Protocol):

@@ -29,6 +29,7 @@ from bot.services.roles import RoleService
 from bot.services.say import NoLiveStream
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.outbound import GroupConfirmations
 from handlers.views.questions import answer_renderer
 from tests.unit.fake_export import FakeExportService
 from tests.unit.fake_services import (
@@ -195,6 +196,7 @@ def make_chat(
         stream_reports=stream_reports,  # type: ignore[arg-type]
         roles=RoleService(core, buyers, TelegramNotifier(i18n, bot), menus),
         export=export,  # type: ignore[arg-type]
+        group_confirmations=GroupConfirmations(0, bot),
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
     return ChatHarness(
