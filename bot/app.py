@@ -80,7 +80,7 @@ from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
-from handlers.outbound import GroupConfirmations, ReplyPriority
+from handlers.outbound import OrderAnswers, ReplyPriority
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
@@ -394,7 +394,7 @@ class Application:
     daily_report: DailyReportService
     daily_report_sender: TelegramDailyReportSender
     outbound: OutboundQueue = field(default_factory=lambda: OutboundQueue(OutboundLimits()))
-    group_confirmations: GroupConfirmations | None = None
+    order_answers: OrderAnswers | None = None
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
@@ -414,8 +414,8 @@ class Application:
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         self.notifier.attach(bot)
-        if self.group_confirmations is not None:
-            self.group_confirmations.attach(bot)
+        if self.order_answers is not None:
+            self.order_answers.attach(bot)
         self.menus.attach(bot)
         self.daily_report_sender.attach(bot)
         if self.payments.telegram is not None:
@@ -469,8 +469,8 @@ class Application:
             elif in_flight.newest is not None:
                 await confirm_updates(bot, in_flight.newest)
         finally:
-            if self.group_confirmations is not None:  # the orders' answers gathered for a group go out first
-                await self.group_confirmations.flush()
+            if self.order_answers is not None:  # the orders' answers still waiting for their turn go out first
+                await self.order_answers.drain()
             await bot.session.close()
         if warm_up is not None:
             await warm_up
@@ -511,8 +511,8 @@ class Application:
         await follow_roles(self)
 
     async def close(self) -> None:
-        if self.group_confirmations is not None:
-            await self.group_confirmations.close()
+        if self.order_answers is not None:
+            await self.order_answers.close()
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
 
@@ -670,7 +670,7 @@ def build(settings: Settings) -> Application:
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     outbound = OutboundQueue(outbound_limits(settings))
-    group_confirmations = GroupConfirmations(settings.outbound_group_batch_seconds)
+    order_answers = OrderAnswers(settings.outbound_group_batch_seconds)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
     roles = role_service(core, notifier, menus)
@@ -772,7 +772,7 @@ def build(settings: Settings) -> Application:
         stream_reports=stream_reports,
         export=core.export,
         roles=roles,
-        group_confirmations=group_confirmations,
+        order_answers=order_answers,
     )
     flood = make_flood_gate(settings)
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)
@@ -793,7 +793,7 @@ def build(settings: Settings) -> Application:
         daily_report=daily_report,
         daily_report_sender=daily_report_sender,
         outbound=outbound,
-        group_confirmations=group_confirmations,
+        order_answers=order_answers,
         detector=detector,
         flood=flood,
     )

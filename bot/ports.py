@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -536,7 +536,12 @@ class BroadcastSender(Protocol):
     async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult: ...
 
 
-class GroupConfirmer(Protocol):
+class OrderAnswers(Protocol):
+    def later(self, send: Awaitable[object], then: Callable[[bool], Awaitable[None]] | None = None) -> None:
+        """Send an order's answer without holding up the handler; `then(reached)` after (False: they cannot be
+        written to)."""
+        ...
+
     async def confirm(self, answer: GroupLine) -> None:
         """Answer a keyword order in its group: at once when the group is quiet, else with the others of a batch."""
         ...

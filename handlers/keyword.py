@@ -25,7 +25,7 @@ from aiogram.utils.i18n import I18n
 
 from bot.domain.keyword import KeywordOrder
 from bot.domain.outbound import GroupLine, Priority
-from bot.ports import GroupConfirmer
+from bot.ports import OrderAnswers
 from bot.services.cart import CartService
 from bot.services.keywords import KeywordService
 from bot.services.outbound import sending_as
@@ -82,7 +82,9 @@ class OrderingGroup(Filter):
         )
 
 
-async def order_in_private(message: Message, cart: CartService, keyword_order: KeywordOrder, locale: str) -> None:
+async def order_in_private(
+    message: Message, cart: CartService, keyword_order: KeywordOrder, locale: str, order_answers: OrderAnswers
+) -> None:
     user = message.from_user
     assert user is not None
     priority = Priority.CONFIRMATION
@@ -93,8 +95,8 @@ async def order_in_private(message: Message, cart: CartService, keyword_order: K
         priority = Priority.SOLD_OUT
     else:
         screen = added_screen(added, locale)
-    with sending_as(priority):
-        await message.answer(screen.text, reply_markup=screen.keyboard)
+    with sending_as(priority):  # the answer waits its turn; the next order need not wait for it
+        order_answers.later(message.answer(screen.text, reply_markup=screen.keyboard))
 
 
 async def order_in_group(
@@ -104,35 +106,37 @@ async def order_in_group(
     keyword_order: KeywordOrder,
     locale: str,
     i18n: I18n,
-    group_confirmations: GroupConfirmer,
+    order_answers: OrderAnswers,
 ) -> None:
     user = message.from_user
     assert user is not None
-    name = user.first_name
+    name, chat_id, reply_to = user.first_name, message.chat.id, message.message_id
+    group_language = i18n.default_locale  # one language for everyone who reads the group
     try:
         added = await cart.add_by_keyword(user.id, keyword_order, locale)
     except CART_REFUSALS as refused:
-        with i18n.use_locale(i18n.default_locale):  # the group's language: one for everyone who reads it
-            screen = refusal_screen(refused, i18n.default_locale)
+        with i18n.use_locale(group_language):
+            screen = refusal_screen(refused, group_language)
         summary = html.escape(plain(screen.text, limit=300).split("\n", 1)[0])
-        await group_confirmations.confirm(  # alone, its buttons are for whoever taps
-            GroupLine(
-                message.chat.id, message.message_id, screen.text, f"❌ {html.escape(name)}: {summary}", screen.keyboard
-            )
-        )
+        line = f"❌ {html.escape(name)}: {summary}"
+        with sending_as(Priority.SOLD_OUT):  # alone, its buttons are for whoever taps
+            await order_answers.confirm(GroupLine(chat_id, reply_to, screen.text, line, screen.keyboard))
         return
     private = added_screen(added, locale)
-    try:
-        with sending_as(Priority.CONFIRMATION):
-            await bot.send_message(user.id, private.text, reply_markup=private.keyboard)
-    except TelegramForbiddenError:
-        link = await create_start_link(bot, f"{CLAIM_PREFIX}{added.cart.order_id}")
-        with i18n.use_locale(i18n.default_locale):
-            text = group_claim_text(name, added, link)
-    else:
-        with i18n.use_locale(i18n.default_locale):
-            text = group_confirmation(name, added)
-    await group_confirmations.confirm(GroupLine(message.chat.id, message.message_id, text, text))
+
+    async def in_group(reached: bool) -> None:
+        """The group sees the order taken; one who never started the bot gets the deep link to their cart there."""
+        if reached:
+            with i18n.use_locale(group_language):
+                text = group_confirmation(name, added)
+        else:
+            link = await create_start_link(bot, f"{CLAIM_PREFIX}{added.cart.order_id}")
+            with i18n.use_locale(group_language):
+                text = group_claim_text(name, added, link)
+        await order_answers.confirm(GroupLine(chat_id, reply_to, text, text))
+
+    with sending_as(Priority.CONFIRMATION):
+        order_answers.later(bot.send_message(user.id, private.text, reply_markup=private.keyboard), then=in_group)
 
 
 async def order_by_button(

@@ -1,6 +1,7 @@
 """The chat side of the outbound queue (docs/outbound.md): every update's answers wait as replies unless a handler
-says better or worse, and keyword orders in a stream group are confirmed there together: Telegram lets a bot post
-twenty messages a minute in a group, and a live stream brings more orders than that."""
+says better or worse; a keyword order's answer waits for its turn without holding up the next orders; and keyword
+orders in a stream group are confirmed there together: Telegram lets a bot post twenty messages a minute in a group,
+and a live stream brings more orders than that."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
+from aiogram.exceptions import TelegramForbiddenError
 from aiogram.types import InlineKeyboardMarkup, ReplyParameters, TelegramObject
 
 from bot.domain.outbound import GroupLine, Priority
@@ -38,8 +40,16 @@ class ReplyPriority(BaseMiddleware):
             current_priority.reset(token)
 
 
-class GroupConfirmations:
-    """Implements GroupConfirmer. A quiet group gets each order's answer at once, as a reply to it (with its buttons);
+class OrderAnswers:
+    """Implements bot.ports.OrderAnswers.
+
+    `later`: an order's answer is sent by a task of its own, so the handler returns at once and the update's slot
+    (CONCURRENT_UPDATES) goes to the next order. In a flash sale the orders are taken at the database's pace and their
+    answers leave at Telegram's, winners' confirmations before sold-out answers; handlers that waited for their
+    answers' turns held every slot and took orders at Telegram's pace, in arrival order. A bot stopping gracefully
+    sends what is left (`drain`); one that crashes loses the answers not sent, as it loses the updates in hand.
+
+    `confirm`: a quiet group gets each order's answer at once, as a reply to it (with its buttons);
     orders that come within `every` seconds of the last message are gathered and go out together in one message when
     that time is up (several when one would be too long). At 4 s that is at most 15 messages a minute, leaving room
     under Telegram's 20 for the stream's other posts; the outbound queue keeps the 20 anyway."""
@@ -53,9 +63,38 @@ class GroupConfirmations:
         self._last: dict[int, float] = {}
         self._flushes: set[asyncio.Task[None]] = set()
         self._closing: asyncio.Event | None = None
+        self._answers: set[asyncio.Task[None]] = set()
 
     def attach(self, bot: Bot) -> None:
         self.bot = bot
+
+    def later(self, send: Awaitable[object], then: Callable[[bool], Awaitable[None]] | None = None) -> None:
+        """Send in a task of its own (with the caller's priority and language); `then(reached)` after it, reached
+        False when the person cannot be written to (never started the bot, or blocked it)."""
+        task = asyncio.create_task(self._answer(send, then))
+        self._answers.add(task)
+        task.add_done_callback(self._answers.discard)
+
+    async def _answer(self, send: Awaitable[object], then: Callable[[bool], Awaitable[None]] | None) -> None:
+        try:
+            try:
+                await send
+            except TelegramForbiddenError:
+                reached = False
+            else:
+                reached = True
+            if then is not None:
+                await then(reached)
+        except Exception:  # one answer's failure is logged; the order itself stands (the buyer sees it in /cart)
+            log.exception("an order's answer failed")
+
+    async def drain(self) -> None:
+        """Every answer handed to `later` sent, and every group's gathered answers (without waiting out the
+        interval): the bot is stopping, or a test wants what an update caused."""
+        while self._answers:
+            await asyncio.wait(set(self._answers))
+        await self.flush()
+        self._closing = None
 
     async def confirm(self, answer: GroupLine) -> None:
         chat_id = answer.chat_id
@@ -81,7 +120,7 @@ class GroupConfirmations:
             await asyncio.wait(set(self._flushes))
 
     async def close(self) -> None:
-        await self.flush()
+        await self.drain()
 
     async def _send_later(self, chat_id: int, wait: float) -> None:
         with contextlib.suppress(TimeoutError):  # time's up; or the bot is stopping, and it goes now
@@ -97,7 +136,7 @@ class GroupConfirmations:
 
     async def _send(self, chat_id: int, batch: list[GroupLine]) -> None:
         if self.bot is None:
-            raise RuntimeError("GroupConfirmations has no bot yet: call attach(bot) first")
+            raise RuntimeError("OrderAnswers has no bot yet: call attach(bot) first")
         try:
             with sending_as(Priority.CONFIRMATION):
                 if len(batch) == 1:
