@@ -40,6 +40,11 @@ class RetryAfter(Exception):
         self.seconds = seconds
 
 
+class NotSent(asyncio.CancelledError):
+    """The task was cancelled while its send still waited for its turn: nothing left (a broadcast gives the
+    delivery back to pending). Still a cancellation to asyncio."""
+
+
 def _retry_after(error: Exception) -> float | None:
     return error.seconds if isinstance(error, RetryAfter) else None
 
@@ -108,12 +113,12 @@ class OutboundQueue:
         self._pump()
         try:
             await turn
-        except asyncio.CancelledError:
+        except asyncio.CancelledError as cancelled:
             self._turns.pop(item, None)
             if item.state == "waiting":
                 self.policy.cancel(item)
-            else:
-                self._done(item)
+                raise NotSent(*cancelled.args) from None
+            self._done(item)
             raise
 
     def _done(self, item: Send) -> None:

@@ -50,7 +50,11 @@ async def test_orders_during_a_broadcast_are_answered_first_and_nothing_is_lost(
     with serve_in_thread() as server:
         async with SandboxClient(server.url) as sandbox:
             merchant = await sandbox.persona(first_name="Mira")
-            settings = {"MERCHANT_IDS": str(merchant.id), "BROADCAST_RATE": str(BROADCAST_RATE), "OUTBOUND_RATE": str(RATE)}
+            settings = {
+                "MERCHANT_IDS": str(merchant.id),
+                "BROADCAST_RATE": str(BROADCAST_RATE),
+                "OUTBOUND_RATE": str(RATE),
+            }
             with running_bot(server, folder, settings=settings) as bot:
                 await merchant.send("/start")
                 await merchant.wait_for_reply()

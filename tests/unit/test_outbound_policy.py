@@ -9,7 +9,7 @@ import heapq
 import pytest
 
 from bot.domain.outbound import OutboundLimits, OutboundPolicy, Priority, Scope, Send
-from bot.services.outbound import OutboundQueue, RetryAfter, sending_as
+from bot.services.outbound import NotSent, OutboundQueue, RetryAfter, sending_as
 
 GROUP = -100500
 
@@ -237,3 +237,23 @@ async def test_the_queue_takes_the_priority_of_the_block_it_is_sent_from() -> No
     gate.set()
     await asyncio.gather(first, broadcast, confirmation)
     assert order == ["first", "confirmation", "broadcast"]
+
+
+async def test_a_send_cancelled_while_it_waits_says_it_never_left() -> None:
+    queue = OutboundQueue(OutboundLimits(rate=1))
+    gate = asyncio.Event()
+    calls: list[int] = []
+
+    async def telegram(chat: int) -> None:
+        calls.append(chat)
+        await gate.wait()
+
+    on_its_way = asyncio.create_task(queue.send(lambda: telegram(1), chat_id=1, private=True))
+    waiting = asyncio.create_task(queue.send(lambda: telegram(2), chat_id=2, private=True))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(NotSent):
+        await waiting
+    gate.set()
+    await on_its_way
+    assert (calls, queue.waiting()) == ([1], 0)
