@@ -48,9 +48,10 @@ class OutboundLimits:
 
 
 GROUP_WINDOW = 60.0
-# Chats idle this long (nothing waiting, their limits back to full) are forgotten: a broadcast to 20,000 subscribers
-# must not keep 20,000 records.
-FORGET_AFTER = GROUP_WINDOW
+# How often chats back to idle (nothing waiting, their own limit full again: a private chat a second or so after its
+# send, a group a minute) are forgotten: a broadcast to 20,000 subscribers must not keep 20,000 records, which also
+# cost the garbage collector.
+FORGET_EVERY = 5.0
 # Two 429s from different chats this close together mean Telegram refuses the bot as a whole.
 BOT_WIDE_WITHIN = 1.0
 
@@ -144,7 +145,7 @@ class ChatLimit:
         self.group_limit = limits.group_per_minute
         self.tokens = self.burst
         self.last = now  # when tokens were last counted
-        self.stamps: deque[float] = deque()
+        self.stamps: deque[float] = deque() if not private else _NO_STAMPS
         self.paused_until = float("-inf")
         self.waiting: list[tuple[int, int, Send]] = []
         self.mark = 0  # the heap entry that speaks for this chat (older entries are stale)
@@ -362,7 +363,10 @@ class OutboundPolicy:
     def _forget(self, now: float) -> None:
         for chat_id in [chat_id for chat_id, chat in self.chats.items() if chat.mark == 0 and chat.idle(now)]:
             del self.chats[chat_id]
-        self._forget_at = now + FORGET_AFTER
+        self._forget_at = now + FORGET_EVERY
+
+
+_NO_STAMPS: deque[float] = deque(maxlen=0)  # a private chat's: its limit is its tokens
 
 
 class _Gone:
