@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -31,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.language_id import LinguaDetector
 from bot.adapters.llm import OpenAIModel
+from bot.adapters.metrics import PrometheusMetrics
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.redis_flood import RedisFloodGate
+from bot.adapters.redis_probe import RedisProbe
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.telegram_outbound import OutboundMiddleware
@@ -47,7 +50,16 @@ from bot.domain.outbound import OutboundLimits
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
-from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, FloodGate, Notifier, PaymentProvider
+from bot.ports import (
+    BroadcastOpener,
+    BroadcastSender,
+    CommandMenus,
+    FloodGate,
+    Metrics,
+    NoMetrics,
+    Notifier,
+    PaymentProvider,
+)
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -80,6 +92,7 @@ from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.observe import observe
 from handlers.outbound import OrderAnswers, ReplyPriority
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -90,6 +103,7 @@ from storage.engine import make_engine, make_sessionmaker
 from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
 from storage.migrate import ensure_schema
+from storage.observed import DatabaseProbe, SqlShopGauges
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -293,7 +307,9 @@ def language_model(settings: Settings) -> OpenAIModel | None:
     )
 
 
-def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | None = None) -> BroadcastService:
+def broadcast_service(
+    settings: Settings, core: Core, sender: BroadcastSender | None = None, metrics: Metrics | None = None
+) -> BroadcastService:
     """The broadcast service at the configured rate; without a sender (the CLI) it only opens broadcasts."""
     return BroadcastService(
         core.uow,
@@ -304,6 +320,7 @@ def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | 
         shop_timezone=settings.shop_timezone,
         default_language=settings.default_language,
         concurrency=BROADCAST_CONCURRENCY,
+        metrics=metrics,
     )
 
 
@@ -398,6 +415,8 @@ class Application:
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
+    metrics: PrometheusMetrics | None = None
+    probes: Probes | None = None
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -499,7 +518,13 @@ class Application:
         """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
         payments = self.payments
         app = make_web_app(
-            payments.service, payments.sandbox, payments.sandbox_secret, stripe_secret=payments.stripe_webhook_secret
+            payments.service,
+            payments.sandbox,
+            payments.sandbox_secret,
+            stripe_secret=payments.stripe_webhook_secret,
+            health=self.probes.checks() if self.probes is not None else None,
+            metrics=self.metrics,
+            exposition=self.metrics.exposition if self.metrics is not None else None,
         )
         return serving(app, self.settings.web_host, self.settings.web_port)
 
@@ -519,6 +544,8 @@ class Application:
         await self.dispatcher.storage.close()
         if isinstance(self.flood, RedisFloodGate):
             await self.flood.close()
+        if self.probes is not None:
+            await self.probes.close()
         await self.core.close()
 
 
@@ -601,17 +628,24 @@ def make_flood_gate(settings: Settings) -> MemoryFloodGate | RedisFloodGate | No
 
 
 def make_dispatcher(
-    storage: BaseStorage, i18n: I18n, services: HandlerServices, flood: FloodGate | None = None
+    storage: BaseStorage,
+    i18n: I18n,
+    services: HandlerServices,
+    flood: FloodGate | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
-    """The routers, flood control and the language middleware, and what handlers receive by name
-    (`HandlerServices`)."""
+    """The routers, flood control, the log context and metrics, and the language middleware, and what handlers
+    receive by name (`HandlerServices`)."""
+    metrics = metrics or NoMetrics()
     dispatcher = Dispatcher(storage=storage, **services.by_name())
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight
+    # Next, so every line logged about an update names it, and its time counts all the bot's work on it.
+    observe(dispatcher, metrics)
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
-        dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))
+        dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n, metrics))
     # What a handler sends is a reply, unless it says better (an order's confirmation) or worse.
     dispatcher.update.outer_middleware(ReplyPriority())
     for router in get_routers():
@@ -669,6 +703,7 @@ def build(settings: Settings) -> Application:
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
+    metrics = PrometheusMetrics(SqlShopGauges(core.engine), multiprocess_dir=metrics_directory())
     outbound = OutboundQueue(outbound_limits(settings))
     order_answers = OrderAnswers(settings.outbound_group_batch_seconds)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
@@ -686,7 +721,7 @@ def build(settings: Settings) -> Application:
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
     broadcast_sender = TelegramBroadcastSender(i18n, {}, outbound=outbound)
-    broadcasts = broadcast_service(settings, core, broadcast_sender)
+    broadcasts = broadcast_service(settings, core, broadcast_sender, metrics)
     broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
     broadcasts.on_finished(
         BroadcastKind.MESSAGE, report_to_merchants(notifier, roles.merchants, settings.default_language)
@@ -748,6 +783,7 @@ def build(settings: Settings) -> Application:
         model=core.model,
         model_timeout=settings.llm_timeout_seconds,
         hand_off=hand_offs,
+        metrics=metrics,
     )
     services = HandlerServices(
         buyers=buyers,
@@ -775,7 +811,7 @@ def build(settings: Settings) -> Application:
         order_answers=order_answers,
     )
     flood = make_flood_gate(settings)
-    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, metrics)
     return Application(
         settings=settings,
         core=core,
@@ -796,7 +832,38 @@ def build(settings: Settings) -> Application:
         order_answers=order_answers,
         detector=detector,
         flood=flood,
+        metrics=metrics,
+        probes=Probes.of(settings),
     )
+
+
+def metrics_directory() -> str | None:
+    """Where worker processes share their counts (prometheus_client's PROMETHEUS_MULTIPROC_DIR, set by `livesell run
+    --workers N` for its workers); None in a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+@dataclass
+class Probes:
+    """What /healthz asks: the database always, Redis when the bot uses one. Each on a connection of its own."""
+
+    database: DatabaseProbe
+    redis: RedisProbe | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Probes:
+        return cls(DatabaseProbe(settings.database_url), RedisProbe(settings.redis_url) if settings.redis_url else None)
+
+    def checks(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        found: dict[str, Callable[[], Awaitable[None]]] = {"database": self.database.ping}
+        if self.redis is not None:
+            found["redis"] = self.redis.ping
+        return found
+
+    async def close(self) -> None:
+        await self.database.close()
+        if self.redis is not None:
+            await self.redis.close()
 
 
 @asynccontextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -77,14 +76,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _logging(settings: Settings, file: Path | None = None) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        filename=file,
-    )
-    # Every hold sweep and migration step at INFO would drown what matters.
-    for chatty in ("apscheduler", "alembic.runtime.plugins"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    from bot.logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values(), file=file, capture_warnings=True)
 
 
 @db_app.command("upgrade")

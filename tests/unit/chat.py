@@ -17,7 +17,7 @@ from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
 from bot.domain.notices import Notice
-from bot.ports import FloodGate
+from bot.ports import FloodGate, Metrics
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
@@ -163,6 +163,7 @@ def make_chat(
     ops_ids: tuple[int, ...] = (),
     shop_timezone: str = "Europe/Paris",
     flood: FloodGate | None = None,
+    metrics: Metrics | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
@@ -208,7 +209,7 @@ def make_chat(
         export=export,  # type: ignore[arg-type]
         order_answers=order_answers,
     )
-    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
+    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood, metrics)
     return ChatHarness(
         order_answers=order_answers,
         bot=bot,
