@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -50,6 +51,7 @@ from bot.domain.outbound import OutboundLimits
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
+from bot.instance import instance_name
 from bot.ports import (
     BroadcastOpener,
     BroadcastSender,
@@ -73,6 +75,7 @@ from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
+from bot.services.job_leases import JobLeases
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
 from bot.services.outbound import OutboundQueue
@@ -93,6 +96,7 @@ from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.observe import observe
+from handlers.outages import NoteTelegramCalls, OutageTolerantDispatcher, apology
 from handlers.outbound import OrderAnswers, ReplyPriority
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -101,7 +105,7 @@ from handlers.views.say import say_renderer
 from handlers.views.stream_reports import chart_labels
 from storage.engine import make_engine, make_sessionmaker
 from storage.export import SqlOrderExport
-from storage.fsm import DatabaseStorage
+from storage.fsm import DatabaseStorage, RedisConversationStorage
 from storage.migrate import ensure_schema
 from storage.observed import DatabaseProbe, SqlShopGauges
 from storage.uow import SqlUnitOfWorkFactory
@@ -122,6 +126,9 @@ STREAM_REPORT_SECONDS = 5
 MENU_SECONDS = 60
 # How often the bot asks whether the daily report is due (and claims it): it goes out at most this late.
 DAILY_REPORT_SECONDS = 30
+# A job's lease lasts this many of its periods: its holder renews it at every run, so it keeps the job through a missed
+# run or two; a holder that died is replaced within that and one more period.
+LEASE_PERIODS = 3
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -417,6 +424,10 @@ class Application:
     broadcaster: Bot | None = None
     metrics: PrometheusMetrics | None = None
     probes: Probes | None = None
+    leases: JobLeases = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.leases = JobLeases(self.core.uow, instance_name())
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -432,6 +443,7 @@ class Application:
         bot.session.middleware(OutboundMiddleware(self.outbound))
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
+        bot.session.middleware(NoteTelegramCalls())
         self.notifier.attach(bot)
         if self.order_answers is not None:
             self.order_answers.attach(bot)
@@ -498,20 +510,36 @@ class Application:
         """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
         seconds; start it with the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
-        jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
+        # The shop's jobs: one process at a time runs each, the one holding its lease (bot/services/job_leases.py).
+        leased: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
             (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
             (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
-            (follow_roles, MENU_SECONDS, self),
             (send_daily_report, DAILY_REPORT_SECONDS, self.daily_report),
         ]
-        for job, seconds, service in jobs:
+        for job, seconds, service in leased:
             # One run at a time per process; runs missed while one was slow collapse into one.
             scheduler.add_job(
-                job, "interval", seconds=seconds, args=(service,), id=job.__name__, max_instances=1, coalesce=True
+                self.leases.run,
+                "interval",
+                seconds=seconds,
+                args=(job.__name__, timedelta(seconds=seconds * LEASE_PERIODS), functools.partial(job, service)),
+                id=job.__name__,
+                max_instances=1,
+                coalesce=True,
             )
+        # Every process: it brings its own bot's command menus in line.
+        scheduler.add_job(
+            follow_roles,
+            "interval",
+            seconds=MENU_SECONDS,
+            args=(self,),
+            id="follow_roles",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
 
     def serve_web(self) -> AbstractAsyncContextManager[object]:
@@ -538,6 +566,7 @@ class Application:
     async def close(self) -> None:
         if self.order_answers is not None:
             await self.order_answers.close()
+        await self.leases.release_all()
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
 
@@ -561,9 +590,7 @@ def load_i18n(settings: Settings) -> I18n:
 
 def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisConversationStorage.connect(settings.redis_url)
     return DatabaseStorage(make_sessionmaker(engine))
 
 
@@ -635,9 +662,11 @@ def make_dispatcher(
     metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The routers, flood control, the log context and metrics, and the language middleware, and what handlers
-    receive by name (`HandlerServices`)."""
+    receive by name (`HandlerServices`). An update that meets a database or Redis outage is handled again once they
+    are back (handlers/outages.py)."""
     metrics = metrics or NoMetrics()
-    dispatcher = Dispatcher(storage=storage, **services.by_name())
+    dispatcher = OutageTolerantDispatcher(storage=storage, **services.by_name())
+    dispatcher.apology = apology(i18n, list(services.buyers.supported_languages), services.buyers.default_language)
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight

@@ -309,6 +309,15 @@ class PaymentRepository(Protocol):
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None: ...
 
+    async def paid_untold(self, event: PaymentEvent) -> bool:
+        """Whether `event` was applied as a payment whose receipt was never marked sent (the process died between its
+        commit and the receipt)."""
+        ...
+
+    async def mark_told(self, event: PaymentEvent) -> None:
+        """The receipt of `event`'s payment is out (buyer and staff told)."""
+        ...
+
     async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
         """Orders awaiting payment since before `placed_before`, oldest first."""
         ...
@@ -405,6 +414,25 @@ class ReportRunRepository(Protocol):
 
     async def order_totals(self, start: datetime, end: datetime) -> Sequence[StatusTotal]:
         """Orders created in [start, end), open carts aside, per status and currency (the daily report)."""
+        ...
+
+
+class JobLeaseRepository(Protocol):
+    """Which bot process runs each periodic job (a hold sweep, payment timeouts...) until when. Taking a lease is one
+    conditional statement, so of two processes asking at once one wins."""
+
+    async def claim(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease of job `name` for `holder` until `until`, if nobody holds it, its lease ran out
+        before `now`, or `holder` holds it already; True when `holder` holds it now."""
+        ...
+
+    async def release(self, name: str, holder: str) -> bool:
+        """Give up `holder`'s lease of `name` (a process stopping), so another takes it at its next try; True when
+        `holder` held it."""
+        ...
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        """Who holds an unexpired lease of `name` at `now`; None when nobody does."""
         ...
 
 
@@ -605,6 +633,7 @@ class UnitOfWork(Protocol):
     said: SaidRepository
     reports: ReportRunRepository
     roles: RoleRepository
+    leases: JobLeaseRepository
 
     async def __aenter__(self) -> Self: ...
 
