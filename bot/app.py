@@ -39,6 +39,7 @@ from bot.adapters.redis_flood import RedisFloodGate
 from bot.adapters.redis_probe import RedisProbe
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
+from bot.adapters.telegram_outbound import OutboundMiddleware
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
@@ -46,6 +47,7 @@ from bot.domain.broadcasts import BroadcastKind
 from bot.domain.export import ExportFormat
 from bot.domain.flood import FloodLimit
 from bot.domain.invoices import InvoicePricing
+from bot.domain.outbound import OutboundLimits
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
@@ -76,6 +78,7 @@ from bot.services.invoices import InvoiceService
 from bot.services.job_leases import JobLeases
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
+from bot.services.outbound import OutboundQueue
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.questions import PaymentMethods, QuestionService
@@ -94,6 +97,7 @@ from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.observe import observe
 from handlers.outages import NoteTelegramCalls, OutageTolerantDispatcher, apology
+from handlers.outbound import OrderAnswers, ReplyPriority
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
@@ -135,8 +139,9 @@ AIOGRAM_CHECKED = "3.31.0"
 
 
 class WaitOutFloodControl(BaseRequestMiddleware):
-    """Telegram answers a send over its rate limits with 429 and `retry_after`: wait that long and send again, so a
-    busy stream slows replies down instead of losing them. Sends queued on one chat come through one a second, so
+    """For the calls the outbound queue does not count (it waits out a 429 on a message itself). Telegram answers a
+    call over its rate limits with 429 and `retry_after`: wait that long and send again, so a busy stream slows
+    replies down instead of losing them. Sends queued on one chat come through one a second, so
     the bound is time, not a number of tries: a send gives up once it has waited `patience` seconds in all, or when
     Telegram asks for a single wait longer than `longest_wait`."""
 
@@ -412,6 +417,8 @@ class Application:
     roles: RoleService
     daily_report: DailyReportService
     daily_report_sender: TelegramDailyReportSender
+    outbound: OutboundQueue = field(default_factory=lambda: OutboundQueue(OutboundLimits()))
+    order_answers: OrderAnswers | None = None
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
@@ -424,7 +431,8 @@ class Application:
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
-        their own (`make_broadcaster`), made here too."""
+        their own (`make_broadcaster`), made here too. Every message of both waits its turn in the process's one
+        outbound queue (docs/outbound.md)."""
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.settings.telegram_api_url))
         bot = Bot(
             token=self.settings.require_token(),
@@ -432,10 +440,13 @@ class Application:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         bot.session.middleware(WaitOutFloodControl())
+        bot.session.middleware(OutboundMiddleware(self.outbound))
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
         bot.session.middleware(NoteTelegramCalls())
         self.notifier.attach(bot)
+        if self.order_answers is not None:
+            self.order_answers.attach(bot)
         self.menus.attach(bot)
         self.daily_report_sender.attach(bot)
         if self.payments.telegram is not None:
@@ -445,8 +456,8 @@ class Application:
 
     def make_broadcaster(self) -> Bot:
         """The Bot broadcasts go out through: its own connections (as many as sends in flight), so a buyer's reply
-        never queues behind a broadcast, and no WaitOutFloodControl (the BroadcastService paces itself and pauses the
-        whole broadcast on a 429). Closed with the application."""
+        never waits for a connection a broadcast holds; its sends wait their turn in the outbound queue behind
+        replies and notices (TelegramBroadcastSender asks the queue itself). Closed with the application."""
         if self.broadcaster is None:
             session = AiohttpSession(
                 api=TelegramAPIServer.from_base(self.settings.telegram_api_url), limit=BROADCAST_CONCURRENCY
@@ -456,6 +467,7 @@ class Application:
                 session=session,
                 default=DefaultBotProperties(parse_mode=ParseMode.HTML),
             )
+            self.broadcaster.session.middleware(OutboundMiddleware(self.outbound))
             if aiogram_internals_checked("PinnedResponseModels"):
                 self.broadcaster.session.middleware(PinnedResponseModels())
         return self.broadcaster
@@ -488,6 +500,8 @@ class Application:
             elif in_flight.newest is not None:
                 await confirm_updates(bot, in_flight.newest)
         finally:
+            if self.order_answers is not None:  # the orders' answers still waiting for their turn go out first
+                await self.order_answers.drain()
             await bot.session.close()
         if warm_up is not None:
             await warm_up
@@ -550,6 +564,8 @@ class Application:
         await follow_roles(self)
 
     async def close(self) -> None:
+        if self.order_answers is not None:
+            await self.order_answers.close()
         await self.leases.release_all()
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
@@ -659,6 +675,8 @@ def make_dispatcher(
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n, metrics))
+    # What a handler sends is a reply, unless it says better (an order's confirmation) or worse.
+    dispatcher.update.outer_middleware(ReplyPriority())
     for router in get_routers():
         dispatcher.include_router(router)
     if aiogram_internals_checked("filter_inline"):
@@ -699,12 +717,24 @@ def payment_methods_for(settings: Settings) -> PaymentMethods:
     return lambda country, currency: (CARD,)
 
 
+def outbound_limits(settings: Settings) -> OutboundLimits:
+    """The limits the outbound queue keeps: OUTBOUND_*, and paid broadcasts' own budget when the shop allows them."""
+    return OutboundLimits(
+        rate=settings.outbound_rate,
+        private_burst=settings.outbound_private_burst,
+        group_per_minute=settings.outbound_group_per_minute,
+        paid_rate=settings.paid_broadcast_rate if settings.paid_broadcast else None,
+    )
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     metrics = PrometheusMetrics(SqlShopGauges(core.engine), multiprocess_dir=metrics_directory())
+    outbound = OutboundQueue(outbound_limits(settings))
+    order_answers = OrderAnswers(settings.outbound_group_batch_seconds)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
     roles = role_service(core, notifier, menus)
@@ -719,7 +749,7 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
-    broadcast_sender = TelegramBroadcastSender(i18n, {})
+    broadcast_sender = TelegramBroadcastSender(i18n, {}, outbound=outbound)
     broadcasts = broadcast_service(settings, core, broadcast_sender, metrics)
     broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
     broadcasts.on_finished(
@@ -807,6 +837,7 @@ def build(settings: Settings) -> Application:
         stream_reports=stream_reports,
         export=core.export,
         roles=roles,
+        order_answers=order_answers,
     )
     flood = make_flood_gate(settings)
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, metrics)
@@ -826,6 +857,8 @@ def build(settings: Settings) -> Application:
         roles=roles,
         daily_report=daily_report,
         daily_report_sender=daily_report_sender,
+        outbound=outbound,
+        order_answers=order_answers,
         detector=detector,
         flood=flood,
         metrics=metrics,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -41,6 +41,7 @@ from bot.domain.orders import (
     SkuRef,
     WaitingEntry,
 )
+from bot.domain.outbound import GroupLine
 from bot.domain.payments import (
     AttemptStatus,
     PayableOrder,
@@ -561,6 +562,17 @@ class BroadcastOpener(Protocol):
 
 class BroadcastSender(Protocol):
     async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult: ...
+
+
+class OrderAnswers(Protocol):
+    def later(self, send: Awaitable[object], then: Callable[[bool], Awaitable[None]] | None = None) -> None:
+        """Send an order's answer without holding up the handler; `then(reached)` after (False: they cannot be
+        written to)."""
+        ...
+
+    async def confirm(self, answer: GroupLine) -> None:
+        """Answer a keyword order in its group: at once when the group is quiet, else with the others of a batch."""
+        ...
 
 
 class Notifier(Protocol):
