@@ -50,18 +50,27 @@ def shop_folder(folder: Path) -> Path:
 
 @contextmanager
 def running_bot(
-    server: SandboxServer, folder: Path, database_url: str | None = None, settings: Mapping[str, str] | None = None
+    server: SandboxServer,
+    folder: Path,
+    database_url: str | None = None,
+    settings: Mapping[str, str] | None = None,
+    import_catalogue: bool = True,
 ) -> Iterator[BotProcess]:
-    """The real bot polling `server` after importing `folder`/catalog.csv; its database `database_url`, by default
-    SQLite in `folder`; `settings` added to its environment. Started again on the same server, it is awaited until
-    it polls anew."""
+    """The real bot polling `server` after importing `folder`/catalog.csv (unless `import_catalogue` is False: a
+    restart on a database that has it); its database `database_url`, by default SQLite in `folder`; `settings` added
+    to its environment. Started again on the same server, it is awaited until it polls anew."""
     env = bot_environment(server.url, database_url or f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     env.update(settings or {})
     compile_translations()
-    imported = subprocess.run(
-        livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60
-    )
-    assert imported.returncode == 0, imported.stderr.decode(errors="replace")
+    if import_catalogue:
+        imported = subprocess.run(
+            livesell("catalog", "import", str(folder / "catalog.csv")),
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert imported.returncode == 0, imported.stderr.decode(errors="replace")
 
     log = folder / "bot.log"
     server.sandbox.polled.clear()
