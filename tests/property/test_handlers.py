@@ -4,7 +4,9 @@ buyers, ops and merchants: no handler raises, and every private message and ever
 The dispatcher is built once for the module (a whole application per example would cost seconds); examples share its
 database and conversation state, so a random /newstream or checkout step is followed by more random input, as in a
 real chat. The bot's requests go to a recording session (tests/unit/telegram.py) that refuses what Telegram refuses
-(invalid HTML, an alert over 200 characters, a caption too long, an edit that changes nothing).
+(invalid HTML, an alert over 200 characters, a caption too long, an edit that changes nothing), without the
+outbound queue's pacing (docs/outbound.md), which only decides when a message leaves; keyword orders' answers, sent
+in tasks of their own, are drained after each update.
 """
 
 from __future__ import annotations
@@ -68,6 +70,8 @@ class Shop:
         self.session.requests.clear()  # thousands of examples in a thorough run: keep only this update's
         self.failures.records.clear()
         await self.application.dispatcher.feed_update(self.bot, update)
+        if self.application.order_answers is not None:  # a keyword order's answer goes out in a task of its own
+            await self.application.order_answers.drain()
         assert [record.getMessage() for record in self.failures.records] == []
         return list(self.session.requests)
 
@@ -98,6 +102,7 @@ async def shop(database_url: str) -> AsyncIterator[Shop]:
         ops_ids=[OPS],
         keyword_group_ids=[GROUP],
         flood_rate=0,  # examples come faster than any person types: flood control would rightly skip them
+        outbound_group_batch_seconds=0,  # a group's order confirmations at once, not gathered for seconds
     )
     await ensure_schema(settings.database_url)
     application = build(settings)
@@ -106,6 +111,8 @@ async def shop(database_url: str) -> AsyncIterator[Shop]:
     for part in (application.notifier, application.menus, application.daily_report_sender):
         part.attach(bot)
     application.broadcast_sender.attach(bot)
+    if application.order_answers is not None:
+        application.order_answers.attach(bot)
     failures = Failures()
     logging.getLogger().addHandler(failures)
     try:
