@@ -7,7 +7,7 @@ import functools
 import html
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from gettext import NullTranslations, translation
 from pathlib import Path
@@ -35,8 +35,11 @@ def make_web_app(
     sandbox_secret: str,
     clock: Callable[[], float] = time.time,
     stripe_secret: str | None = None,
+    telegram: tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] | None = None,
 ) -> web.Application:
-    app = web.Application(client_max_size=64 * 1024)
+    """`telegram`: the path of WEBHOOK_URL and what answers Telegram's updates there (handlers/webhook.py)."""
+    # Telegram's updates carry whole messages and captions: larger than any payment webhook.
+    app = web.Application(client_max_size=1024 * 1024 if telegram else 64 * 1024)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -116,6 +119,8 @@ def make_web_app(
     app.cleanup_ctx.append(client)
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/webhooks/sandbox", sandbox_webhook)
+    if telegram is not None:
+        app.router.add_post(*telegram)
     if stripe_secret:
         app.router.add_post("/webhooks/stripe", stripe_webhook)
         app.router.add_get("/stripe/return/{outcome:paid|cancelled}", stripe_return)
@@ -169,12 +174,15 @@ def render_page(page: PaymentPage) -> str:
 
 
 @asynccontextmanager
-async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[web.AppRunner]:
-    """Serve the app on host:port until the block ends."""
-    runner = web.AppRunner(app, access_log=None)
+async def serving(
+    app: web.Application, host: str, port: int, reuse_port: bool = False, shutdown_timeout: float = 60.0
+) -> AsyncIterator[web.AppRunner]:
+    """Serve the app on host:port until the block ends; `reuse_port` lets worker processes share the address (the
+    kernel spreads connections among them). At the end, requests in progress get `shutdown_timeout` to finish."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         log.info("web app on http://%s:%s", host, port)
         yield runner
     finally:
