@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -45,6 +46,7 @@ from bot.domain.invoices import InvoicePricing
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
+from bot.instance import gone, instance_name
 from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, FloodGate, Notifier, PaymentProvider
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
@@ -69,6 +71,7 @@ from bot.services.say import SayService
 from bot.services.stream_reports import StreamReportService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
+from bot.services.updates import UpdateClaimService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
@@ -77,11 +80,13 @@ from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.update_claims import UpdateClaims
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.stream_reports import chart_labels
+from handlers.webhook import TelegramWebhook
 from storage.engine import make_engine, make_sessionmaker
 from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
@@ -391,6 +396,8 @@ class Application:
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
+    update_claims: UpdateClaimService | None = None
+    webhook: TelegramWebhook | None = None
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
@@ -461,6 +468,48 @@ class Application:
         if warm_up is not None:
             await warm_up
 
+    async def set_webhook(self, bot: Bot) -> None:
+        """Ask Telegram to POST updates to WEBHOOK_URL with WEBHOOK_SECRET (once per start, by one process)."""
+        secret = self.settings.webhook_secret
+        assert secret is not None  # Settings require it with WEBHOOK_URL
+        await bot.set_webhook(
+            self.settings.webhook_url,
+            secret_token=secret.get_secret_value(),
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("Telegram delivers updates to %s", self.settings.webhook_url)
+
+    async def serve_webhook(self, bot: Bot, handle_signals: bool = True, stop: asyncio.Event | None = None) -> None:
+        """Serve Telegram's updates on the web app (`serve_web` with the bot) until SIGTERM, SIGINT or `stop`.
+
+        Stopping is graceful as in `poll`: updates arriving from then on are answered 503 (Telegram delivers them
+        again, to another worker or after the restart), the ones in hand are finished for up to
+        SHUTDOWN_GRACE_SECONDS, each answered 200 once done."""
+        assert self.webhook is not None, "serve_web(bot) first"
+        stop = stop or asyncio.Event()
+        loop = asyncio.get_running_loop()
+        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+        for number in signals:
+            loop.add_signal_handler(number, stop.set)
+        warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
+        in_flight: InFlight = self.dispatcher.workflow_data["in_flight"]
+        try:
+            await stop.wait()
+            self.webhook.stop_accepting()
+            if not await in_flight.drained(self.settings.shutdown_grace_seconds):
+                log.warning(
+                    "stopping with %d updates unfinished after %ss (their claims are taken over by the process that "
+                    "gets them again)",
+                    in_flight.count,
+                    self.settings.shutdown_grace_seconds,
+                )
+        finally:
+            for number in signals:
+                loop.remove_signal_handler(number)
+        if warm_up is not None:
+            await warm_up
+
     def make_scheduler(self) -> AsyncIOScheduler:
         """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
         seconds; start it with the polling, shut it down after."""
@@ -481,13 +530,32 @@ class Application:
             )
         return scheduler
 
-    def serve_web(self) -> AbstractAsyncContextManager[object]:
-        """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
+    def serve_web(self, bot: Bot | None = None, reuse_port: bool = False) -> AbstractAsyncContextManager[object]:
+        """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life; with
+        `bot` in webhook mode, Telegram's updates on the path of WEBHOOK_URL too. `reuse_port`: worker processes
+        share the address."""
         payments = self.payments
+        telegram = None
+        if bot is not None and self.settings.webhook_url:
+            secret = self.settings.webhook_secret
+            assert secret is not None  # Settings require it with WEBHOOK_URL
+            self.webhook = TelegramWebhook(self.dispatcher, bot, secret.get_secret_value())
+            telegram = (self.settings.webhook_path, self.webhook.handle)
         app = make_web_app(
-            payments.service, payments.sandbox, payments.sandbox_secret, stripe_secret=payments.stripe_webhook_secret
+            payments.service,
+            payments.sandbox,
+            payments.sandbox_secret,
+            stripe_secret=payments.stripe_webhook_secret,
+            telegram=telegram,
         )
-        return serving(app, self.settings.web_host, self.settings.web_port)
+        # The grace covers requests still running when the server closes (the updates were drained before).
+        return serving(
+            app,
+            self.settings.web_host,
+            self.settings.web_port,
+            reuse_port=reuse_port,
+            shutdown_timeout=self.settings.shutdown_grace_seconds,
+        )
 
     async def set_commands(self, bot: Bot) -> None:
         """The command menus, in every language the shop speaks: the buyer's for everyone, and in each merchant's and
@@ -585,14 +653,21 @@ def make_flood_gate(settings: Settings) -> MemoryFloodGate | RedisFloodGate | No
 
 
 def make_dispatcher(
-    storage: BaseStorage, i18n: I18n, services: HandlerServices, flood: FloodGate | None = None
+    storage: BaseStorage,
+    i18n: I18n,
+    services: HandlerServices,
+    flood: FloodGate | None = None,
+    claims: UpdateClaims | None = None,
 ) -> Dispatcher:
-    """The routers, flood control and the language middleware, and what handlers receive by name
+    """The routers, update claims, flood control and the language middleware, and what handlers receive by name
     (`HandlerServices`)."""
     dispatcher = Dispatcher(storage=storage, **services.by_name())
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight
+    if claims is not None:
+        # Next, so an update handled before costs nothing more, and a stopping bot waits for its claim's end too.
+        dispatcher.update.outer_middleware(claims)
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))
@@ -744,7 +819,9 @@ def build(settings: Settings) -> Application:
         roles=roles,
     )
     flood = make_flood_gate(settings)
-    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood)
+    update_claims = UpdateClaimService(uow, instance_name(), holder_gone=gone)
+    claims = UpdateClaims(update_claims, redelivered=bool(settings.webhook_url))
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, claims)
     return Application(
         settings=settings,
         core=core,
@@ -763,14 +840,17 @@ def build(settings: Settings) -> Application:
         daily_report_sender=daily_report_sender,
         detector=detector,
         flood=flood,
+        update_claims=update_claims,
     )
 
 
 @asynccontextmanager
-async def open_application(settings: Settings) -> AsyncIterator[Application]:
+async def open_application(settings: Settings, check_schema: bool = True) -> AsyncIterator[Application]:
     """Check the database's schema (an empty one is made at the newest; one behind is refused, see
-    `ensure_schema`), build the application, and close it after: how `livesell run` starts."""
-    await ensure_schema(settings.database_url)
+    `ensure_schema`), build the application, and close it after: how `livesell run` starts. A worker process of
+    `livesell run --workers N` skips the check: its parent made it once for all."""
+    if check_schema:
+        await ensure_schema(settings.database_url)
     application = build(settings)
     try:
         yield application

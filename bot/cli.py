@@ -560,15 +560,33 @@ def roles_list() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Run the bot (long polling) against TELEGRAM_API_URL, on a database at this release's schema (an empty one is
-    made so; after an upgrade of livesell, run `livesell db upgrade` first)."""
+def run(
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="worker processes serving WEB_HOST:WEB_PORT together (WORKERS); >1: webhook"),
+    ] = None,
+    worker: Annotated[bool, typer.Option(hidden=True, help="one worker of `run --workers N` (started by it)")] = False,
+) -> None:
+    """Run the bot against TELEGRAM_API_URL: long polling, or with WEBHOOK_URL Telegram's webhook on the web app, in
+    one process or N workers (docs/scale-out.md). The database must be at this release's schema (an empty one is made
+    so; after an upgrade of livesell, run `livesell db upgrade` first)."""
     settings = _settings()
     settings.require_token()
+    count = workers or settings.workers
+    if count > 1 and not settings.webhook_url:
+        raise Fatal(
+            f"--workers {count}: more than one worker needs WEBHOOK_URL (Telegram gives long polling to one process "
+            "only); see docs/scale-out.md"
+        )
     _logging(settings)
-    from bot.runner import run_bot
+    from bot.runner import run_bot, supervise
 
-    _run(run_bot(settings))
+    if worker or count == 1:
+        _run(run_bot(settings, worker=worker))
+        return
+    status = _run(supervise(settings, count))
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()
