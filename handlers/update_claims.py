@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiogram import BaseMiddleware
+from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge, TelegramForbiddenError, TelegramNotFound
 from aiogram.types import TelegramObject, Update
 
 from bot.domain.updates import Claim
@@ -27,6 +28,9 @@ class _Busy:
 
 # What the dispatcher returns for an update another process is handling (handlers/webhook.py answers 503).
 BUSY: Final = _Busy()
+# Telegram's final no to a request: handling the update again would meet it again. Any other failure (the database or
+# Redis away, Telegram unreachable, a bug) releases the claim, so the update is handled when it comes again.
+REFUSED = (TelegramBadRequest, TelegramForbiddenError, TelegramNotFound, TelegramEntityTooLarge)
 # Polling mode: how long to wait between looks at a claim held elsewhere, at first and at most.
 FIRST_WAIT, LONGEST_WAIT = 0.2, 5.0
 
@@ -57,6 +61,10 @@ class UpdateClaims(BaseMiddleware):
             return BUSY
         try:
             result = await handler(event, data)
+        except REFUSED:
+            # Telegram refused what the handler sent (a blocked buyer, a message gone): handled, as when polling.
+            await self.claims.finish(event.update_id)
+            raise
         except BaseException:
             try:
                 await self.claims.release(event.update_id)

@@ -22,6 +22,7 @@ from typing import Any
 from sandbox.markup import render, utf16_length
 from sandbox.params import ApiError, Params, bad_request
 from sandbox.rate_limits import FloodControl, RateLimits
+from sandbox.webhooks import Webhook, WebhookDelivery
 
 DEFAULT_TOKEN = "123456789:sandbox-demo-token"
 EVENT_BACKLOG = 20_000
@@ -184,7 +185,10 @@ class Sandbox:
         self.invoices: dict[str, Invoice] = {}
         self.pre_checkouts: dict[str, asyncio.Future[tuple[bool, str]]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.webhook_url = ""
+        # A webhook the bot set (setWebhook): updates are POSTed to it instead of waiting for getUpdates.
+        self.webhook: Webhook | None = None
+        self.webhook_delivery: WebhookDelivery | None = None
+        self.webhook_set = threading.Event()  # for threads that start the bot and wait for it
         self.polling = asyncio.Event()
         self.polled = threading.Event()  # the same, for threads that start the bot and wait for it
         self.closing = False
@@ -237,12 +241,51 @@ class Sandbox:
         self.closing = True
         self._events_changed = _wake(self._events_changed)
         self._updates_changed = _wake(self._updates_changed)
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.stop()
 
     # -- updates, for getUpdates --------------------------------------------------------------------------
 
     def _push_update(self, kind: str, payload: dict[str, Any]) -> None:
         self._updates.append({"update_id": next(self._update_ids), kind: payload})
         self._updates_changed = _wake(self._updates_changed)
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.nudge()
+
+    # -- the webhook, for setWebhook --------------------------------------------------------------------------
+
+    @property
+    def webhook_url(self) -> str:
+        return self.webhook.url if self.webhook is not None else ""
+
+    def set_webhook(self, webhook: Webhook, allowed: list[str] | None) -> None:
+        """From now on POST updates to `webhook` (a previous webhook's deliveries stop); getUpdates is refused."""
+        self.delete_webhook()
+        if allowed is not None:
+            self._allowed_updates = allowed or None
+        self.webhook = webhook
+        self.webhook_delivery = WebhookDelivery(
+            webhook,
+            pending=self._deliverable,
+            confirm=self._confirm_update,
+            on_failure=lambda failure: self.emit("webhook_failure", **failure),
+        )
+        self.webhook_delivery.start()
+        self._updates_changed = _wake(self._updates_changed)  # a long poll in progress ends
+        self.emit("webhook", url=webhook.url)
+        self.webhook_set.set()
+
+    def delete_webhook(self) -> None:
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.stop()
+        self.webhook, self.webhook_delivery = None, None
+
+    def _confirm_update(self, update_id: int) -> None:
+        """A delivered update leaves the queue (a webhook confirms updates one by one, not up to an offset)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                del self._updates[index]
+                return
 
     def _deliverable(self) -> list[dict[str, Any]]:
         allowed = self._allowed_updates
