@@ -97,6 +97,13 @@ class WebhookDelivery:
         if self._task is not None:
             self._task.cancel()
 
+    async def stopped(self) -> None:
+        """Stop, and wait until the deliveries in flight are cancelled and the connections closed."""
+        self.stop()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
         async with ClientSession(timeout=ClientTimeout(total=self.timeout)) as session:

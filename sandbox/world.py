@@ -22,7 +22,7 @@ from typing import Any
 from sandbox.markup import render, utf16_length
 from sandbox.params import ApiError, Params, bad_request
 from sandbox.rate_limits import FloodControl, RateLimits
-from sandbox.webhooks import Webhook, WebhookDelivery
+from sandbox.webhooks import ANSWER_TIMEOUT, Webhook, WebhookDelivery
 
 DEFAULT_TOKEN = "123456789:sandbox-demo-token"
 EVENT_BACKLOG = 20_000
@@ -189,6 +189,7 @@ class Sandbox:
         self.webhook: Webhook | None = None
         self.webhook_delivery: WebhookDelivery | None = None
         self.webhook_set = threading.Event()  # for threads that start the bot and wait for it
+        self.webhook_timeout = ANSWER_TIMEOUT  # how long a delivery waits for the bot's answer
         self.polling = asyncio.Event()
         self.polled = threading.Event()  # the same, for threads that start the bot and wait for it
         self.closing = False
@@ -269,11 +270,17 @@ class Sandbox:
             pending=self._deliverable,
             confirm=self._confirm_update,
             on_failure=lambda failure: self.emit("webhook_failure", **failure),
+            timeout=self.webhook_timeout,
         )
         self.webhook_delivery.start()
         self._updates_changed = _wake(self._updates_changed)  # a long poll in progress ends
         self.emit("webhook", url=webhook.url)
         self.webhook_set.set()
+
+    async def webhook_stopped(self) -> None:
+        """Wait for the webhook's deliveries to end (the server stops)."""
+        if self.webhook_delivery is not None:
+            await self.webhook_delivery.stopped()
 
     def delete_webhook(self) -> None:
         if self.webhook_delivery is not None:
@@ -285,7 +292,19 @@ class Sandbox:
         for index, update in enumerate(self._updates):
             if update["update_id"] == update_id:
                 del self._updates[index]
+                self._updates_changed = _wake(self._updates_changed)
                 return
+
+    async def all_updates_taken(self, patience: float) -> bool:
+        """Whether the bot took every pending update (confirmed it) within `patience` seconds."""
+        deadline = asyncio.get_running_loop().time() + patience
+        while self._updates:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._updates_changed.wait(), left)
+        return True
 
     def _deliverable(self) -> list[dict[str, Any]]:
         allowed = self._allowed_updates
