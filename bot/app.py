@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -480,33 +479,23 @@ class Application:
         )
         log.info("Telegram delivers updates to %s", self.settings.webhook_url)
 
-    async def serve_webhook(self, bot: Bot, handle_signals: bool = True, stop: asyncio.Event | None = None) -> None:
-        """Serve Telegram's updates on the web app (`serve_web` with the bot) until SIGTERM, SIGINT or `stop`.
+    async def serve_webhook(self, stop: asyncio.Event) -> None:
+        """Serve Telegram's updates on the web app (`serve_web` with the bot) until `stop` is set (SIGTERM, SIGINT).
 
         Stopping is graceful as in `poll`: updates arriving from then on are answered 503 (Telegram delivers them
         again, to another worker or after the restart), the ones in hand are finished for up to
         SHUTDOWN_GRACE_SECONDS, each answered 200 once done."""
         assert self.webhook is not None, "serve_web(bot) first"
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-        for number in signals:
-            loop.add_signal_handler(number, stop.set)
         warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
         in_flight: InFlight = self.dispatcher.workflow_data["in_flight"]
-        try:
-            await stop.wait()
-            self.webhook.stop_accepting()
-            if not await in_flight.drained(self.settings.shutdown_grace_seconds):
-                log.warning(
-                    "stopping with %d updates unfinished after %ss (their claims are taken over by the process that "
-                    "gets them again)",
-                    in_flight.count,
-                    self.settings.shutdown_grace_seconds,
-                )
-        finally:
-            for number in signals:
-                loop.remove_signal_handler(number)
+        await stop.wait()
+        self.webhook.stop_accepting()
+        if not await in_flight.drained(self.settings.shutdown_grace_seconds):
+            log.warning(
+                "stopping with %d updates unfinished after %ss (the process that gets them again takes them over)",
+                in_flight.count,
+                self.settings.shutdown_grace_seconds,
+            )
         if warm_up is not None:
             await warm_up
 

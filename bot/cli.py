@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -579,12 +581,29 @@ def run(
             "only); see docs/scale-out.md"
         )
     _logging(settings)
-    from bot.runner import run_bot, supervise
-
     if worker or count == 1:
+        from bot.runner import run_bot
+
         _run(run_bot(settings, worker=worker))
         return
-    status = _run(supervise(settings, count))
+    # Before the bot's modules load (prometheus_client reads it once): the workers are forked with them.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="livesell-metrics-")
+    from bot.runner import prepare_workers, run_bot, supervise
+
+    def work() -> int:
+        try:
+            _run(run_bot(settings, worker=True))
+        except Fatal as exc:
+            errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            return 2
+        except Exception:
+            logging.getLogger("bot.runner").exception("the worker failed")
+            return 1
+        return 0
+
+    _run(prepare_workers(settings))
+    status = supervise(settings, count, work)
     if status:
         raise typer.Exit(status)
 
