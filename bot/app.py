@@ -86,7 +86,7 @@ from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.stream_reports import chart_labels
 from handlers.webhook import TelegramWebhook
-from storage.engine import make_engine, make_sessionmaker
+from storage.engine import make_engine, make_lazy_commit_engine, make_sessionmaker
 from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
 from storage.migrate import ensure_schema
@@ -224,12 +224,16 @@ class Core:
     # The language model (OPENAI_API_KEY), and the product texts it translates; None, None without one.
     model: OpenAIModel | None = None
     translator: ProductTranslator | None = None
+    # Engines of their own some parts use (update claims on PostgreSQL), disposed with the core.
+    extra_engines: list[AsyncEngine] = field(default_factory=list)
 
     async def close(self) -> None:
         if isinstance(self.rates_source, HttpRatesSource):
             await self.rates_source.close()
         if self.model is not None:
             await self.model.close()
+        for engine in self.extra_engines:
+            await engine.dispose()
         await self.engine.dispose()
 
 
@@ -396,6 +400,7 @@ class Application:
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
     update_claims: UpdateClaimService | None = None
+    claims_gate: UpdateClaims | None = None
     webhook: TelegramWebhook | None = None
 
     def make_bot(self) -> Bot:
@@ -529,6 +534,8 @@ class Application:
             secret = self.settings.webhook_secret
             assert secret is not None  # Settings require it with WEBHOOK_URL
             self.webhook = TelegramWebhook(self.dispatcher, bot, secret.get_secret_value())
+            if self.claims_gate is not None:
+                self.claims_gate.redelivered = True  # Telegram delivers again what is answered 503
             telegram = (self.settings.webhook_path, self.webhook.handle)
         app = make_web_app(
             payments.service,
@@ -571,6 +578,17 @@ def load_i18n(settings: Settings) -> I18n:
             f"no compiled translations for {', '.join(missing)} in {LOCALES} (run `make translations`)"
         )
     return i18n
+
+
+def claims_unit_of_work(settings: Settings, core: Core) -> SqlUnitOfWorkFactory:
+    """Where update claims are written: on PostgreSQL a small pool of their own whose commits skip the WAL flush (two
+    per update; a database crash may cost an update handled twice, no more); on SQLite the core's, whose writers take
+    turns (a second engine would meet them at SQLite's lock instead)."""
+    if core.engine.dialect.name == "sqlite":
+        return core.uow
+    engine = make_lazy_commit_engine(settings.database_url, pool_size=CONCURRENT_UPDATES, max_overflow=0)
+    core.extra_engines.append(engine)
+    return SqlUnitOfWorkFactory(make_sessionmaker(engine))
 
 
 def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
@@ -808,8 +826,9 @@ def build(settings: Settings) -> Application:
         roles=roles,
     )
     flood = make_flood_gate(settings)
-    update_claims = UpdateClaimService(uow, instance_name(), holder_gone=gone)
-    claims = UpdateClaims(update_claims, redelivered=bool(settings.webhook_url))
+    update_claims = UpdateClaimService(claims_unit_of_work(settings, core), instance_name(), holder_gone=gone)
+    # Polling until `serve_web` serves the webhook: only then is an update busy elsewhere left to Telegram's retry.
+    claims = UpdateClaims(update_claims, redelivered=False)
     dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, claims)
     return Application(
         settings=settings,
@@ -830,6 +849,7 @@ def build(settings: Settings) -> Application:
         detector=detector,
         flood=flood,
         update_claims=update_claims,
+        claims_gate=claims,
     )
 
 

@@ -16,16 +16,7 @@ HANDLING = ClaimStatus.HANDLING.value
 
 
 class SqlUpdateClaimRepository(_Repository):
-    async def _without_waiting_for_disk(self) -> None:
-        """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk (about 1 ms instead of a
-        flush, twice per update). What it risks is a crash of the database server itself losing the last fraction of
-        a second of claims: an update then handled again, as before claims existed; the shop's own records (orders,
-        payments) keep their own guards and their durable commits."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            await self._run(sa.text("SET LOCAL synchronous_commit TO OFF"))
-
     async def take(self, update_id: int, holder: str, now: datetime) -> bool:
-        await self._without_waiting_for_disk()
         inserted = (
             await self._run(
                 self._insert(update_claims)
@@ -49,7 +40,6 @@ class SqlUpdateClaimRepository(_Repository):
         return HeldClaim(ClaimStatus(row.status), row.holder, _utc(row.claimed_at) or row.claimed_at)
 
     async def take_over(self, update_id: int, previous: HeldClaim, holder: str, now: datetime) -> bool:
-        await self._without_waiting_for_disk()
         taken = await self._run(
             sa.update(update_claims)
             .where(
@@ -64,7 +54,6 @@ class SqlUpdateClaimRepository(_Repository):
         return taken.rowcount == 1
 
     async def finish(self, update_id: int, holder: str, now: datetime) -> bool:
-        await self._without_waiting_for_disk()
         finished = await self._run(
             sa.update(update_claims)
             .where(
@@ -77,7 +66,6 @@ class SqlUpdateClaimRepository(_Repository):
         return finished.rowcount == 1
 
     async def release(self, update_id: int, holder: str) -> bool:
-        await self._without_waiting_for_disk()
         released = await self._run(
             sa.delete(update_claims).where(
                 update_claims.c.update_id == update_id,
@@ -88,7 +76,6 @@ class SqlUpdateClaimRepository(_Repository):
         return released.rowcount == 1
 
     async def refresh(self, holder: str, now: datetime) -> int:
-        await self._without_waiting_for_disk()
         refreshed = await self._run(
             sa.update(update_claims)
             .where(update_claims.c.holder == holder, update_claims.c.status == HANDLING)
