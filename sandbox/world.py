@@ -163,6 +163,7 @@ class Sandbox:
         bot_username: str = "livesell_sandbox_bot",
         clock: Callable[[], float] = time.monotonic,
         first_persona_id: int = 100_001,
+        first_update_id: int | None = None,
     ) -> None:
         self.token = token
         head = token.split(":", 1)[0]
@@ -195,7 +196,10 @@ class Sandbox:
         self.closing = False
         self._persona_ids = itertools.count(first_persona_id)
         self._group_ids = itertools.count(1_000_000_001)
-        self._update_ids = itertools.count(500_000_001)
+        # Telegram's update ids start at some number and go up by one. A random start, so a bot whose database
+        # outlives the sandbox (the demo's, or two sandboxes' bots on one database) never sees an id it handled before
+        # (it skips those: handlers/update_claims.py).
+        self._update_ids = itertools.count(first_update_id or 100_000_000 + secrets.randbelow(1_900_000_000))
         self._updates: deque[dict[str, Any]] = deque()
         self._allowed_updates: list[str] | None = None
         self._poller = 0
