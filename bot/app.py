@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -31,8 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.charts import MatplotlibCharts
 from bot.adapters.language_id import LinguaDetector
 from bot.adapters.llm import OpenAIModel
+from bot.adapters.metrics import PrometheusMetrics
 from bot.adapters.rates import FileRatesSource, HttpRatesSource, make_rates_source
 from bot.adapters.redis_flood import RedisFloodGate
+from bot.adapters.redis_probe import RedisProbe
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
@@ -46,7 +49,16 @@ from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
 from bot.instance import gone, instance_name
-from bot.ports import BroadcastOpener, BroadcastSender, CommandMenus, FloodGate, Notifier, PaymentProvider
+from bot.ports import (
+    BroadcastOpener,
+    BroadcastSender,
+    CommandMenus,
+    FloodGate,
+    Metrics,
+    NoMetrics,
+    Notifier,
+    PaymentProvider,
+)
 from bot.services import HandlerServices
 from bot.services.broadcasts import BroadcastService, report_to_merchants
 from bot.services.buyers import BuyerService
@@ -79,6 +91,7 @@ from handlers.flood import FloodMiddleware
 from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.observe import observe
 from handlers.update_claims import UpdateClaims
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -90,6 +103,7 @@ from storage.engine import make_engine, make_lazy_commit_engine, make_sessionmak
 from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage
 from storage.migrate import ensure_schema
+from storage.observed import DatabaseProbe, SqlShopGauges
 from storage.uow import SqlUnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -296,7 +310,9 @@ def language_model(settings: Settings) -> OpenAIModel | None:
     )
 
 
-def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | None = None) -> BroadcastService:
+def broadcast_service(
+    settings: Settings, core: Core, sender: BroadcastSender | None = None, metrics: Metrics | None = None
+) -> BroadcastService:
     """The broadcast service at the configured rate; without a sender (the CLI) it only opens broadcasts."""
     return BroadcastService(
         core.uow,
@@ -307,6 +323,7 @@ def broadcast_service(settings: Settings, core: Core, sender: BroadcastSender | 
         shop_timezone=settings.shop_timezone,
         default_language=settings.default_language,
         concurrency=BROADCAST_CONCURRENCY,
+        metrics=metrics,
     )
 
 
@@ -399,6 +416,8 @@ class Application:
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
+    metrics: PrometheusMetrics | None = None
+    probes: Probes | None = None
     update_claims: UpdateClaimService | None = None
     claims_gate: UpdateClaims | None = None
     webhook: TelegramWebhook | None = None
@@ -542,6 +561,9 @@ class Application:
             payments.sandbox,
             payments.sandbox_secret,
             stripe_secret=payments.stripe_webhook_secret,
+            health=self.probes.checks() if self.probes is not None else None,
+            metrics=self.metrics,
+            exposition=self.metrics.exposition if self.metrics is not None else None,
             telegram=telegram,
         )
         # The grace covers requests still running when the server closes (the updates were drained before).
@@ -567,6 +589,8 @@ class Application:
         await self.dispatcher.storage.close()
         if isinstance(self.flood, RedisFloodGate):
             await self.flood.close()
+        if self.probes is not None:
+            await self.probes.close()
         await self.core.close()
 
 
@@ -664,20 +688,24 @@ def make_dispatcher(
     i18n: I18n,
     services: HandlerServices,
     flood: FloodGate | None = None,
+    metrics: Metrics | None = None,
     claims: UpdateClaims | None = None,
 ) -> Dispatcher:
-    """The routers, update claims, flood control and the language middleware, and what handlers receive by name
-    (`HandlerServices`)."""
+    """The routers, the log context and metrics, update claims, flood control and the language middleware, and what
+    handlers receive by name (`HandlerServices`)."""
+    metrics = metrics or NoMetrics()
     dispatcher = Dispatcher(storage=storage, **services.by_name())
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight
+    # Next, so every line logged about an update names it, and its time counts all the bot's work on it.
+    observe(dispatcher, metrics)
     if claims is not None:
-        # Next, so an update handled before costs nothing more, and a stopping bot waits for its claim's end too.
+        # Then the claim, so an update handled before costs nothing more, and a stopping bot waits for its claim too.
         dispatcher.update.outer_middleware(claims)
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
-        dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n))
+        dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n, metrics))
     for router in get_routers():
         dispatcher.include_router(router)
     if aiogram_internals_checked("filter_inline"):
@@ -723,6 +751,7 @@ def build(settings: Settings) -> Application:
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
+    metrics = PrometheusMetrics(SqlShopGauges(core.engine), multiprocess_dir=metrics_directory())
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
     roles = role_service(core, notifier, menus)
@@ -738,7 +767,7 @@ def build(settings: Settings) -> Application:
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
     broadcast_sender = TelegramBroadcastSender(i18n, {})
-    broadcasts = broadcast_service(settings, core, broadcast_sender)
+    broadcasts = broadcast_service(settings, core, broadcast_sender, metrics)
     broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
     broadcasts.on_finished(
         BroadcastKind.MESSAGE, report_to_merchants(notifier, roles.merchants, settings.default_language)
@@ -800,6 +829,7 @@ def build(settings: Settings) -> Application:
         model=core.model,
         model_timeout=settings.llm_timeout_seconds,
         hand_off=hand_offs,
+        metrics=metrics,
     )
     services = HandlerServices(
         buyers=buyers,
@@ -829,7 +859,7 @@ def build(settings: Settings) -> Application:
     update_claims = UpdateClaimService(claims_unit_of_work(settings, core), instance_name(), holder_gone=gone)
     # Polling until `serve_web` serves the webhook: only then is an update busy elsewhere left to Telegram's retry.
     claims = UpdateClaims(update_claims, redelivered=False)
-    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, claims)
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, metrics, claims)
     return Application(
         settings=settings,
         core=core,
@@ -848,9 +878,40 @@ def build(settings: Settings) -> Application:
         daily_report_sender=daily_report_sender,
         detector=detector,
         flood=flood,
+        metrics=metrics,
+        probes=Probes.of(settings),
         update_claims=update_claims,
         claims_gate=claims,
     )
+
+
+def metrics_directory() -> str | None:
+    """Where worker processes share their counts (prometheus_client's PROMETHEUS_MULTIPROC_DIR, set by `livesell run
+    --workers N` for its workers); None in a single process."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
+
+
+@dataclass
+class Probes:
+    """What /healthz asks: the database always, Redis when the bot uses one. Each on a connection of its own."""
+
+    database: DatabaseProbe
+    redis: RedisProbe | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> Probes:
+        return cls(DatabaseProbe(settings.database_url), RedisProbe(settings.redis_url) if settings.redis_url else None)
+
+    def checks(self) -> dict[str, Callable[[], Awaitable[None]]]:
+        found: dict[str, Callable[[], Awaitable[None]]] = {"database": self.database.ping}
+        if self.redis is not None:
+            found["redis"] = self.redis.ping
+        return found
+
+    async def close(self) -> None:
+        await self.database.close()
+        if self.redis is not None:
+            await self.redis.close()
 
 
 @asynccontextmanager

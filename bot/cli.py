@@ -79,14 +79,9 @@ def _run(work: Coroutine[Any, Any, T]) -> T:
 
 
 def _logging(settings: Settings, file: Path | None = None) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        filename=file,
-    )
-    # Every hold sweep and migration step at INFO would drown what matters.
-    for chatty in ("apscheduler", "alembic.runtime.plugins"):
-        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
+    from bot.logs import setup_logging
+
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values(), file=file, capture_warnings=True)
 
 
 @db_app.command("upgrade")
@@ -580,15 +575,15 @@ def run(
             f"--workers {count}: more than one worker needs WEBHOOK_URL (Telegram gives long polling to one process "
             "only); see docs/scale-out.md"
         )
+    if count > 1 and not worker and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before the bot's modules load (prometheus_client reads it once): the workers are forked with them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="livesell-metrics-")
     _logging(settings)
     if worker or count == 1:
         from bot.runner import run_bot
 
         _run(run_bot(settings, worker=worker))
         return
-    # Before the bot's modules load (prometheus_client reads it once): the workers are forked with them.
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="livesell-metrics-")
     from bot.runner import prepare_workers, run_bot, supervise
 
     def work() -> int:

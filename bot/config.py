@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     catalog_page_size: int = Field(default=8, ge=1, le=50)
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
     log_level: str = "INFO"
+    # text: one readable line each; json: one JSON object per line, for a log collector (docs/observability.md).
+    log_format: Literal["text", "json"] = "text"
     hold_minutes: int = Field(default=15, ge=1, le=1440)
     hold_reminder_minutes: int = Field(default=5, ge=0, le=1440)
     max_quantity: int = Field(default=10, ge=1, le=999)
@@ -424,6 +426,17 @@ class Settings(BaseSettings):
     def telegram_provider_token(self) -> str | None:
         token = self.telegram_payment_provider_token
         return token.get_secret_value() if token and token.get_secret_value() else None
+
+    def secret_values(self) -> list[str]:
+        """Every secret set (tokens, keys, signing secrets, a password in a URL's place), for the logs to leave out."""
+        found = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                found.append(value.get_secret_value())
+            elif isinstance(value, str) and name.endswith(("_secret", "_token", "_key")):
+                found.append(value)
+        return [value for value in found if value]
 
     def require_token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value():

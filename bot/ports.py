@@ -671,3 +671,66 @@ class FloodGate(Protocol):
     """Per-person message budget (bot/domain/flood.py), shared by every bot process that shares the gate."""
 
     async def admit(self, person_id: int) -> Admission: ...
+
+
+class Metrics(Protocol):
+    """What the bot counts for /metrics (bot/adapters/metrics.py). Every label takes a value from a small fixed set
+    (a handler's name, an outcome), never a person, a chat or an order."""
+
+    def update_handled(self, handler: str, outcome: str, seconds: float) -> None:
+        """An update handled by `handler` ("none": no handler took it) with `outcome` "ok" or "error"."""
+        ...
+
+    def flood_skipped(self) -> None:
+        """A message or tap skipped by flood control."""
+        ...
+
+    def payment_webhook(self, provider: str, outcome: str) -> None:
+        """A provider's webhook answered: what settling it did, or why it was refused."""
+        ...
+
+    def model_request(self, purpose: str) -> None:
+        """A request sent to the language model (`purpose`: "question")."""
+        ...
+
+    def model_fallback(self, purpose: str, reason: str) -> None:
+        """A model reply not used ("unavailable", "timeout", "refused"): the deterministic answer went out instead."""
+        ...
+
+    def broadcast_sent(self, outcome: str) -> None:
+        """A broadcast send settled (a DeliveryStatus value)."""
+        ...
+
+
+class NoMetrics:
+    """Metrics that count nothing: the default wherever nothing is scraped (the CLI, unit tests)."""
+
+    def update_handled(self, handler: str, outcome: str, seconds: float) -> None:
+        pass
+
+    def flood_skipped(self) -> None:
+        pass
+
+    def payment_webhook(self, provider: str, outcome: str) -> None:
+        pass
+
+    def model_request(self, purpose: str) -> None:
+        pass
+
+    def model_fallback(self, purpose: str, reason: str) -> None:
+        pass
+
+    def broadcast_sent(self, outcome: str) -> None:
+        pass
+
+
+class ShopGauges(Protocol):
+    """What /metrics reads from the database when it is scraped."""
+
+    async def orders_by_status(self) -> Mapping[str, int]:
+        """How many orders are in each status (those with none may be missing)."""
+        ...
+
+    async def pending_sends(self) -> int:
+        """Broadcast messages waiting to go out, over every broadcast."""
+        ...

@@ -373,7 +373,7 @@ async def send_payment_link(query: CallbackQuery, payments: PaymentService, orde
         return  # paid or expired in the meantime: its own notice says so
     except Exception:
         # The order is placed; without a link it expires at the timeout, and the buyer is told then.
-        log.exception("no payment link for order %s", order_id)
+        log.exception("no payment link for order %s", order_id, extra={"order_id": order_id})
         return
     await talk_back(query, pay_screen(attempt, locale))
 

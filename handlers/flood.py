@@ -13,17 +13,19 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, Update, User
 from aiogram.utils.i18n import I18n
 
 from bot.domain.flood import Admission
-from bot.ports import FloodGate
+from bot.ports import FloodGate, Metrics, NoMetrics
 from bot.services.buyers import BuyerService
 from handlers.access import STAFF
+from handlers.observe import mark_skipped
 from handlers.views.flood import slow_down_text
 
 
 class FloodMiddleware(BaseMiddleware):
     """An outer middleware on `update`, after aiogram's own that finds the update's user."""
 
-    def __init__(self, gate: FloodGate, buyers: BuyerService, i18n: I18n) -> None:
+    def __init__(self, gate: FloodGate, buyers: BuyerService, i18n: I18n, metrics: Metrics | None = None) -> None:
         self.gate = gate
+        self.metrics = metrics or NoMetrics()
         self.buyers = buyers
         self.i18n = i18n
 
@@ -41,6 +43,8 @@ class FloodMiddleware(BaseMiddleware):
         # Staff are asked only when the gate refuses: a merchant pasting codes in a rush is never slowed.
         if admission is Admission.ADMIT or not STAFF.isdisjoint(await self.buyers.roles_for(user.id)):
             return await handler(event, data)
+        self.metrics.flood_skipped()
+        mark_skipped(data, "flood_control")
         if admission is Admission.WARN:
             language = await self.buyers.language_of(user.id, user.language_code)
             with self.i18n.context(), self.i18n.use_locale(language):

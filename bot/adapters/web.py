@@ -1,13 +1,15 @@
-"""The bot's web app (aiohttp), beside the Telegram polling in the same process: `/healthz`, provider webhooks, and
-the sandbox provider's payment page. Webhooks are verified on their raw bytes before anything is read from them."""
+"""The bot's web app (aiohttp), beside the Telegram polling in the same process: `/healthz` and `/metrics`
+(docs/observability.md), provider webhooks, and the sandbox provider's payment page. Webhooks are verified on their raw
+bytes before anything is read from them."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from gettext import NullTranslations, translation
 from pathlib import Path
@@ -19,6 +21,8 @@ from bot.adapters.sandbox_payments import MalformedEvent, SandboxProvider, event
 from bot.adapters.signatures import InvalidSignature, signature_header, verify
 from bot.domain.orders import OrderStatus
 from bot.domain.payments import Outcome, PaymentPage
+from bot.logs import log_context
+from bot.ports import Metrics, NoMetrics
 from bot.services.payments import PaymentService
 
 log = logging.getLogger(__name__)
@@ -27,6 +31,11 @@ SIGNATURE_HEADER = "Sandbox-Signature"
 CLIENT: web.AppKey[ClientSession] = web.AppKey("client", ClientSession)
 # What a webhook's sender is answered: 2xx for anything settled or known already (it must not send it again).
 STATUS_BY_OUTCOME = {Outcome.UNKNOWN: 404}
+# /healthz: each component's check (the database, Redis) raises when it is down. They run at once, each bounded, so
+# the answer comes within this many seconds whatever hangs: a load balancer's probe gives up after a few.
+HEALTH_TIMEOUT = 1.5
+HealthCheck = Callable[[], Awaitable[object]]
+Exposition = Callable[[], Awaitable[tuple[bytes, str]]]
 
 
 def make_web_app(
@@ -35,14 +44,30 @@ def make_web_app(
     sandbox_secret: str,
     clock: Callable[[], float] = time.time,
     stripe_secret: str | None = None,
+    health: Mapping[str, HealthCheck] | None = None,
+    metrics: Metrics | None = None,
+    exposition: Exposition | None = None,
     telegram: tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] | None = None,
 ) -> web.Application:
-    """`telegram`: the path of WEBHOOK_URL and what answers Telegram's updates there (handlers/webhook.py)."""
+    """The app; `health` names the checks /healthz runs, `exposition` makes the /metrics page (none: no page);
+    `telegram`: the path of WEBHOOK_URL and what answers Telegram's updates there (handlers/webhook.py)."""
     # Telegram's updates carry whole messages and captions: larger than any payment webhook.
     app = web.Application(client_max_size=1024 * 1024 if telegram else 64 * 1024)
+    checks = dict(health or {})
+    counted = metrics or NoMetrics()
 
     async def healthz(request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
+        states = await asyncio.gather(*(component_state(name, check) for name, check in checks.items()))
+        components = dict(zip(checks, states, strict=True))
+        down = [name for name, state in components.items() if state != "ok"]
+        body = {"status": "down" if down else "ok", "down": down, "components": components}
+        return web.json_response(body, status=503 if down else 200)
+
+    async def metrics_page(request: web.Request) -> web.Response:
+        assert exposition is not None
+        page, content_type = await exposition()
+        # The content type carries a version parameter, which aiohttp's `content_type=` refuses: set it whole.
+        return web.Response(body=page, headers={"Content-Type": content_type})
 
     async def sandbox_webhook(request: web.Request) -> web.Response:
         raw = await request.read()
@@ -50,13 +75,17 @@ def make_web_app(
             verify(request.headers.get(SIGNATURE_HEADER), raw, [sandbox_secret], now=clock())
         except InvalidSignature as refused:
             log.warning("sandbox webhook refused from %s: %s", request.remote, refused)
+            counted.payment_webhook("sandbox", "invalid_signature")
             return web.json_response({"error": "invalid signature"}, status=400)
         try:
             event = parse_event(raw)
         except MalformedEvent:
+            counted.payment_webhook("sandbox", "malformed")
             return web.json_response({"error": "malformed event"}, status=400)
         settled = await payments.settle(event)
-        log.info("sandbox event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
+        counted.payment_webhook("sandbox", settled.outcome.value)
+        with log_context(order_id=settled.order_id):
+            log.info("sandbox event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
         return web.json_response({"outcome": settled.outcome.value}, status=STATUS_BY_OUTCOME.get(settled.outcome, 200))
 
     async def stripe_webhook(request: web.Request) -> web.Response:
@@ -65,15 +94,20 @@ def make_web_app(
             verify(request.headers.get(stripe_payments.SIGNATURE_HEADER), raw, [stripe_secret or ""], now=clock())
         except InvalidSignature as refused:
             log.warning("stripe webhook refused from %s: %s", request.remote, refused)
+            counted.payment_webhook("stripe", "invalid_signature")
             return web.json_response({"error": "invalid signature"}, status=400)
         try:
             event = stripe_payments.parse_event(raw)
         except stripe_payments.MalformedEvent:
+            counted.payment_webhook("stripe", "malformed")
             return web.json_response({"error": "malformed event"}, status=400)
         if event is None:  # another event type, or a session still waiting for its money: acknowledged
+            counted.payment_webhook("stripe", "not_settling")
             return web.json_response({"outcome": "ignored"})
         settled = await payments.settle(event)
-        log.info("stripe event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
+        counted.payment_webhook("stripe", settled.outcome.value)
+        with log_context(order_id=settled.order_id):
+            log.info("stripe event %s for order %s: %s", event.event_id, settled.order_id, settled.outcome)
         return web.json_response({"outcome": settled.outcome.value}, status=STATUS_BY_OUTCOME.get(settled.outcome, 200))
 
     async def stripe_return(request: web.Request) -> web.Response:
@@ -118,6 +152,8 @@ def make_web_app(
 
     app.cleanup_ctx.append(client)
     app.router.add_get("/healthz", healthz)
+    if exposition is not None:
+        app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/webhooks/sandbox", sandbox_webhook)
     if telegram is not None:
         app.router.add_post(*telegram)
@@ -128,6 +164,19 @@ def make_web_app(
         app.router.add_get("/pay/{token}", payment_page)
         app.router.add_post("/pay/{token}", pay_or_decline)
     return app
+
+
+async def component_state(name: str, check: HealthCheck) -> str:
+    """ "ok", or why the component is down in a few words (the error's type, never its text: it may hold a URL)."""
+    try:
+        await asyncio.wait_for(check(), HEALTH_TIMEOUT)
+    except TimeoutError:
+        log.warning("healthz: %s did not answer within %s s", name, HEALTH_TIMEOUT)
+        return "timeout"
+    except Exception as failure:
+        log.warning("healthz: %s is down: %r", name, failure)
+        return f"error: {type(failure).__name__}"
+    return "ok"
 
 
 @functools.cache

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.domain.cart import Cart
@@ -33,12 +33,13 @@ class InvalidDetails(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class ShippingDetails:
-    """Where and to whom: the phone is kept in E.164, a national number read as the destination country's."""
+    """Where and to whom: the phone is kept in E.164, a national number read as the destination country's. Only the
+    country shows in a repr: a traceback or a log line never carries who the buyer is or where they live."""
 
     country: str
-    name: str
-    address: str
-    phone: str
+    name: str = field(repr=False)
+    address: str = field(repr=False)
+    phone: str = field(repr=False)
 
     def __post_init__(self) -> None:
         if not is_country(self.country):

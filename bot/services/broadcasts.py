@@ -31,7 +31,7 @@ from bot.domain.buyer import Buyer
 from bot.domain.fx import Rates
 from bot.domain.notices import BroadcastFinished
 from bot.domain.timezones import zone_for
-from bot.ports import BroadcastSender, Notifier, UnitOfWorkFactory
+from bot.ports import BroadcastSender, Metrics, NoMetrics, Notifier, UnitOfWorkFactory
 from bot.services.pricing import Pricing
 from bot.services.roles import MerchantIds, merchant_ids_of
 
@@ -71,8 +71,10 @@ class BroadcastService:
         clock: Callable[[], datetime] = _utcnow,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         owner: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.uow = uow
+        self.metrics = metrics or NoMetrics()
         self.sender = sender
         self.pricing = pricing
         self.rate = rate
@@ -368,6 +370,7 @@ class _Run:
             result = SendResult(SendOutcome.FAILED, error=repr(exc))
         finally:
             service.bucket.answer(service._seconds())
+        service.metrics.broadcast_sent(result.outcome.value)
         self.outcomes.append(self._outcome(delivery, result))
 
     def _outcome(self, delivery: Delivery, result: SendResult) -> DeliveryOutcome:

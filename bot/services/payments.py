@@ -224,17 +224,24 @@ class PaymentService:
             await self.provider.expire(attempt)
         except Exception:
             # The attempt is closed here whatever the provider says: a payment on it would be flagged as late.
-            log.exception("could not expire the %s session of order %s", attempt.provider, attempt.order_id)
+            log.exception(
+                "could not expire the %s session of order %s",
+                attempt.provider,
+                attempt.order_id,
+                extra={"order_id": attempt.order_id},
+            )
 
     async def _staff_notices(
         self, uow: UnitOfWork, outcome: Outcome, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder
     ) -> list[StaffNotice]:
         """What merchants and ops are told of a paid event's outcome, each in their own language (the one they chose
-        with the bot, else the shop's default); nothing for an ignored one."""
-        if outcome not in (Outcome.PAID, Outcome.LATE, Outcome.MISMATCH) or not self.staff_ids:
+        with the bot, else the shop's default); nothing for an ignored one. Staff are MERCHANT_IDS and OPS_IDS, then
+        everyone granted a role in chat or the CLI, read in the same transaction."""
+        if outcome not in (Outcome.PAID, Outcome.LATE, Outcome.MISMATCH):
             return []
+        granted = [grant.telegram_id for grant in await uow.roles.grants()]
         languages = {}
-        for staff_id in self.staff_ids:
+        for staff_id in dict.fromkeys([*self.staff_ids, *granted]):
             person = await uow.buyers.get(staff_id)
             languages[staff_id] = person.language if person is not None else self.staff_language
         reference = event.payment_id or event.reference
@@ -261,7 +268,13 @@ class PaymentService:
         try:
             sent = await self.notifier.send(notice)
         except Exception as error:  # any delivery failure (a chat Telegram cannot find): the adapter's to raise
-            log.warning("could not tell %s about order %s: %s", notice.recipient_id, notice.order_id, error)
+            log.warning(
+                "could not tell %s about order %s: %s",
+                notice.recipient_id,
+                notice.order_id,
+                error,
+                extra={"order_id": notice.order_id},
+            )
             return
         if not sent:
             log.warning(

@@ -37,7 +37,7 @@ from bot.domain.questions import (
     worth_asking_staff,
 )
 from bot.domain.shipping import ShippingTable
-from bot.ports import HandOff, LanguageDetector, LanguageModel, UnitOfWork, UnitOfWorkFactory
+from bot.ports import HandOff, LanguageDetector, LanguageModel, Metrics, UnitOfWork, UnitOfWorkFactory
 from bot.services.model_answers import ModelAnswers
 from bot.services.pricing import Pricing
 
@@ -82,6 +82,7 @@ class QuestionService:
         check_every: float = CHECK_EVERY_SECONDS,
         clock: Callable[[], float] = time.monotonic,
         hand_off: HandOff | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.uow = uow
         self.pricing = pricing
@@ -102,7 +103,7 @@ class QuestionService:
         self._loading = asyncio.Lock()
         # The model's branch: one request a question, its reply checked; None without a model (docs/llm.md).
         detect = detector.detect if detector is not None else None
-        self.model_answers = ModelAnswers(model, model_timeout, detect) if model is not None else None
+        self.model_answers = ModelAnswers(model, model_timeout, detect, metrics) if model is not None else None
         # Questions neither the rules nor the model answer go to the shop's staff (bot/services/handoff.py).
         self.hand_off = hand_off
 

@@ -513,13 +513,9 @@ function listen() {
   });
 }
 
+// The forms are wired before anything is fetched: a form submitted while the page still loads its lists would
+// otherwise be sent by the browser itself, reloading the page and losing what was typed.
 async function start() {
-  listen();
-  await drawLanguagePicker();
-  for (const persona of await api("GET", "/personas")) state.personas.set(persona.id, persona);
-  for (const group of await api("GET", "/groups")) state.groups.set(group.id, group);
-  drawSidebar();
-
   document.getElementById("new-persona").addEventListener("submit", async (event) => {
     event.preventDefault();
     const form = event.target;
@@ -549,6 +545,11 @@ async function start() {
       showAlert(error.message);
     }
   });
+  listen();
+  await drawLanguagePicker();
+  for (const persona of await api("GET", "/personas")) state.personas.set(persona.id, persona);
+  for (const group of await api("GET", "/groups")) state.groups.set(group.id, group);
+  drawSidebar();
 }
 
 start();

@@ -104,8 +104,14 @@ async def watched_client(server: SandboxServer, bot: BotProcess) -> AsyncIterato
 
 
 @pytest.fixture
-async def sandbox(bot_process: BotProcess, sandbox_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(sandbox_server, bot_process) as client:
+async def sandbox(request: pytest.FixtureRequest) -> AsyncIterator[SandboxClient]:
+    """A sandbox client for one test: on the module's own bot and sandbox when the module declares BOT_SETTINGS (see
+    `module_bot`), else on the session's shared ones."""
+    if hasattr(request.module, "BOT_SETTINGS"):
+        server, bot = request.getfixturevalue("module_server"), request.getfixturevalue("module_bot")
+    else:
+        server, bot = request.getfixturevalue("sandbox_server"), request.getfixturevalue("bot_process")
+    async with watched_client(server, bot) as client:
         yield client
 
 
@@ -114,6 +120,23 @@ def module_server() -> Iterator[SandboxServer]:
     """A sandbox of the test module's own, for a bot with settings of its own."""
     with serve_in_thread() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def module_bot(
+    request: pytest.FixtureRequest, module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BotProcess]:
+    """The bot of a module with settings of its own, on the module's own sandbox: the module declares BOT_SETTINGS
+    (added to the bot's environment) and may declare BOT_CATALOGUE (the catalogue file's text; by default the e2e
+    shop's, with its picture)."""
+    folder = tmp_path_factory.mktemp(request.module.__name__.rsplit(".", 1)[-1])
+    catalogue = getattr(request.module, "BOT_CATALOGUE", None)
+    if catalogue is None:
+        shop_folder(folder)
+    else:
+        (folder / "catalog.csv").write_text(catalogue)
+    with running_bot(module_server, folder, settings=request.module.BOT_SETTINGS) as bot:
+        yield bot
 
 
 async def _postgres(admin_url: str, statement: str) -> None:

@@ -7,32 +7,20 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
-import pytest
 
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient, SandboxPersona
 from sandbox.server import SandboxServer
-from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
-from tests.e2e.harness import BotProcess
+from tests.e2e.conftest import say, tap
 
 OPS_ID = 990_101
 BUYER_NAME = "Ольга 王芳"
 
 
-@pytest.fixture(scope="module")
-def ops_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    settings = {"OPS_IDS": str(OPS_ID), "SHOP_TIMEZONE": "Asia/Tokyo"}
-    with running_bot(module_server, shop_folder(tmp_path_factory.mktemp("ops")), settings=settings) as bot:
-        yield bot
-
-
-@pytest.fixture
-async def sandbox(ops_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, ops_bot) as client:
-        yield client
+# This module's bot (conftest's module_bot): its settings.
+BOT_SETTINGS = {"OPS_IDS": str(OPS_ID), "SHOP_TIMEZONE": "Asia/Tokyo"}
 
 
 async def answered(persona: SandboxPersona, text: str, expected: str) -> ChatMessage:

@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from sandbox.client import SandboxClient, SandboxPersona
-from sandbox.server import SandboxServer
-from tests.e2e.conftest import running_bot, watched_client
 from tests.e2e.harness import BotProcess, bot_environment, livesell
 
 HEADER = "code,variant,title,description,price,currency,stock,ships_to,image_url\n"
@@ -29,38 +26,29 @@ NEW_CODE = "JACKET-RAIN,L,Rain jacket,,120.00,EUR,4,*,\n"
 IMPORT_SEEN_WITHIN = 20.0
 
 
-@pytest.fixture(scope="module")
-def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = tmp_path_factory.mktemp("merchant")
-    (folder / "catalog.csv").write_text(CATALOGUE)
-    with running_bot(module_server, folder) as bot:
-        yield bot
+# This module's bot (conftest's module_bot): its settings, and its catalogue.
+BOT_SETTINGS: dict[str, str] = {}
+BOT_CATALOGUE = CATALOGUE
 
 
-@pytest.fixture
-async def shop(merchant_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, merchant_bot) as client:
-        yield client
-
-
-async def started(shop: SandboxClient, name: str) -> SandboxPersona:
-    persona = await shop.persona(first_name=name, language_code="en")
+async def started(sandbox: SandboxClient, name: str) -> SandboxPersona:
+    persona = await sandbox.persona(first_name=name, language_code="en")
     await persona.send("/start")
     await persona.wait_for_reply()
     return persona
 
 
-async def group_of(shop: SandboxClient) -> int:
-    groups = await shop.groups()
-    return int(groups[0]["id"]) if groups else int((await shop.create_group("Live stream comments"))["id"])
+async def group_of(sandbox: SandboxClient) -> int:
+    groups = await sandbox.groups()
+    return int(groups[0]["id"]) if groups else int((await sandbox.create_group("Live stream comments"))["id"])
 
 
 @pytest.mark.parametrize(
     ("text", "label"), [("dress-red m", "DRESS-RED M ×1"), ("sold mug x2", "MUG ×2"), ("2024-cal", "2024-CAL ×1")]
 )
-async def test_merchant_codes_order_in_a_group(shop: SandboxClient, text: str, label: str) -> None:
-    group = await group_of(shop)
-    ben = await started(shop, "Ben")
+async def test_merchant_codes_order_in_a_group(sandbox: SandboxClient, text: str, label: str) -> None:
+    group = await group_of(sandbox)
+    ben = await started(sandbox, "Ben")
     await ben.send(text, chat_id=group)
     private = await ben.wait_for_message()
     assert label in private.body and "Subtotal" in private.body
@@ -68,9 +56,9 @@ async def test_merchant_codes_order_in_a_group(shop: SandboxClient, text: str, l
     assert public.body == f"✅ Ben: {label} reserved — check your private chat."
 
 
-async def test_group_talk_with_a_code_in_it_is_not_an_order(shop: SandboxClient) -> None:
-    group = await group_of(shop)
-    cleo = await started(shop, "Cleo")
+async def test_group_talk_with_a_code_in_it_is_not_an_order(sandbox: SandboxClient) -> None:
+    group = await group_of(sandbox)
+    cleo = await started(sandbox, "Cleo")
     talk = await cleo.send("mug is nice", chat_id=group)
     order = await cleo.send("MUG 1", chat_id=group)
     # The order's answer comes after any answer to the talk would have: reading the talk needs no database, the order
@@ -81,8 +69,8 @@ async def test_group_talk_with_a_code_in_it_is_not_an_order(shop: SandboxClient)
     assert talk.message_id not in answered
 
 
-async def test_a_mistyped_code_in_private_is_mended_with_one_tap(shop: SandboxClient) -> None:
-    dana = await started(shop, "Dana")
+async def test_a_mistyped_code_in_private_is_mended_with_one_tap(sandbox: SandboxClient) -> None:
+    dana = await started(sandbox, "Dana")
     await dana.send("DRES-RED M x2")
     asked = await dana.wait_for_reply()
     assert "Did you mean: DRESS-RED?" in asked.body
@@ -92,9 +80,9 @@ async def test_a_mistyped_code_in_private_is_mended_with_one_tap(shop: SandboxCl
 
 
 async def test_a_code_without_its_variant_offers_the_variants_and_a_bad_quantity_the_limit(
-    shop: SandboxClient,
+    sandbox: SandboxClient,
 ) -> None:
-    emil = await started(shop, "Emil")
+    emil = await started(sandbox, "Emil")
     await emil.send("scarf-silk")
     offered = await emil.wait_for_reply()
     assert offered.buttons == ["Ivory", "Rose"]
@@ -107,22 +95,25 @@ async def test_a_code_without_its_variant_offers_the_variants_and_a_bad_quantity
 
 
 async def test_a_catalogue_imported_by_another_process_takes_orders_within_seconds(
-    shop: SandboxClient, merchant_bot: BotProcess
+    sandbox: SandboxClient, module_bot: BotProcess
 ) -> None:
-    folder = merchant_bot.log.parent
+    folder = module_bot.log.parent
     (folder / "more.csv").write_text(CATALOGUE + NEW_CODE)
-    env = bot_environment(shop.base_url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
+    env = bot_environment(sandbox.base_url, f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     importing = await asyncio.create_subprocess_exec(
         *livesell("catalog", "import", "more.csv"), cwd=folder, env=env, stderr=asyncio.subprocess.PIPE
     )
     _, errors = await importing.communicate()
     assert importing.returncode == 0, errors.decode(errors="replace")
 
-    fay = await started(shop, "Fay")
+    # The bot looks for a newer catalogue when a keyword comes, at most every 2 seconds. Fay tries twice a second:
+    # as fast as she is answered, she would spend her flood budget (20 messages) before the bot looked.
+    fay = await started(sandbox, "Fay")
     deadline = time.monotonic() + IMPORT_SEEN_WITHIN
-    while True:  # each try is answered at once: "did not understand" until the bot has the new codes
+    while True:
         await fay.send("jacket-rain L")
         reply = await fay.wait_for_reply()
         if "Added to your cart" in reply.body or time.monotonic() > deadline:
             break
+        await asyncio.sleep(0.5)
     assert "JACKET-RAIN L ×1" in reply.body

@@ -7,33 +7,20 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import aiohttp
-import pytest
 from PIL import Image
 
 from handlers.callbacks import CheckoutCb
 from sandbox.client import ChatMessage, SandboxClient
-from sandbox.server import SandboxServer
-from tests.e2e.conftest import running_bot, say, shop_folder, tap, watched_client
-from tests.e2e.harness import BotProcess
+from tests.e2e.conftest import say, tap
 
 MERCHANT_ID = 990_001
 
 
-@pytest.fixture(scope="module")
-def merchant_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    settings = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
-    with running_bot(module_server, shop_folder(tmp_path_factory.mktemp("merchant")), settings=settings) as bot:
-        yield bot
-
-
-@pytest.fixture
-async def sandbox(merchant_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, merchant_bot) as client:
-        yield client
+# This module's bot (conftest's module_bot): its settings.
+BOT_SETTINGS = {"MERCHANT_IDS": str(MERCHANT_ID), "SHOP_TIMEZONE": "Europe/Berlin"}
 
 
 async def test_a_merchant_plans_runs_and_ends_a_stream_and_a_buyer_opens_a_pinned_product(

@@ -5,30 +5,14 @@ from her is refused."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-
-import pytest
-
 from sandbox.client import SandboxClient
-from sandbox.server import SandboxServer
-from tests.e2e.conftest import running_bot, shop_folder, watched_client
-from tests.e2e.harness import BotProcess
 from tests.e2e.test_merchant_streams import say
 
 MERCHANT_ID = 990_101
 
 
-@pytest.fixture(scope="module")
-def roles_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = shop_folder(tmp_path_factory.mktemp("roles"))
-    with running_bot(module_server, folder, settings={"MERCHANT_IDS": str(MERCHANT_ID)}) as bot:
-        yield bot
-
-
-@pytest.fixture
-async def sandbox(roles_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, roles_bot) as client:
-        yield client
+# This module's bot (conftest's module_bot): its settings.
+BOT_SETTINGS = {"MERCHANT_IDS": str(MERCHANT_ID)}
 
 
 async def test_a_merchant_grants_ops_and_the_persona_sees_export_in_her_menu_then_loses_it(

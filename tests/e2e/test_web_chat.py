@@ -70,6 +70,34 @@ async def test_the_page_loads_without_console_errors_or_missing_files(
     assert (icon, problems) == (200, [])
 
 
+async def test_a_persona_made_while_the_page_still_loads_its_lists_opens_its_chat(
+    browser: Any, sandbox_server: SandboxServer
+) -> None:
+    """The forms work from the first moment: a form sent before its handler was wired would be sent by the browser
+    itself, reloading the page (the menu-button test once lost its new persona that way on a busy machine)."""
+    import asyncio
+
+    from playwright.async_api import expect
+
+    page = await browser.new_page()
+    lists_may_load = asyncio.Event()
+
+    async def hold_the_lists(route: Any) -> None:
+        if route.request.method == "GET":
+            await lists_may_load.wait()
+        await route.continue_()
+
+    await page.route("**/sandbox/api/groups", hold_the_lists)
+    await page.goto(sandbox_server.url + "/")
+    await page.fill("#new-persona [name=first_name]", "Lena")
+    await page.click("#new-persona button[type=submit]")
+    pane = page.locator(".pane", has=page.locator(".pane-title", has_text="Lena"))
+    await expect(pane).to_be_visible()
+    lists_may_load.set()
+    await expect(page.locator("#personas").get_by_text("Lena")).to_be_visible()
+    assert "first_name" not in page.url
+
+
 async def test_language_picker_says_which_languages_the_shop_speaks(page: Any) -> None:
     from playwright.async_api import expect
 

@@ -17,7 +17,7 @@ from bot.app import LOCALES, make_dispatcher
 from bot.domain.catalog import Product
 from bot.domain.fx import Rates
 from bot.domain.notices import Notice
-from bot.ports import FloodGate
+from bot.ports import FloodGate, Metrics
 from bot.services import HandlerServices
 from bot.services.buyers import BuyerService
 from bot.services.catalog import CatalogueService
@@ -153,6 +153,7 @@ def make_chat(
     ops_ids: tuple[int, ...] = (),
     shop_timezone: str = "Europe/Paris",
     flood: FloodGate | None = None,
+    metrics: Metrics | None = None,
 ) -> ChatHarness:
     """A fresh chat layer; pass the storage, shop and core of another to act as the same bot after a restart."""
     bot, session = make_bot()
@@ -196,7 +197,7 @@ def make_chat(
         roles=RoleService(core, buyers, TelegramNotifier(i18n, bot), menus),
         export=export,  # type: ignore[arg-type]
     )
-    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood)
+    dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood, metrics)
     return ChatHarness(
         bot=bot,
         session=session,

@@ -36,6 +36,7 @@ from bot.domain.payments import (
     PaymentRequest,
     idempotency_key,
 )
+from bot.domain.roles import Role, RoleGrant
 from bot.services.payments import NotAwaitingPayment, PaymentService
 
 START = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
@@ -50,6 +51,7 @@ class World:
     order_events: list[tuple[int, EventKind]] = field(default_factory=list)
     stock: dict[int, int] = field(default_factory=dict)
     buyers: dict[int, Buyer] = field(default_factory=dict)
+    grants: list[RoleGrant] = field(default_factory=list)
 
 
 class FakeUnit:
@@ -60,7 +62,7 @@ class FakeUnit:
 
     async def __aenter__(self) -> Self:
         self.world = copy.deepcopy(self.shop.world)
-        self.orders = self.stock = self.payments = self.buyers = self
+        self.orders = self.stock = self.payments = self.buyers = self.roles = self
         return self
 
     async def __aexit__(
@@ -143,6 +145,10 @@ class FakeUnit:
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None:
         self.world.events[(event.provider, event.event_id)] = outcome
+
+    # roles
+    async def grants(self) -> Sequence[RoleGrant]:
+        return list(self.world.grants)
 
     async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
         return [
@@ -383,3 +389,24 @@ async def test_without_merchants_or_ops_a_payment_tells_only_the_buyer() -> None
     assert attempt.reference is not None
     await service.settle(paid(attempt.reference))
     assert [type(notice) for notice in told.sent] == [PaymentReceived]
+
+
+async def test_people_granted_a_role_in_chat_are_told_of_a_paid_order_once_like_those_in_settings() -> None:
+    service, shop, told = make_with_staff()
+    granted_ops, granted_merchant = 555, 777
+    shop.world.buyers[granted_ops] = Buyer(granted_ops, "ja")
+    shop.world.grants = [
+        RoleGrant(granted_ops, Role.OPS, MERCHANT, START),
+        RoleGrant(granted_merchant, Role.MERCHANT, MERCHANT, START),
+        RoleGrant(OPS, Role.MERCHANT, MERCHANT, START),  # in settings already: told once
+    ]
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    await service.settle(paid(attempt.reference))
+    _receipt, *staff = told.sent
+    assert [(n.recipient_id, n.language) for n in staff if isinstance(n, OrderPaid)] == [
+        (MERCHANT, "it"),
+        (OPS, "fr"),
+        (granted_ops, "ja"),
+        (granted_merchant, "it"),
+    ]
