@@ -5,29 +5,17 @@ delivered twice (Telegram redelivers after a timeout) is handled once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 
 import aiohttp
-import pytest
 
 from sandbox.client import SandboxClient, SandboxPersona
 from sandbox.server import DEFAULT_TOKEN, SandboxServer
-from tests.e2e.conftest import running_bot, say, shop_folder, watched_client
+from tests.e2e.conftest import say
 from tests.e2e.harness import BotProcess
 from tests.e2e.webhook_bots import WEBHOOK_PATH, post_update, private_message, webhook_settings
 
-
-@pytest.fixture(scope="module")
-def webhook_bot(module_server: SandboxServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[BotProcess]:
-    folder = shop_folder(tmp_path_factory.mktemp("webhook"))
-    with running_bot(module_server, folder, settings=webhook_settings()) as bot:
-        yield bot
-
-
-@pytest.fixture
-async def sandbox(webhook_bot: BotProcess, module_server: SandboxServer) -> AsyncIterator[SandboxClient]:
-    async with watched_client(module_server, webhook_bot) as client:
-        yield client
+# The module's own bot and sandbox (conftest's module_bot), serving Telegram's updates by webhook.
+BOT_SETTINGS = webhook_settings()
 
 
 async def bot_messages(persona: SandboxPersona) -> list[str]:
@@ -46,10 +34,10 @@ async def test_a_buyer_is_answered_through_the_webhook(sandbox: SandboxClient, m
 
 
 async def test_a_forged_or_missing_secret_is_refused_and_nothing_is_handled(
-    sandbox: SandboxClient, webhook_bot: BotProcess
+    sandbox: SandboxClient, module_bot: BotProcess
 ) -> None:
     buyer = await sandbox.persona(first_name="Mallory", language_code="en")
-    url = webhook_bot.web_url + WEBHOOK_PATH
+    url = module_bot.web_url + WEBHOOK_PATH
     assert await post_update(url, private_message(buyer, 880_000_001, "/help"), secret="guessed") == 401
     assert await post_update(url, private_message(buyer, 880_000_002, "/help"), secret=None) == 401
     # The next message the buyer really sends is the first the bot answers.
@@ -57,10 +45,10 @@ async def test_a_forged_or_missing_secret_is_refused_and_nothing_is_handled(
     assert len(await bot_messages(buyer)) == 1
 
 
-async def test_an_update_delivered_twice_is_handled_once(sandbox: SandboxClient, webhook_bot: BotProcess) -> None:
+async def test_an_update_delivered_twice_is_handled_once(sandbox: SandboxClient, module_bot: BotProcess) -> None:
     buyer = await sandbox.persona(first_name="Dora", language_code="en")
     await say(buyer, "/start")
-    url = webhook_bot.web_url + WEBHOOK_PATH
+    url = module_bot.web_url + WEBHOOK_PATH
     update = private_message(buyer, 880_000_101, "/help")
     # Twice at once (Telegram retrying while the first try is in hand), then once more after both ended.
     first, second = await asyncio.gather(post_update(url, update), post_update(url, update))
