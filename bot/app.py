@@ -552,7 +552,7 @@ class Application:
         if bot is not None and self.settings.webhook_url:
             secret = self.settings.webhook_secret
             assert secret is not None  # Settings require it with WEBHOOK_URL
-            self.webhook = TelegramWebhook(self.dispatcher, bot, secret.get_secret_value())
+            self.webhook = TelegramWebhook(self.dispatcher, bot, secret.get_secret_value(), CONCURRENT_UPDATES)
             if self.claims_gate is not None:
                 self.claims_gate.redelivered = True  # Telegram delivers again what is answered 503
             telegram = (self.settings.webhook_path, self.webhook.handle)

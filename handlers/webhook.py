@@ -9,6 +9,7 @@ this one is stopping (Telegram delivers it again, to another worker or after the
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import json
 import logging
@@ -26,11 +27,14 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 class TelegramWebhook:
-    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str, concurrency: int) -> None:
+        """`concurrency`: updates handled at once; Telegram may send up to max_connections (40) together, and the
+        others wait their turn in order, as when polling (bot/app.py CONCURRENT_UPDATES)."""
         self.dispatcher = dispatcher
         self.bot = bot
         self.secret = secret.encode()
         self.accepting = True
+        self.turns = asyncio.Semaphore(concurrency)
 
     def stop_accepting(self) -> None:
         """From now on updates are answered 503: Telegram keeps them for another worker or the restart."""
@@ -48,9 +52,12 @@ class TelegramWebhook:
         except (ValueError, ValidationError):
             return web.json_response({"error": "not an update"}, status=400)
         try:
-            result = await self.dispatcher.feed_update(self.bot, update)
-            if isinstance(result, TelegramMethod):
-                await self.bot(result)
+            async with self.turns:
+                if not self.accepting:  # it waited for its turn while the process began to stop
+                    return web.json_response({"error": "stopping"}, status=503)
+                result = await self.dispatcher.feed_update(self.bot, update)
+                if isinstance(result, TelegramMethod):
+                    await self.bot(result)
         except Exception:
             log.exception("update %s failed; Telegram delivers it again", update.update_id)
             return web.json_response({"error": "failed"}, status=500)
