@@ -26,7 +26,7 @@ from tests.openai_server import Mode, fake_model
 
 BUYERS = 6
 # Slow enough that the kill lands while the question is in the worker's hands.
-MODEL_DELAY = 3.0
+MODEL_DELAY = 1.5
 FIRST_REPLY = 60.0  # the workers start after the parent set the webhook: the first deliveries wait for them
 
 
