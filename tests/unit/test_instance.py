@@ -1,6 +1,6 @@
 import multiprocessing
 
-from bot.instance import instance_name
+from bot.instance import gone, instance_name
 
 
 def _name_in_child(queue: "multiprocessing.Queue[str]") -> None:
@@ -25,8 +25,6 @@ def test_a_forked_worker_gets_a_name_of_its_own() -> None:
 
 
 def test_a_process_of_this_host_is_gone_once_it_ended_and_one_elsewhere_is_never_known_gone() -> None:
-    from bot.instance import gone
-
     assert not gone(instance_name())
     context = multiprocessing.get_context("fork")
     queue: multiprocessing.Queue[str] = context.Queue()
