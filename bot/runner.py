@@ -193,20 +193,28 @@ class Supervisor:
         return 0 if all(code == 0 for code in self.results.values()) else 1
 
     def _start(self, slot: int) -> float:
-        pid = os.fork()
-        if pid == 0:  # the worker: a stop asked before it listens for one is kept for when it does
-            for number in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(number, _request_stop)
-            signal.set_wakeup_fd(-1)
-            os.close(self._wake_read)
-            os.close(self._wake_write)
-            code = 1
-            try:
-                code = self.work()
-            finally:
-                logging.shutdown()
-                os._exit(code)
-        self.workers[pid] = slot
+        # A stop asked while the worker is being forked waits until it is known here (and so told to stop too); the
+        # worker keeps one asked before its event loop listens for it.
+        stops = {signal.SIGTERM, signal.SIGINT}
+        signal.pthread_sigmask(signal.SIG_BLOCK, stops)
+        try:
+            pid = os.fork()
+            if pid == 0:  # the worker
+                for number in stops:
+                    signal.signal(number, _request_stop)
+                signal.set_wakeup_fd(-1)
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
+                os.close(self._wake_read)
+                os.close(self._wake_write)
+                code = 1
+                try:
+                    code = self.work()
+                finally:
+                    logging.shutdown()
+                    os._exit(code)
+            self.workers[pid] = slot
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, stops)
         log.info("worker %d started (pid %d)", slot, pid)
         return time.monotonic()
 

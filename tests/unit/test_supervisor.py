@@ -13,6 +13,9 @@ import pytest
 from bot import runner
 from bot.runner import CANNOT_START, Supervisor
 
+# A worker left waiting would hang the run (the parent waits for it): fail instead.
+pytestmark = pytest.mark.timeout(30)
+
 
 def starts(folder: Path) -> int:
     """Count this worker's start in `folder` (a file per start: forked workers share no memory); the count so far."""
