@@ -59,6 +59,7 @@ bench: $(STAMP) translations
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/answers.py
 	$(BIN)/python bench/export.py
+	$(BIN)/python bench/throughput.py
 
 # Maintainers: refresh requirements.lock on purpose, after changing dependencies in pyproject.toml (pins that still
 # fit are kept), or with UPGRADE=1 to take the newest release of everything. Then `make test`, and commit both files.

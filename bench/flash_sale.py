@@ -12,6 +12,12 @@ moments are read from the system's monotonic clock, which the two processes shar
 
     .venv/bin/python bench/flash_sale.py [--buyers 2000] [--postgres-url postgresql+asyncpg://...]
 
+With `--telegram-limits` the sandbox keeps Telegram's limits (30 messages a second per bot, one a second per private
+chat after a burst of 3, 20 a minute per group) and answers anything over them with 429, as Telegram does: the limit
+is then Telegram's, not the bot's. It prints the time until every winner (a buyer who got units) holds their
+confirmation next to the floor the limits set (winners / 30 s; goal <= 1.2x), the same for every buyer's answer, and
+how many of the bot's sends got a 429 (goal <= 1%). See docs/outbound.md.
+
 Exit status 1 when anything was oversold or lost.
 """
 
@@ -47,6 +53,8 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build, open_core
 from bot.config import load_settings
+from bot.domain.outbound import OutboundLimits
+from bot.services.outbound import OutboundQueue
 from sandbox.client import SandboxClient, SandboxPersona
 from sandbox.server import DEFAULT_TOKEN, SandboxServer, serve_in_thread
 from storage.engine import make_engine
@@ -60,6 +68,7 @@ SOLO1,,Solo scarf,Ordered by one buyer at a time.,9.90,EUR,100000,*,
 ADDED = "Added to your cart"
 SOLD_OUT = "sold out"
 DEADLINE = 900.0
+UNLIMITED = 1_000_000
 
 
 @dataclass
@@ -75,10 +84,20 @@ class Stopwatch:
 
 
 class AnswerRecorder(BaseRequestMiddleware):
-    """Notes the first message the bot sends to each chat, once the Bot API has accepted it."""
+    """Notes the first message the bot sends to each chat, once the Bot API has accepted it. (A handler hands an
+    order's answer to a task of its own, so an update may be done before its answer is sent: `answered` awaits them.)"""
 
     def __init__(self, clock: Stopwatch) -> None:
         self.clock = clock
+        self._awaited: set[int] = set()
+        self._all_in = asyncio.Event()
+
+    async def answered(self, chats: list[int]) -> None:
+        self._awaited = {chat for chat in chats if chat not in self.clock.answered}
+        self._all_in = asyncio.Event()
+        if not self._awaited:
+            return
+        await self._all_in.wait()
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[TelegramType], bot: Bot, method: TelegramMethod[TelegramType]
@@ -87,6 +106,9 @@ class AnswerRecorder(BaseRequestMiddleware):
         if isinstance(method, SendMessage) and isinstance(method.chat_id, int):
             self.clock.answered.setdefault(method.chat_id, time.monotonic())
             self.clock.answers.setdefault(method.chat_id, method.text)
+            self._awaited.discard(method.chat_id)
+            if not self._awaited:
+                self._all_in.set()
         return response
 
 
@@ -135,9 +157,12 @@ class Outcome:
     p99: float
     solo: float
     seconds: float
+    limits: LimitsOutcome | None = None
 
     def report(self) -> str:
         ms = 1000
+        if self.limits is not None:
+            return self.limits.report(self)
         return "\n".join(
             [
                 f"[{self.backend}] {self.buyers} buyers, {UNITS} units, {self.seconds:.1f} s",
@@ -147,6 +172,43 @@ class Outcome:
                 f"  claim latency p50 {self.p50 * ms:.0f} ms, p99 {self.p99 * ms:.0f} ms; "
                 f"single buyer {self.solo * ms:.0f} ms; ratio p50 {self.p50 / self.solo:.1f}x, "
                 f"p99 {self.p99 / self.solo:.1f}x",
+            ]
+        )
+
+
+@dataclass
+class LimitsOutcome:
+    """The flash sale under Telegram's limits: how long answers took next to what the limits allow at best."""
+
+    rate: float
+    winners: int
+    winners_confirmed: float  # seconds from the orders until the last winner's confirmation was accepted
+    everyone_answered: float
+    sends: int  # the bot's sends Telegram (the sandbox) counted or refused
+    refused: int  # 429s the sandbox answered
+    queue_refused: int  # 429s the bot's outbound queue received (the same, seen from the bot)
+    unanswered: int
+    orders_taken: float  # seconds until the bot had handled every order (answers may still wait for their turn)
+    load: float  # the machine's load average (1 min) when the sale began
+
+    def report(self, sale: Outcome) -> str:
+        winners_floor = self.winners / self.rate
+        everyone_floor = sale.buyers / self.rate
+        share = self.refused / self.sends if self.sends else 0.0
+        return "\n".join(
+            [
+                f"[{sale.backend}, Telegram's limits] {sale.buyers} buyers, {UNITS} units, {sale.seconds:.1f} s "
+                f"(load {self.load:.1f} on {os.cpu_count()} cores)",
+                f"  every order taken after {self.orders_taken:.1f} s ({sale.buyers / self.orders_taken:.0f} a second)",
+                f"  every winner confirmed after {self.winners_confirmed:.1f} s; floor {winners_floor:.1f} s "
+                f"({self.winners} winners / {self.rate:.0f} a second); "
+                f"ratio {self.winners_confirmed / winners_floor:.2f}x (goal <= 1.2x)",
+                f"  every buyer answered after {self.everyone_answered:.1f} s; floor {everyone_floor:.1f} s; ratio "
+                f"{self.everyone_answered / everyone_floor:.2f}x",
+                f"  429s: {self.refused} of the bot's {self.sends} sends ({share:.2%}; goal <= 1%); the bot's queue "
+                f"saw {self.queue_refused}",
+                f"  buyers without an answer: {self.unanswered} (must be 0); oversold units: {sale.oversold}; "
+                f"lost orders: {sale.lost} (both must be 0); failed updates: {sale.failed_updates}",
             ]
         )
 
@@ -267,7 +329,9 @@ async def serve_sandbox() -> None:
         await server.stop()
 
 
-async def run_sale(backend: str, database_url: str, buyers: int, sandbox_in_process: bool = False) -> Outcome:
+async def run_sale(
+    backend: str, database_url: str, buyers: int, sandbox_in_process: bool = False, telegram_limits: bool = False
+) -> Outcome:
     await prepare_shop(database_url)
     async with contextlib.AsyncExitStack() as stack:
         remote: RemoteCrowd | None = None
@@ -285,9 +349,14 @@ async def run_sale(backend: str, database_url: str, buyers: int, sandbox_in_proc
             keyword_group_ids=[],
         )
         application = build(settings)
+        if not telegram_limits:
+            # Without Telegram's limits the sale measures the bot's own pace: its outbound queue still takes every
+            # send (its cost counts) but keeps no rate (a sandbox without limits has none to keep).
+            application.outbound = OutboundQueue(OutboundLimits(rate=UNLIMITED, private_burst=UNLIMITED))
         bot = application.make_bot()
         clock = Stopwatch()
-        bot.session.middleware(AnswerRecorder(clock))
+        recorder = AnswerRecorder(clock)
+        bot.session.middleware(recorder)
         counter = UpdateCounter()
         application.dispatcher.update.outer_middleware(counter)
         polling = asyncio.create_task(application.poll(bot, handle_signals=False, polling_timeout=1))
@@ -300,11 +369,20 @@ async def run_sale(backend: str, database_url: str, buyers: int, sandbox_in_proc
                     done = counter.expect(1)
                     await order(persona, "SOLO1", clock)
                     await done.wait()
+                    await recorder.answered([persona.id])
+                if telegram_limits:
+                    await sandbox.request("PUT", "/rate_limits", {"preset": "telegram"})
+                    before = await sandbox.status()
+                load = os.getloadavg()[0]
                 started = time.monotonic()
                 done = counter.expect(buyers)
                 clock.sent.update(await crowd.send_all("FLASH1"))
                 await done.wait()
+                orders_taken = time.monotonic()
+                await recorder.answered(crowd_ids)
                 seconds = time.monotonic() - started
+                if telegram_limits:
+                    after = await sandbox.status()
         finally:
             await application.dispatcher.stop_polling()
             await polling
@@ -316,6 +394,23 @@ async def run_sale(backend: str, database_url: str, buyers: int, sandbox_in_proc
     confirmed = told_added & holders
     refused = told_sold_out - holders
     latencies = clock.latencies(crowd_ids)
+    limits = None
+    if telegram_limits:
+        first_sent = min(clock.sent[c] for c in crowd_ids)
+        refused_429 = after["rate_limited"] - before["rate_limited"]
+        limits = LimitsOutcome(
+            rate=settings.outbound_rate,
+            winners=len(confirmed),
+            winners_confirmed=max((clock.answered[c] for c in confirmed), default=first_sent) - first_sent,
+            everyone_answered=max((clock.answered.get(c, first_sent) for c in crowd_ids), default=first_sent)
+            - first_sent,
+            sends=after["rate_counted"] - before["rate_counted"] + refused_429,
+            refused=refused_429,
+            queue_refused=application.outbound.refused,
+            unanswered=sum(1 for c in crowd_ids if c not in clock.answered),
+            orders_taken=orders_taken - first_sent,
+            load=load,
+        )
     return Outcome(
         backend=backend,
         buyers=buyers,
@@ -329,6 +424,7 @@ async def run_sale(backend: str, database_url: str, buyers: int, sandbox_in_proc
         p99=percentile(latencies, 0.99),
         solo=statistics.median(clock.latencies([persona.id for persona in solo])),
         seconds=seconds,
+        limits=limits,
     )
 
 
@@ -357,14 +453,16 @@ async def postgres_database(admin_url: str) -> AsyncIterator[str]:
             await connection.close()
 
 
-async def sale_on(backend: str, buyers: int, postgres_url: str | None, sandbox_in_process: bool = False) -> Outcome:
+async def sale_on(
+    backend: str, buyers: int, postgres_url: str | None, sandbox_in_process: bool = False, telegram_limits: bool = False
+) -> Outcome:
     if backend == "sqlite":
         with tempfile.TemporaryDirectory(prefix="livesell-bench-") as folder:
             url = f"sqlite+aiosqlite:///{Path(folder) / 'flash.db'}"
-            return await run_sale("sqlite", url, buyers, sandbox_in_process)
+            return await run_sale("sqlite", url, buyers, sandbox_in_process, telegram_limits)
     assert postgres_url is not None
     async with postgres_database(postgres_url) as database_url:
-        return await run_sale("postgresql", database_url, buyers, sandbox_in_process)
+        return await run_sale("postgresql", database_url, buyers, sandbox_in_process, telegram_limits)
 
 
 def main(arguments: argparse.Namespace) -> int:
@@ -374,10 +472,17 @@ def main(arguments: argparse.Namespace) -> int:
         return 0
     if arguments.backend:
         outcome = asyncio.run(
-            sale_on(arguments.backend, arguments.buyers, arguments.postgres_url, arguments.sandbox_in_process)
+            sale_on(
+                arguments.backend,
+                arguments.buyers,
+                arguments.postgres_url,
+                arguments.sandbox_in_process,
+                arguments.telegram_limits,
+            )
         )
         print(outcome.report(), flush=True)
-        return 1 if outcome.oversold or outcome.lost else 0
+        unanswered = outcome.limits.unanswered if outcome.limits is not None else 0
+        return 1 if outcome.oversold or outcome.lost or unanswered else 0
     failed = False
     for backend in ("sqlite", "postgresql"):
         if backend == "postgresql" and not arguments.postgres_url:
@@ -388,6 +493,8 @@ def main(arguments: argparse.Namespace) -> int:
             command += ["--postgres-url", arguments.postgres_url]
         if arguments.sandbox_in_process:
             command.append("--sandbox-in-process")
+        if arguments.telegram_limits:
+            command.append("--telegram-limits")
         failed |= subprocess.run(command, check=False).returncode != 0
     return 1 if failed else 0
 
@@ -405,6 +512,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--sandbox-in-process",
         action="store_true",
         help="run the sandbox and the crowd in a thread of the bot's process (how the bench first ran)",
+    )
+    parser.add_argument(
+        "--telegram-limits",
+        action="store_true",
+        help="the sandbox keeps Telegram's limits and answers 429: time to confirm every winner against the floor",
     )
     parser.add_argument("--serve-sandbox", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)

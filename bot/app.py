@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
@@ -38,6 +39,7 @@ from bot.adapters.redis_flood import RedisFloodGate
 from bot.adapters.redis_probe import RedisProbe
 from bot.adapters.sandbox_payments import SandboxProvider
 from bot.adapters.stripe_payments import StripeProvider
+from bot.adapters.telegram_outbound import OutboundMiddleware
 from bot.adapters.telegram_payments import TelegramInvoiceProvider
 from bot.adapters.web import make_web_app, serving
 from bot.config import Settings
@@ -45,6 +47,7 @@ from bot.domain.broadcasts import BroadcastKind
 from bot.domain.export import ExportFormat
 from bot.domain.flood import FloodLimit
 from bot.domain.invoices import InvoicePricing
+from bot.domain.outbound import OutboundLimits
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
@@ -72,8 +75,10 @@ from bot.services.flood import MemoryFloodGate
 from bot.services.handoff import HandOffService
 from bot.services.holds import HoldService
 from bot.services.invoices import InvoiceService
+from bot.services.job_leases import JobLeases
 from bot.services.keywords import KeywordService
 from bot.services.orders import OrderService
+from bot.services.outbound import OutboundQueue
 from bot.services.payments import PaymentService
 from bot.services.pricing import Pricing
 from bot.services.questions import PaymentMethods, QuestionService
@@ -92,6 +97,8 @@ from handlers.in_flight import InFlight
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
 from handlers.observe import observe
+from handlers.outages import NoteTelegramCalls, OutageTolerantDispatcher, apology
+from handlers.outbound import OrderAnswers, ReplyPriority
 from handlers.update_claims import UpdateClaims
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
@@ -101,7 +108,7 @@ from handlers.views.stream_reports import chart_labels
 from handlers.webhook import TelegramWebhook
 from storage.engine import make_engine, make_lazy_commit_engine, make_sessionmaker
 from storage.export import SqlOrderExport
-from storage.fsm import DatabaseStorage
+from storage.fsm import DatabaseStorage, RedisConversationStorage
 from storage.migrate import ensure_schema
 from storage.observed import DatabaseProbe, SqlShopGauges
 from storage.uow import SqlUnitOfWorkFactory
@@ -122,6 +129,9 @@ STREAM_REPORT_SECONDS = 5
 MENU_SECONDS = 60
 # How often the bot asks whether the daily report is due (and claims it): it goes out at most this late.
 DAILY_REPORT_SECONDS = 30
+# A job's lease lasts this many of its periods: its holder renews it at every run, so it keeps the job through a missed
+# run or two; a holder that died is replaced within that and one more period.
+LEASE_PERIODS = 3
 # Updates handled at once. A flash sale brings thousands together; unbounded, each would wait for a database
 # connection and time out (the pool holds 5 + 10). Beyond the limit they wait in order, without a timeout.
 CONCURRENT_UPDATES = 15
@@ -132,8 +142,9 @@ AIOGRAM_CHECKED = "3.31.0"
 
 
 class WaitOutFloodControl(BaseRequestMiddleware):
-    """Telegram answers a send over its rate limits with 429 and `retry_after`: wait that long and send again, so a
-    busy stream slows replies down instead of losing them. Sends queued on one chat come through one a second, so
+    """For the calls the outbound queue does not count (it waits out a 429 on a message itself). Telegram answers a
+    call over its rate limits with 429 and `retry_after`: wait that long and send again, so a busy stream slows
+    replies down instead of losing them. Sends queued on one chat come through one a second, so
     the bound is time, not a number of tries: a send gives up once it has waited `patience` seconds in all, or when
     Telegram asks for a single wait longer than `longest_wait`."""
 
@@ -413,6 +424,8 @@ class Application:
     roles: RoleService
     daily_report: DailyReportService
     daily_report_sender: TelegramDailyReportSender
+    outbound: OutboundQueue = field(default_factory=lambda: OutboundQueue(OutboundLimits()))
+    order_answers: OrderAnswers | None = None
     detector: LinguaDetector | None = None
     flood: MemoryFloodGate | RedisFloodGate | None = None
     broadcaster: Bot | None = None
@@ -421,10 +434,15 @@ class Application:
     update_claims: UpdateClaimService | None = None
     claims_gate: UpdateClaims | None = None
     webhook: TelegramWebhook | None = None
+    leases: JobLeases = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.leases = JobLeases(self.core.uow, instance_name())
 
     def make_bot(self) -> Bot:
         """The bot that polls; notices from the scheduler go out through it too. Broadcasts go out through a Bot of
-        their own (`make_broadcaster`), made here too."""
+        their own (`make_broadcaster`), made here too. Every message of both waits its turn in the process's one
+        outbound queue (docs/outbound.md)."""
         session = AiohttpSession(api=TelegramAPIServer.from_base(self.settings.telegram_api_url))
         bot = Bot(
             token=self.settings.require_token(),
@@ -432,9 +450,13 @@ class Application:
             default=DefaultBotProperties(parse_mode=ParseMode.HTML),
         )
         bot.session.middleware(WaitOutFloodControl())
+        bot.session.middleware(OutboundMiddleware(self.outbound))
         if aiogram_internals_checked("PinnedResponseModels"):
             bot.session.middleware(PinnedResponseModels())
+        bot.session.middleware(NoteTelegramCalls())
         self.notifier.attach(bot)
+        if self.order_answers is not None:
+            self.order_answers.attach(bot)
         self.menus.attach(bot)
         self.daily_report_sender.attach(bot)
         if self.payments.telegram is not None:
@@ -444,8 +466,8 @@ class Application:
 
     def make_broadcaster(self) -> Bot:
         """The Bot broadcasts go out through: its own connections (as many as sends in flight), so a buyer's reply
-        never queues behind a broadcast, and no WaitOutFloodControl (the BroadcastService paces itself and pauses the
-        whole broadcast on a 429). Closed with the application."""
+        never waits for a connection a broadcast holds; its sends wait their turn in the outbound queue behind
+        replies and notices (TelegramBroadcastSender asks the queue itself). Closed with the application."""
         if self.broadcaster is None:
             session = AiohttpSession(
                 api=TelegramAPIServer.from_base(self.settings.telegram_api_url), limit=BROADCAST_CONCURRENCY
@@ -455,6 +477,7 @@ class Application:
                 session=session,
                 default=DefaultBotProperties(parse_mode=ParseMode.HTML),
             )
+            self.broadcaster.session.middleware(OutboundMiddleware(self.outbound))
             if aiogram_internals_checked("PinnedResponseModels"):
                 self.broadcaster.session.middleware(PinnedResponseModels())
         return self.broadcaster
@@ -487,6 +510,8 @@ class Application:
             elif in_flight.newest is not None:
                 await confirm_updates(bot, in_flight.newest)
         finally:
+            if self.order_answers is not None:  # the orders' answers still waiting for their turn go out first
+                await self.order_answers.drain()
             await bot.session.close()
         if warm_up is not None:
             await warm_up
@@ -527,20 +552,36 @@ class Application:
         """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
         seconds; start it with the polling, shut it down after."""
         scheduler = AsyncIOScheduler(timezone=UTC)
-        jobs: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
+        # The shop's jobs: one process at a time runs each, the one holding its lease (bot/services/job_leases.py).
+        leased: list[tuple[Callable[[Any], Awaitable[None]], float, object]] = [
             (sweep_holds, HOLD_SWEEP_SECONDS, self.holds),
             (sweep_payments, PAYMENT_SWEEP_SECONDS, self.payments.service),
             (run_broadcasts, BROADCAST_SWEEP_SECONDS, self.broadcasts),
             (announce_streams, ANNOUNCE_SECONDS, self.streams),
             (report_streams, STREAM_REPORT_SECONDS, self.stream_reports),
-            (follow_roles, MENU_SECONDS, self),
             (send_daily_report, DAILY_REPORT_SECONDS, self.daily_report),
         ]
-        for job, seconds, service in jobs:
+        for job, seconds, service in leased:
             # One run at a time per process; runs missed while one was slow collapse into one.
             scheduler.add_job(
-                job, "interval", seconds=seconds, args=(service,), id=job.__name__, max_instances=1, coalesce=True
+                self.leases.run,
+                "interval",
+                seconds=seconds,
+                args=(job.__name__, timedelta(seconds=seconds * LEASE_PERIODS), functools.partial(job, service)),
+                id=job.__name__,
+                max_instances=1,
+                coalesce=True,
             )
+        # Every process: it brings its own bot's command menus in line.
+        scheduler.add_job(
+            follow_roles,
+            "interval",
+            seconds=MENU_SECONDS,
+            args=(self,),
+            id="follow_roles",
+            max_instances=1,
+            coalesce=True,
+        )
         return scheduler
 
     def serve_web(self, bot: Bot | None = None, reuse_port: bool = False) -> AbstractAsyncContextManager[object]:
@@ -583,6 +624,9 @@ class Application:
         await follow_roles(self)
 
     async def close(self) -> None:
+        if self.order_answers is not None:
+            await self.order_answers.close()
+        await self.leases.release_all()
         if self.broadcaster is not None:
             await self.broadcaster.session.close()
 
@@ -617,9 +661,7 @@ def claims_unit_of_work(settings: Settings, core: Core) -> SqlUnitOfWorkFactory:
 
 def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
     if settings.redis_url:
-        from aiogram.fsm.storage.redis import RedisStorage
-
-        return RedisStorage.from_url(settings.redis_url)
+        return RedisConversationStorage.connect(settings.redis_url)
     return DatabaseStorage(make_sessionmaker(engine))
 
 
@@ -692,9 +734,11 @@ def make_dispatcher(
     claims: UpdateClaims | None = None,
 ) -> Dispatcher:
     """The routers, the log context and metrics, update claims, flood control and the language middleware, and what
-    handlers receive by name (`HandlerServices`)."""
+    handlers receive by name (`HandlerServices`). An update that meets a database or Redis outage is handled again
+    once they are back (handlers/outages.py)."""
     metrics = metrics or NoMetrics()
-    dispatcher = Dispatcher(storage=storage, **services.by_name())
+    dispatcher = OutageTolerantDispatcher(storage=storage, **services.by_name())
+    dispatcher.apology = apology(i18n, list(services.buyers.supported_languages), services.buyers.default_language)
     # First on `update`, so a stopping bot knows what it still has in hand (Application.poll).
     in_flight = dispatcher.update.outer_middleware(InFlight())
     dispatcher.workflow_data["in_flight"] = in_flight
@@ -706,6 +750,8 @@ def make_dispatcher(
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n, metrics))
+    # What a handler sends is a reply, unless it says better (an order's confirmation) or worse.
+    dispatcher.update.outer_middleware(ReplyPriority())
     for router in get_routers():
         dispatcher.include_router(router)
     if aiogram_internals_checked("filter_inline"):
@@ -746,12 +792,24 @@ def payment_methods_for(settings: Settings) -> PaymentMethods:
     return lambda country, currency: (CARD,)
 
 
+def outbound_limits(settings: Settings) -> OutboundLimits:
+    """The limits the outbound queue keeps: OUTBOUND_*, and paid broadcasts' own budget when the shop allows them."""
+    return OutboundLimits(
+        rate=settings.outbound_rate,
+        private_burst=settings.outbound_private_burst,
+        group_per_minute=settings.outbound_group_per_minute,
+        paid_rate=settings.paid_broadcast_rate if settings.paid_broadcast else None,
+    )
+
+
 def build(settings: Settings) -> Application:
     """The bot's application on `build_core`; the database must be migrated already (see `open_application`)."""
     core = build_core(settings)
     uow, pricing, buyers = core.uow, core.pricing, core.buyers
     i18n = load_i18n(settings)
     metrics = PrometheusMetrics(SqlShopGauges(core.engine), multiprocess_dir=metrics_directory())
+    outbound = OutboundQueue(outbound_limits(settings))
+    order_answers = OrderAnswers(settings.outbound_group_batch_seconds)
     notifier = TelegramNotifier(i18n, on_blocked=buyers.mark_blocked)
     menus = TelegramCommandMenus(i18n, settings.supported_languages, settings.default_language)
     roles = role_service(core, notifier, menus)
@@ -766,7 +824,7 @@ def build(settings: Settings) -> Application:
     )
     holds = HoldService(uow, pricing, notifier, waitlist, reminder_minutes=settings.hold_reminder_minutes)
     payments = build_payments(settings, uow, notifier, waitlist)
-    broadcast_sender = TelegramBroadcastSender(i18n, {})
+    broadcast_sender = TelegramBroadcastSender(i18n, {}, outbound=outbound)
     broadcasts = broadcast_service(settings, core, broadcast_sender, metrics)
     broadcast_sender.register(BroadcastKind.MESSAGE, message_renderer(broadcasts.message_text))
     broadcasts.on_finished(
@@ -854,6 +912,7 @@ def build(settings: Settings) -> Application:
         stream_reports=stream_reports,
         export=core.export,
         roles=roles,
+        order_answers=order_answers,
     )
     flood = make_flood_gate(settings)
     update_claims = UpdateClaimService(claims_unit_of_work(settings, core), instance_name(), holder_gone=gone)
@@ -876,6 +935,8 @@ def build(settings: Settings) -> Application:
         roles=roles,
         daily_report=daily_report,
         daily_report_sender=daily_report_sender,
+        outbound=outbound,
+        order_answers=order_answers,
         detector=detector,
         flood=flood,
         metrics=metrics,

@@ -104,6 +104,14 @@ class Settings(BaseSettings):
     broadcast_rate: float = Field(default=25, gt=0, le=30)
     paid_broadcast: bool = False
     paid_broadcast_rate: float = Field(default=1000, gt=0, le=1000)
+    # The outbound queue (docs/outbound.md): every message the process sends waits its turn under these. Messages a
+    # second to all chats (Telegram: about 30; paid broadcasts count apart when PAID_BROADCAST allows them), messages
+    # a private chat may get at once before one a second applies, messages a minute to a group, and how often the
+    # keyword orders of a group are confirmed there in one message.
+    outbound_rate: float = Field(default=30, gt=0, le=30)
+    outbound_private_burst: int = Field(default=3, ge=1, le=20)
+    outbound_group_per_minute: int = Field(default=20, ge=1, le=20)
+    outbound_group_batch_seconds: float = Field(default=4, ge=0, le=60)
     # A language model for questions and translations (docs/llm.md): any OpenAI-compatible chat API. No key, no model:
     # questions get the deterministic answers and texts are shown as the catalogue has them.
     openai_api_key: SecretStr | None = None

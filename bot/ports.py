@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -23,7 +23,7 @@ from bot.domain.catalog import Product, ProductSummary
 from bot.domain.catalog_file import ImportReport, ProductRow
 from bot.domain.checkout import Quote, ShippingDetails
 from bot.domain.daily_report import DailyReport, StatusTotal
-from bot.domain.export import ExportQuery
+from bot.domain.export import CsvBlock, ExportQuery
 from bot.domain.flood import Admission
 from bot.domain.fx import Rates
 from bot.domain.handoff import HandedOff, Said
@@ -41,6 +41,7 @@ from bot.domain.orders import (
     SkuRef,
     WaitingEntry,
 )
+from bot.domain.outbound import GroupLine
 from bot.domain.payments import (
     AttemptStatus,
     PayableOrder,
@@ -309,6 +310,15 @@ class PaymentRepository(Protocol):
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None: ...
 
+    async def paid_untold(self, event: PaymentEvent) -> bool:
+        """Whether `event` was applied as a payment whose receipt was never marked sent (the process died between its
+        commit and the receipt)."""
+        ...
+
+    async def mark_told(self, event: PaymentEvent) -> None:
+        """The receipt of `event`'s payment is out (buyer and staff told)."""
+        ...
+
     async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
         """Orders awaiting payment since before `placed_before`, oldest first."""
         ...
@@ -405,6 +415,25 @@ class ReportRunRepository(Protocol):
 
     async def order_totals(self, start: datetime, end: datetime) -> Sequence[StatusTotal]:
         """Orders created in [start, end), open carts aside, per status and currency (the daily report)."""
+        ...
+
+
+class JobLeaseRepository(Protocol):
+    """Which bot process runs each periodic job (a hold sweep, payment timeouts...) until when. Taking a lease is one
+    conditional statement, so of two processes asking at once one wins."""
+
+    async def claim(self, name: str, holder: str, now: datetime, until: datetime) -> bool:
+        """Take or renew the lease of job `name` for `holder` until `until`, if nobody holds it, its lease ran out
+        before `now`, or `holder` holds it already; True when `holder` holds it now."""
+        ...
+
+    async def release(self, name: str, holder: str) -> bool:
+        """Give up `holder`'s lease of `name` (a process stopping), so another takes it at its next try; True when
+        `holder` held it."""
+        ...
+
+    async def holder(self, name: str, now: datetime) -> str | None:
+        """Who holds an unexpired lease of `name` at `now`; None when nobody does."""
         ...
 
 
@@ -536,6 +565,17 @@ class BroadcastSender(Protocol):
     async def send(self, kind: BroadcastKind, reference: int, recipient: Recipient, paid: bool) -> SendResult: ...
 
 
+class OrderAnswers(Protocol):
+    def later(self, send: Awaitable[object], then: Callable[[bool], Awaitable[None]] | None = None) -> None:
+        """Send an order's answer without holding up the handler; `then(reached)` after (False: they cannot be
+        written to)."""
+        ...
+
+    async def confirm(self, answer: GroupLine) -> None:
+        """Answer a keyword order in its group: at once when the group is quiet, else with the others of a batch."""
+        ...
+
+
 class Notifier(Protocol):
     async def send(self, notice: Notice) -> bool:
         """Deliver a notice to its buyer; False when they cannot be reached (e.g. they blocked the bot)."""
@@ -568,9 +608,9 @@ class OrderExportSource(Protocol):
         """When the first order the query selects was created (UTC); None when it selects none."""
         ...
 
-    def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
-        """Chunks of CSV records (ORDER_COLUMNS, then LINE_COLUMNS with `lines`), each a string without its line
-        end, in order id order; with `lines`, each item is (order id, record), one per order line."""
+    def csv_blocks(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[CsvBlock]:
+        """The CSV records (ORDER_COLUMNS, then LINE_COLUMNS with `lines`: a record per order line) in order id
+        order, in blocks; an order's records are never split between two blocks' order counts."""
         ...
 
     def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
@@ -602,12 +642,12 @@ class UpdateClaimRepository(Protocol):
         """Drop `holder`'s unfinished claim, so the update is handled when it comes again."""
         ...
 
-    async def refresh(self, holder: str, now: datetime) -> int:
-        """Mark every claim `holder` is handling as alive at `now`; how many."""
+    async def refresh(self, holder: str, update_ids: Sequence[int], now: datetime) -> int:
+        """Mark `holder`'s claims of `update_ids` it is handling as alive at `now`; how many."""
         ...
 
     async def prune(self, done_before: datetime) -> int:
-        """Forget done updates claimed before `done_before` (Telegram no longer redelivers them); how many."""
+        """Forget updates claimed before `done_before` (Telegram no longer redelivers them); how many."""
         ...
 
 
@@ -627,6 +667,7 @@ class UnitOfWork(Protocol):
     said: SaidRepository
     reports: ReportRunRepository
     roles: RoleRepository
+    leases: JobLeaseRepository
     update_claims: UpdateClaimRepository
 
     async def __aenter__(self) -> Self: ...

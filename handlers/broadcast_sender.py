@@ -31,6 +31,8 @@ from aiogram.exceptions import (
 from aiogram.utils.i18n import I18n
 
 from bot.domain.broadcasts import BroadcastKind, Recipient, SendOutcome, SendResult
+from bot.domain.outbound import Priority
+from bot.services.outbound import OutboundQueue, RetryAfter, sending_as
 from handlers.views.broadcasts import Rendered, Renderer
 
 log = logging.getLogger(__name__)
@@ -76,10 +78,19 @@ def answer_result(status: int, answer: Any) -> SendResult:
 class TelegramBroadcastSender:
     """Built with the services, before the bot exists; `attach` hands it the broadcaster's Bot."""
 
-    def __init__(self, i18n: I18n, renderers: Mapping[BroadcastKind, Renderer], bot: Bot | None = None) -> None:
+    def __init__(
+        self,
+        i18n: I18n,
+        renderers: Mapping[BroadcastKind, Renderer],
+        bot: Bot | None = None,
+        outbound: OutboundQueue | None = None,
+    ) -> None:
         self.i18n = i18n
         self.renderers = dict(renderers)
         self.bot = bot
+        # The process's outbound queue: each send waits its turn behind replies and notices, and a 429 is waited
+        # out there and sent again (the service then never sees one). None: sent at once (the service's pacing only).
+        self.outbound = outbound
         # id(rendered) -> (rendered, its body after `"chat_id":N`): the Rendered is kept so its id is not reused.
         self._bodies: dict[int, tuple[Rendered, bytes]] = {}
         self._paid_bodies: dict[int, tuple[Rendered, bytes]] = {}
@@ -109,8 +120,21 @@ class TelegramBroadcastSender:
         if rendered is None:
             return SendResult(SendOutcome.SKIPPED, error="nothing to send")
         if isinstance(self.bot.session, AiohttpSession):
-            return await self._post(self.bot, self.bot.session, recipient.chat_id, self._body(rendered, paid))
-        return await self._send_with_aiogram(self.bot, recipient.chat_id, rendered, paid)
+            bot, session, body = self.bot, self.bot.session, self._body(rendered, paid)
+            if self.outbound is None:
+                return await self._post(bot, session, recipient.chat_id, body)
+
+            async def post() -> SendResult:
+                result = await self._post(bot, session, recipient.chat_id, body)
+                if result.outcome is SendOutcome.RETRY_AFTER:
+                    raise RetryAfter(result.retry_after or 1.0)
+                return result
+
+            return await self.outbound.send(
+                post, chat_id=recipient.chat_id, private=recipient.private, priority=Priority.BROADCAST, paid=paid
+            )
+        with sending_as(Priority.BROADCAST):  # through the Bot's own OutboundMiddleware, when it has one
+            return await self._send_with_aiogram(self.bot, recipient.chat_id, rendered, paid)
 
     def _body(self, rendered: Rendered, paid: bool) -> bytes:
         """The JSON body of sendMessage without its chat_id, once per drawn message: `{"chat_id":N` + this."""

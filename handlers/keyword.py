@@ -3,13 +3,16 @@ groups. What counts as an order is the catalogue's to say (bot/domain/keyword.py
 held in memory, so group chatter never waits for the database).
 
 From a group the bot confirms briefly in the group and sends the cart privately; a commenter who never started the
-bot gets a deep link instead, which /start turns into their cart (handlers/start.py). A refusal that can be mended
-with a tap comes with buttons (the code meant, the variants): whoever taps orders for themselves. Anything that is
-not a keyword order falls through: silently in groups, to the fallback answer in private.
+bot gets a deep link instead, which /start turns into their cart (handlers/start.py). Group answers are in the shop's
+language and go out together when orders crowd in (handlers/outbound.py: twenty messages a minute per group); an
+order's answer waits in the outbound queue as a CONFIRMATION when it got units, as SOLD_OUT when refused. A refusal
+that can be mended with a tap comes with buttons (the code meant, the variants): whoever taps orders for themselves.
+Anything that is not a keyword order falls through: silently in groups, to the fallback answer in private.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Collection
 from typing import Any
 
@@ -18,10 +21,14 @@ from aiogram.exceptions import TelegramForbiddenError
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.deep_linking import create_start_link
+from aiogram.utils.i18n import I18n
 
 from bot.domain.keyword import KeywordOrder
+from bot.domain.outbound import GroupLine, Priority
+from bot.ports import OrderAnswers
 from bot.services.cart import CartService
 from bot.services.keywords import KeywordService
+from bot.services.outbound import sending_as
 from handlers.callbacks import KeywordCb
 from handlers.views.cart import added_screen, group_claim_text, group_confirmation
 from handlers.views.common import edit_message, plain
@@ -75,37 +82,61 @@ class OrderingGroup(Filter):
         )
 
 
-async def order_in_private(message: Message, cart: CartService, keyword_order: KeywordOrder, locale: str) -> None:
-    user = message.from_user
-    assert user is not None
-    try:
-        added = await cart.add_by_keyword(user.id, keyword_order, locale)
-    except CART_REFUSALS as refused:
-        screen = refusal_screen(refused, locale)
-    else:
-        screen = added_screen(added, locale)
-    await message.answer(screen.text, reply_markup=screen.keyboard)
-
-
-async def order_in_group(
-    message: Message, bot: Bot, cart: CartService, keyword_order: KeywordOrder, locale: str
+async def order_in_private(
+    message: Message, cart: CartService, keyword_order: KeywordOrder, locale: str, order_answers: OrderAnswers
 ) -> None:
     user = message.from_user
     assert user is not None
+    priority = Priority.CONFIRMATION
     try:
         added = await cart.add_by_keyword(user.id, keyword_order, locale)
     except CART_REFUSALS as refused:
         screen = refusal_screen(refused, locale)
-        await message.reply(screen.text, reply_markup=screen.keyboard)  # its buttons are for whoever taps
+        priority = Priority.SOLD_OUT
+    else:
+        screen = added_screen(added, locale)
+    with sending_as(priority):  # the answer waits its turn; the next order need not wait for it
+        order_answers.later(message.answer(screen.text, reply_markup=screen.keyboard))
+
+
+async def order_in_group(
+    message: Message,
+    bot: Bot,
+    cart: CartService,
+    keyword_order: KeywordOrder,
+    locale: str,
+    i18n: I18n,
+    order_answers: OrderAnswers,
+) -> None:
+    user = message.from_user
+    assert user is not None
+    name, chat_id, reply_to = user.first_name, message.chat.id, message.message_id
+    group_language = i18n.default_locale  # one language for everyone who reads the group
+    try:
+        added = await cart.add_by_keyword(user.id, keyword_order, locale)
+    except CART_REFUSALS as refused:
+        with i18n.use_locale(group_language):
+            screen = refusal_screen(refused, group_language)
+        summary = html.escape(plain(screen.text, limit=300).split("\n", 1)[0])
+        line = f"❌ {html.escape(name)}: {summary}"
+        with sending_as(Priority.SOLD_OUT):  # alone, its buttons are for whoever taps
+            await order_answers.confirm(GroupLine(chat_id, reply_to, screen.text, line, screen.keyboard))
         return
     private = added_screen(added, locale)
-    try:
-        await bot.send_message(user.id, private.text, reply_markup=private.keyboard)
-    except TelegramForbiddenError:
-        link = await create_start_link(bot, f"{CLAIM_PREFIX}{added.cart.order_id}")
-        await message.reply(group_claim_text(user.first_name, added, link))
-        return
-    await message.reply(group_confirmation(user.first_name, added))
+
+    async def in_group(reached: bool) -> None:
+        """The group sees the order taken; one who never started the bot gets the deep link to their cart there."""
+        if reached:
+            with i18n.use_locale(group_language):
+                text = group_confirmation(name, added)
+        else:
+            link = await create_start_link(bot, f"{CLAIM_PREFIX}{added.cart.order_id}")
+            with i18n.use_locale(group_language):
+                text = group_claim_text(name, added, link)
+        await order_answers.confirm(GroupLine(chat_id, reply_to, text, text))
+
+    with sending_as(Priority.CONFIRMATION):
+        order_answers.later(bot.send_message(user.id, private.text, reply_markup=private.keyboard), then=in_group)
 
 
 async def order_by_button(
@@ -133,11 +164,13 @@ async def order_by_button(
             await query.answer(plain(screen.text), show_alert=True)
             return
         await query.answer()
-        await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
+        with sending_as(Priority.SOLD_OUT):
+            await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
         return
     screen = added_screen(added, locale)
     try:
-        await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
+        with sending_as(Priority.CONFIRMATION):
+            await bot.send_message(query.from_user.id, screen.text, reply_markup=screen.keyboard)
     except TelegramForbiddenError:  # tapped in a group by someone who never started the bot: the units are theirs
         me = await bot.me()
         await query.answer(plain(reserved_from_group_text(added, me.username or "")), show_alert=True)

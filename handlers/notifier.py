@@ -6,13 +6,25 @@ from collections.abc import Awaitable, Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 from aiogram.utils.i18n import I18n
 
-from bot.domain.notices import Notice, StreamChart, recipient_of
+from bot.domain.notices import Notice, OrderPaid, PaymentReceived, StreamChart, WaitlistOffer, recipient_of
+from bot.domain.outbound import Priority
+from bot.services.outbound import sending_as
 from handlers.errors import is_blocked_by_user
 from handlers.views.notices import notice_screen
 from handlers.views.stream_reports import chart_filename
+
+
+def notice_priority(notice: Notice) -> Priority:
+    """How a notice waits in the outbound queue: a payment's receipt with order confirmations, a waitlist offer with
+    sold-out answers (units free for a few minutes), everything else after the answers to people who wrote."""
+    if isinstance(notice, PaymentReceived | OrderPaid):
+        return Priority.CONFIRMATION
+    if isinstance(notice, WaitlistOffer):
+        return Priority.SOLD_OUT
+    return Priority.NOTICE
 
 
 class TelegramNotifier:
@@ -46,13 +58,17 @@ class TelegramNotifier:
             screen = notice_screen(notice, notice.language)
         recipient = recipient_of(notice)
         try:
-            if isinstance(notice, StreamChart):
-                picture = BufferedInputFile(notice.picture, filename=chart_filename(notice.report))
-                message = await self.bot.send_photo(recipient, picture, caption=screen.text)
-            else:
-                message = await self.bot.send_message(recipient, screen.text, reply_markup=screen.keyboard)
+            with sending_as(notice_priority(notice)):
+                message = await self._send(notice, recipient, screen.text, screen.keyboard)
         except TelegramForbiddenError as refused:
             if self.on_blocked is not None and is_blocked_by_user(refused):
                 await self.on_blocked(recipient)
             return None
         return message.message_id
+
+    async def _send(self, notice: Notice, recipient: int, text: str, keyboard: InlineKeyboardMarkup | None) -> Message:
+        assert self.bot is not None
+        if isinstance(notice, StreamChart):
+            picture = BufferedInputFile(notice.picture, filename=chart_filename(notice.report))
+            return await self.bot.send_photo(recipient, picture, caption=text)
+        return await self.bot.send_message(recipient, text, reply_markup=keyboard)

@@ -8,8 +8,7 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import Message
 
-from bot.domain.buyer import Role
-from bot.services.buyers import BuyerService
+from bot.domain.buyer import Buyer, Role
 from bot.services.cart import CartService
 from bot.services.catalog import CatalogueService, ProductNotFound
 from bot.services.keywords import KeywordService
@@ -35,13 +34,10 @@ def make_router() -> Router:
     return router
 
 
-async def start_with_claim(
-    message: Message, command: CommandObject, buyers: BuyerService, cart: CartService, locale: str
-) -> None:
+async def start_with_claim(message: Message, command: CommandObject, cart: CartService, locale: str) -> None:
     """A group commenter who could not be written to follows the deep link: what they ordered becomes their cart."""
     user = message.from_user
     assert user is not None and command.args is not None
-    await buyers.register(user.id, user.language_code, user.full_name)
     claimed = await cart.claim(user.id, command.args.removeprefix(CLAIM_PREFIX), locale)
     if claimed.is_empty:
         await message.answer(claim_gone_text())
@@ -51,12 +47,11 @@ async def start_with_claim(
 
 
 async def start_with_product(
-    message: Message, command: CommandObject, buyers: BuyerService, catalogue: CatalogueService, locale: str
+    message: Message, command: CommandObject, catalogue: CatalogueService, locale: str
 ) -> None:
     """A product button of a live stream's pinned post: the product's card, in the buyer's language and currency."""
     user = message.from_user
     assert user is not None and command.args is not None
-    await buyers.register(user.id, user.language_code, user.full_name)
     product_id = command.args.removeprefix(PRODUCT_START)
     try:
         product = (
@@ -72,11 +67,11 @@ async def start_with_product(
     await send_product_card(message.bot, user.id, product_card_view(product, locale))  # type: ignore[arg-type]
 
 
-async def start(message: Message, buyers: BuyerService, keywords: KeywordService, locale: str) -> None:
-    """The greeting; for a buyer not subscribed yet, with the button that subscribes them (never silently)."""
+async def start(message: Message, buyer: Buyer, keywords: KeywordService, locale: str) -> None:
+    """The greeting; for a buyer not subscribed yet, with the button that subscribes them (never silently). The
+    buyer was registered (and marked reachable) on the update's way in (BuyerLocaleMiddleware)."""
     user = message.from_user
     assert user is not None
-    buyer = await buyers.register(user.id, user.language_code, user.full_name)
     offer = not buyer.subscribed
     text = welcome_text(user.first_name, await keywords.example(locale), offer_subscription=offer)
     await message.answer(text, reply_markup=subscribe_keyboard() if offer else None)

@@ -15,6 +15,7 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramBadRequest, TelegramEntityTooLarge, TelegramForbiddenError, TelegramNotFound
 from aiogram.types import TelegramObject, Update
 
+from bot import effects
 from bot.domain.updates import Claim
 from bot.services.updates import UpdateClaimService
 
@@ -52,7 +53,8 @@ class UpdateClaims(BaseMiddleware):
     ) -> Any:
         if not isinstance(event, Update):
             return await handler(event, data)
-        claim = await self._claim(event.update_id)
+        with effects.ignored():  # bookkeeping: handling the update again after an outage is what it is for
+            claim = await self._claim(event.update_id)
         if claim is Claim.DONE:
             log.info("update %s was handled before: skipped", event.update_id)
             return None
@@ -63,16 +65,26 @@ class UpdateClaims(BaseMiddleware):
             result = await handler(event, data)
         except REFUSED:
             # Telegram refused what the handler sent (a blocked buyer, a message gone): handled, as when polling.
-            await self.claims.finish(event.update_id)
+            await self._finish(event.update_id)
             raise
         except BaseException:
             try:
-                await self.claims.release(event.update_id)
-            except Exception:  # kept by this process then, until it is gone or the claim goes stale
+                with effects.ignored():
+                    await self.claims.release(event.update_id)
+            except Exception:  # this process takes it back when it comes again; another once it goes stale
                 log.warning("could not release update %s after it failed", event.update_id, exc_info=True)
             raise
-        await self.claims.finish(event.update_id)
+        await self._finish(event.update_id)
         return result
+
+    async def _finish(self, update_id: int) -> None:
+        """Mark it done. If the database is away just then, the update was handled all the same: no error (that would
+        have it handled again); its claim goes stale and is forgotten with the old ones."""
+        try:
+            with effects.ignored():
+                await self.claims.finish(update_id)
+        except Exception:
+            log.warning("could not mark update %s done", update_id, exc_info=True)
 
     async def _claim(self, update_id: int) -> Claim:
         claim = await self.claims.claim(update_id)

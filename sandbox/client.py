@@ -245,6 +245,10 @@ class SandboxClient:
                 f"no matching event within {timeout}s after event {after}; the last ones: {seen}"
             ) from None
 
+    def events_since(self, after: int) -> list[Event]:
+        """The events received so far after seq `after`, in the order the sandbox saw them."""
+        return [event for event in self._events if event.seq > after]
+
     async def request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         if self._session is None:
             raise SandboxError(0, "the client is not connected (use `async with SandboxClient(...)`)")

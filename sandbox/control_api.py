@@ -89,6 +89,7 @@ class ControlApi:
                 "last_event": sandbox.last_event,
                 "rate_limits": sandbox.rate_limits.describe(),
                 "rate_limited": sandbox.flood.refused,
+                "rate_counted": sandbox.flood.counted,
             }
 
         return await self._control(action)
@@ -99,8 +100,7 @@ class ControlApi:
             if body.get("preset") == "telegram":
                 limits = RateLimits.telegram()
             else:
-                names = ("overall_per_second", "private_per_second", "group_per_minute", "paid_per_second")
-                limits = RateLimits(**{name: int(body[name]) if body.get(name) else None for name in names})
+                limits = RateLimits(**{name: int(body[name]) if body.get(name) else None for name in RateLimits.NAMES})
             self.sandbox.rate_limits = limits
             return limits.describe()
 

@@ -8,6 +8,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+# Seconds to connect to PostgreSQL before the attempt fails as an outage.
+CONNECT_TIMEOUT = 10
+
 
 def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
@@ -31,6 +34,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
             cursor.close()
 
         return engine
+    # A connection checked out is pinged first (one the server or the network dropped is replaced), and connecting
+    # gives up after CONNECT_TIMEOUT: a database gone from the network fails an update in seconds, and it is handled
+    # again once the database is back (handlers/outages.py).
+    kwargs.setdefault("connect_args", {"timeout": CONNECT_TIMEOUT})
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 

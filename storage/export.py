@@ -1,10 +1,10 @@
 """Orders read for an export, formatted by the database itself: money in major units, local times with their offset,
-text neutralised against formula injection and, for CSV, each order already one CSV record. Python then only moves
-strings (docs/export.md: 1,000,000 orders in about the time the sqlite3 tool takes to dump them).
+text neutralised against formula injection and, for CSV, each order already one CSV record (on a SQLite file, a
+slice of orders already one blob of records). Python then only moves bytes (docs/export.md).
 
-On a SQLite file the rows are read by the standard library's sqlite3 module, slices of order ids in two threads side
-by side (no SQLAlchemy row objects, no thread hop per row); on PostgreSQL through a server-side cursor. Both run the
-same SQL, written once with the few spellings that differ (`_Dialect`)."""
+On a SQLite file the rows are read by the standard library's sqlite3 module, slices of order ids in READERS threads
+side by side (no SQLAlchemy row objects, no thread hop per row); on PostgreSQL through a server-side cursor. Both run
+the same SQL, written once with the few spellings that differ (`_Dialect`)."""
 
 from __future__ import annotations
 
@@ -16,20 +16,21 @@ from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import pairwise
-from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.domain.export import FORMULA_STARTS, ExportQuery, OffsetSpan, exponents_other_than_two
+from bot.domain.export import FORMULA_STARTS, ORDER_COLUMNS, CsvBlock, ExportQuery, OffsetSpan, exponents_other_than_two
 
 # Rows handed over at once: big enough that the hand-over costs nothing, small enough that memory stays flat.
 CHUNK = 5000
-# On a SQLite file: threads reading slices of the orders side by side, and order ids in a slice (a slice's rows are
-# held in memory until written: some 15 MB, READERS + 1 at a time).
-READERS = 2
-SLICE = 50_000
+# On a SQLite file: threads reading slices of the orders side by side, and order ids in a slice (a slice's records
+# are held in memory until written: some 6 MB, twice while SQLite hands them over, READERS + 1 at a time). Three
+# readers on two cores: on a machine whose cores are shared with other work, each thread gets its share (measured:
+# ratio 1.3-1.8 with three, 1.9-2.0 with two, docs/export.md); an idle machine was not at hand to compare on.
+READERS = 3
+SLICE = 25_000
 
 
 # The minor-unit digits of the order's currency, the shop's and an order line's (and 10 ** them), from `CURRENCIES`.
@@ -37,6 +38,11 @@ POWER, DIGITS = "coalesce(cx.power, 100)", "coalesce(cx.digits, 2)"
 SHOP_POWER, SHOP_DIGITS = "coalesce(sx.power, 100)", "coalesce(sx.digits, 2)"
 LINE_PRICE = ("l.unit_price_minor", "coalesce(lx.power, 100)", "coalesce(lx.digits, 2)")
 CURRENCIES = "export_currency"
+# Free text that never needs CSV quotes: phones are kept in E.164 (bot/domain/phones.py), a "+" and digits, which
+# is neutralised but holds no comma, quote or line end.
+UNQUOTED_TEXT = frozenset({"o.ship_phone"})
+# The order's amounts in its currency: subtotal, shipping, total.
+AMOUNTS = ("o.subtotal_minor", "o.shipping_minor", "o.total_minor")
 
 
 def _currency_rows() -> str:
@@ -59,8 +65,9 @@ class _Dialect:
         return f"{column} GLOB '[{''.join(c for c in FORMULA_STARTS if c != '-')}-]*'"
 
     def needs_quotes(self, column: str) -> str:
-        """Whether a CSV field holds a comma, a quote or a line end."""
-        return f"{column} GLOB '*[,\"\n\r]*'"
+        """Whether a CSV field holds a comma, a quote or a line end: one GLOB a character, as a pattern of `*`, one
+        plain character and `*` is a byte search, where `*[,"...]*` would try the character class at every byte."""
+        return "(" + " OR ".join(f"{column} GLOB '*{character}*'" for character in ',"\n\r') + ")"
 
     def moment(self, value: datetime) -> str:
         # SQLAlchemy keeps SQLite times as UTC text of this shape, so text comparison is time order.
@@ -69,7 +76,7 @@ class _Dialect:
     def local(self, column: str, span: OffsetSpan) -> str:
         if span.seconds == 0:
             return f"replace(substr({column}, 1, 19), ' ', 'T') || '{span.text}'"
-        return f"strftime('%Y-%m-%dT%H:%M:%S', {column}, '{span.seconds:+d} seconds') || '{span.text}'"
+        return f"strftime('%Y-%m-%dT%H:%M:%S{span.text}', {column}, '{span.seconds:+d} seconds')"
 
     def rate(self, column: str) -> str:
         return f"CAST({column} AS REAL)"
@@ -78,7 +85,8 @@ class _Dialect:
         """Statements run on the export's connection first: SQLite joins a table of constants row by row, so the
         currencies' digits go into a temporary table with a key."""
         return (
-            f"CREATE TEMP TABLE IF NOT EXISTS {CURRENCIES} (code TEXT PRIMARY KEY, power INTEGER, digits INTEGER)",
+            f"CREATE TEMP TABLE IF NOT EXISTS {CURRENCIES} (code TEXT PRIMARY KEY, power INTEGER, digits INTEGER)"
+            " WITHOUT ROWID",  # a lookup by code is then one B-tree search, not an index's and the table's
             f"INSERT OR REPLACE INTO {CURRENCIES} VALUES {_currency_rows()}",
         )
 
@@ -94,11 +102,17 @@ class _Dialect:
         any amount below 10 ** 13 major units to well within half a minor unit, so printf's rounding is exact."""
         return f"printf('%.*f', {digits}, {minor} * 1.0 / {power})"
 
+    def decimals(self, minors: Sequence[str], power: str, digits: str) -> str:
+        """Amounts in one currency as decimals joined by commas, all in one printf call (fewer calls a row)."""
+        placeholders = ",".join(["%.*f"] * len(minors))
+        return f"printf('{placeholders}', {', '.join(f'{digits}, {minor} * 1.0 / {power}' for minor in minors)})"
+
     def half_even(self, exact: str) -> str:
-        """A non-negative number rounded half to even: round() goes half away from zero, so an exact half that
-        went up to an odd number goes back down one."""
-        up = f"CAST(round({exact}) AS INTEGER)"
-        return f"{up} - (round({exact}) - {exact} = 0.5 AND {up} % 2 = 1)"
+        """A non-negative number below 2 ** 52 rounded half to even, by the floating point unit itself: added to
+        2 ** 52, where doubles are whole numbers, it is rounded to the nearest, a half to the even one (IEEE 754's
+        rounding); taking 2 ** 52 away again is exact. One evaluation of `exact`, where testing for a half needs
+        several (SQLite computes an expression each time it is written)."""
+        return f"({exact} + {float(2**52)!r} - {float(2**52)!r})"
 
 
 class _Postgres(_Dialect):
@@ -135,6 +149,9 @@ class _Postgres(_Dialect):
             f"CASE WHEN {power} = 1 THEN CAST({minor} AS TEXT) ELSE CASE WHEN {minor} < 0 THEN '-' ELSE '' END || "
             f"CAST(abs({minor}) / {power} AS TEXT) || '.' || {fraction} END"
         )
+
+    def decimals(self, minors: Sequence[str], power: str, digits: str) -> str:
+        return " || ',' || ".join(self.decimal(minor, power, digits) for minor in minors)
 
     def half_even(self, exact: str) -> str:
         whole = f"CAST(trunc({exact}) AS BIGINT)"
@@ -191,9 +208,7 @@ class _Columns:
             ("o.ship_address", True),
             ("o.ship_phone", True),
             ("o.currency", False),
-            (self.sql.decimal("o.subtotal_minor", POWER, DIGITS), False),
-            (self.sql.decimal("o.shipping_minor", POWER, DIGITS), False),
-            (self.sql.decimal("o.total_minor", POWER, DIGITS), False),
+            *((self.sql.decimal(minor, POWER, DIGITS), False) for minor in AMOUNTS),
             ("o.fx_rate", False),
             ("o.shop_currency", False),
             (shop_total, False),
@@ -214,6 +229,17 @@ class _Columns:
             ("l.currency", False),
         ]
 
+    def csv_fields(self, lines: bool) -> list[str]:
+        """The CSV record's fields, the order's amounts (never NULL, no character to quote) as one field of all."""
+        chosen = self.orders() + (self.lines() if lines else [])
+        first = ORDER_COLUMNS.index("subtotal")
+        amounts = self.sql.decimals(AMOUNTS, POWER, DIGITS)
+        return [
+            *(self.csv_field(expression, text) for expression, text in chosen[:first]),
+            amounts,
+            *(self.csv_field(expression, text) for expression, text in chosen[first + len(AMOUNTS) :]),
+        ]
+
     def value(self, expression: str, free_text: bool) -> str:
         """A column's value: free text neutralised."""
         return self.text(expression) if free_text else expression
@@ -224,6 +250,8 @@ class _Columns:
         the field needs them."""
         if not free_text:
             return expression
+        if expression in UNQUOTED_TEXT:
+            return self.text(expression)
         quoted = f"'\"' || replace({self.text(expression)}, '\"', '\"\"') || '\"'"
         return f"CASE WHEN {self.sql.needs_quotes(expression)} THEN {quoted} ELSE {self.text(expression)} END"
 
@@ -240,18 +268,17 @@ STORED_COLUMNS = (
 def select(
     dialect: _Dialect, query: ExportQuery, *, lines: bool, as_csv: bool, stored: bool = False, sliced: bool = False
 ) -> str:
-    """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row one text
-    column holding the record (and, with lines, the order id first, to count orders by). `stored`: the same rows
-    with the order columns as stored, unformatted. `sliced`: only orders with ids in (?, ?] (two parameters)."""
+    """The export's SELECT: one row per order (or per order line), in order id order; for CSV, each row the order id
+    and one text column holding the record. `stored`: the same rows with the order columns as stored, unformatted.
+    `sliced`: only orders with ids in (?, ?] (two parameters)."""
     columns = _Columns(dialect, query)
     chosen = columns.orders() + (columns.lines() if lines else [])
     if stored:
         selected = STORED_COLUMNS
     elif as_csv:
         # One format() call builds the record at once (|| would copy it once per field); it writes NULL as empty.
-        fields = [columns.csv_field(expression, text) for expression, text in chosen]
-        record = f"format('{','.join(['%s'] * len(fields))}', {', '.join(fields)})"
-        selected = f"o.id, {record}" if lines else record
+        fields = columns.csv_fields(lines)
+        selected = f"o.id, format('{','.join(['%s'] * len(fields))}', {', '.join(fields)}) AS record"
     else:
         selected = ", ".join(columns.value(expression, text) for expression, text in chosen)
     currencies = dialect.currencies()
@@ -271,6 +298,16 @@ def select(
         f" LEFT JOIN stream s ON s.id = o.stream_id{joins} WHERE {where(dialect, query)}"
         f"{' AND o.id > ? AND o.id <= ?' if sliced else ''} ORDER BY {order}"
     )
+
+
+def sqlite_csv_blocks(query: ExportQuery, *, lines: bool) -> str:
+    """On SQLite, a slice of orders (two parameters, as `select`'s `sliced`) as one row: how many orders and records
+    it holds and the records joined by line ends, as bytes. SQLite joins them itself, so Python gets one object a
+    slice instead of one a record, and no text to decode and encode again. The records come in the inner SELECT's
+    order: an aggregate over a subquery with ORDER BY reads the subquery as it is ordered (it is not flattened)."""
+    records = select(_Dialect(), query, lines=lines, as_csv=True, sliced=True)
+    orders = "count(DISTINCT id)" if lines else "count(*)"
+    return f"SELECT {orders}, count(*), CAST(group_concat(record, char(13, 10)) AS BLOB) FROM ({records})"
 
 
 def stored_rows(query: ExportQuery) -> str:
@@ -316,20 +353,21 @@ class SqlOrderExport:
         moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
         return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
-    def csv_records(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[Any]]:
-        """Chunks of CSV records (text without the line end); with `lines`, (order id, record) pairs."""
-        rows = self._read(query, lines=lines, as_csv=True)
-        return rows if lines else _firsts(rows)
+    def csv_blocks(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[CsvBlock]:
+        """The CSV records in order, in blocks: on a SQLite file a slice of orders joined by SQLite itself, else
+        chunks of the server-side cursor's records joined here."""
+        if self.sqlite_file is not None:
+            return _sqlite_blocks(
+                _read_sqlite_file(self.sqlite_file, self.dialect.setup(), sqlite_csv_blocks(query, lines=lines))
+            )
+        return _joined(self._stream(select(self.dialect, query, lines=lines, as_csv=True)))
 
     def rows(self, query: ExportQuery, *, lines: bool) -> AsyncIterator[Sequence[tuple[Any, ...]]]:
         """Chunks of rows, one value per column of ORDER_COLUMNS (+ LINE_COLUMNS with `lines`); amounts as text."""
-        return self._read(query, lines=lines, as_csv=False)
-
-    def _read(self, query: ExportQuery, *, lines: bool, as_csv: bool) -> AsyncIterator[Sequence[Any]]:
         if self.sqlite_file is not None:
-            statement = select(self.dialect, query, lines=lines, as_csv=as_csv, sliced=True)
-            return _read_sqlite_file(self.sqlite_file, self.dialect.setup(), statement)
-        return self._stream(select(self.dialect, query, lines=lines, as_csv=as_csv))
+            statement = select(self.dialect, query, lines=lines, as_csv=False, sliced=True)
+            return _chunked(_read_sqlite_file(self.sqlite_file, self.dialect.setup(), statement))
+        return self._stream(select(self.dialect, query, lines=lines, as_csv=False))
 
     async def _stream(self, statement: str) -> AsyncIterator[Sequence[Any]]:
         async with self.engine.connect() as connection:
@@ -340,16 +378,33 @@ class SqlOrderExport:
                 yield [tuple(row) for row in partition]
 
 
-async def _firsts(chunks: AsyncIterator[Sequence[tuple[Any, ...]]]) -> AsyncIterator[Sequence[Any]]:
-    first = itemgetter(0)
+async def _sqlite_blocks(slices: AsyncIterator[list[Any]]) -> AsyncIterator[CsvBlock]:
+    async for ((orders, records, data),) in slices:
+        if records:
+            yield CsvBlock(orders, records, data)
+
+
+async def _joined(chunks: AsyncIterator[Sequence[tuple[Any, ...]]]) -> AsyncIterator[CsvBlock]:
+    """Chunks of (order id, record) as blocks; an order's lines may span two chunks, and count once."""
+    last = None
     async for chunk in chunks:
-        yield list(map(first, chunk))
+        orders = 0
+        for order_id, _ in chunk:
+            if order_id != last:
+                orders, last = orders + 1, order_id
+        yield CsvBlock(orders, len(chunk), "\r\n".join(record for _, record in chunk).encode())
 
 
-async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> AsyncIterator[Sequence[Any]]:
-    """Rows of `statement` (whose two parameters bound a slice of order ids) read slice by slice by READERS threads,
-    each on its own read-only connection, handed on in order. SQLite formats rows without holding Python's lock,
-    so the threads run side by side on as many cores."""
+async def _chunked(slices: AsyncIterator[list[Any]]) -> AsyncIterator[Sequence[Any]]:
+    async for rows in slices:
+        for start in range(0, len(rows), CHUNK):
+            yield rows[start : start + CHUNK]
+
+
+async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> AsyncIterator[list[Any]]:
+    """The rows of `statement` (whose two parameters bound a slice of order ids), a list a slice, read by READERS
+    threads, each on its own read-only connection, handed on in order. SQLite formats rows without holding Python's
+    lock, so the threads run side by side on as many cores."""
     loop = asyncio.get_running_loop()
     local = threading.local()
     connections: list[sqlite3.Connection] = []
@@ -378,13 +433,9 @@ async def _read_sqlite_file(path: str, setup: Sequence[str], statement: str) -> 
             reading.append(loop.run_in_executor(workers, read, after, min(after + SLICE, high)))
             if len(reading) <= READERS:
                 continue
-            rows = await reading.popleft()
-            for start in range(0, len(rows), CHUNK):
-                yield rows[start : start + CHUNK]
+            yield await reading.popleft()
         while reading:
-            rows = await reading.popleft()
-            for start in range(0, len(rows), CHUNK):
-                yield rows[start : start + CHUNK]
+            yield await reading.popleft()
     finally:
         for pending in reading:
             pending.cancel()

@@ -9,11 +9,23 @@ from typing import Any
 import sqlalchemy as sa
 from aiogram.fsm.state import State
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder, KeyBuilder, StateType, StorageKey
+from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import effects
 from storage.tables import FsmStateTable, fsm_states, utcnow
+
+# Seconds a Redis call may take (connecting included) before it fails as an outage (handlers/outages.py).
+REDIS_TIMEOUT = 5.0
+# Every update reads its conversation's state (aiogram's FSM middleware): statements built once, with a bound key
+# (building one and its cache key anew each time cost about as much as running it; docs/throughput.md).
+READ = {
+    column.name: sa.select(column).where(fsm_states.c.key == sa.bindparam("key"))
+    for column in (fsm_states.c.state, fsm_states.c.data)
+}
 
 
 class DatabaseStorage(BaseStorage):
@@ -42,13 +54,14 @@ class DatabaseStorage(BaseStorage):
                     await session.delete(row)
             else:
                 session.add(row)
+            effects.note("conversation state")
             await session.commit()
 
     async def _read(self, key: StorageKey, column: sa.Column[Any]) -> Any:
-        # Every update reads its conversation's state: one Core SELECT of one column, no ORM identity map.
+        # One Core SELECT of one column, no ORM identity map.
         async with self.sessions() as session:
             connection = await session.connection()
-            result = await connection.execute(sa.select(column).where(fsm_states.c.key == self.key_builder.build(key)))
+            result = await connection.execute(READ[column.name], {"key": self.key_builder.build(key)})
             return result.scalar_one_or_none()
 
     async def set_state(self, key: StorageKey, state: StateType = None) -> None:
@@ -68,3 +81,20 @@ class DatabaseStorage(BaseStorage):
 
     async def close(self) -> None:
         """The engine belongs to the application, which disposes of it."""
+
+
+class RedisConversationStorage(RedisStorage):
+    """aiogram's Redis storage (REDIS_URL), with its writes noted as effects of the update (bot/effects.py) and
+    timeouts, so a Redis that stops answering fails a call in seconds instead of holding it for ever."""
+
+    @classmethod
+    def connect(cls, url: str) -> RedisConversationStorage:
+        return cls(Redis.from_url(url, socket_timeout=REDIS_TIMEOUT, socket_connect_timeout=REDIS_TIMEOUT))
+
+    async def set_state(self, key: StorageKey, state: StateType = None) -> None:
+        effects.note("conversation state")
+        await super().set_state(key, state)
+
+    async def set_data(self, key: StorageKey, data: Mapping[str, Any]) -> None:
+        effects.note("conversation state")
+        await super().set_data(key, data)

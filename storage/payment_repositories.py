@@ -31,6 +31,15 @@ def _attempt(row: Any) -> PaymentAttempt:
     )
 
 
+# An applied payment's event row says its receipt went out (buyer and staff told), so a process that died between the
+# payment's commit and the receipt is caught up by the provider's retry of the webhook.
+TOLD = "receipt sent"
+
+
+def _the_event(event: PaymentEvent) -> tuple[sa.ColumnElement[bool], ...]:
+    return payment_events.c.provider == event.provider, payment_events.c.event_id == event.event_id[:255]
+
+
 class SqlPaymentRepository(_Repository):
     async def payable(self, order_id: int) -> PayableOrder | None:
         row = (
@@ -164,6 +173,19 @@ class SqlPaymentRepository(_Repository):
             .where(payment_events.c.provider == event.provider, payment_events.c.event_id == event.event_id[:255])
             .values(outcome=outcome, detail=detail[:200])
         )
+
+    async def paid_untold(self, event: PaymentEvent) -> bool:
+        row = (
+            await self._run(
+                sa.select(payment_events.c.id).where(
+                    *_the_event(event), payment_events.c.outcome == "paid", payment_events.c.detail != TOLD
+                )
+            )
+        ).first()
+        return row is not None
+
+    async def mark_told(self, event: PaymentEvent) -> None:
+        await self._run(sa.update(payment_events).where(*_the_event(event)).values(detail=TOLD))
 
     async def due(self, placed_before: datetime, limit: int) -> Sequence[int]:
         rows = await self._run(

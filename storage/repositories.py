@@ -399,6 +399,17 @@ class SqlCatalogueRepository:
 # A buyer's fields are the buyer table's columns (besides created_at): asdict() one way, this the other.
 BUYER_FIELDS = tuple(field.name for field in fields(Buyer))
 
+# Read on every update's way in (BuyerService.register_with_roles): the buyer row and their granted roles, one
+# statement (a correlated aggregate). Built once with a bound parameter: building the statement and its cache key
+# anew each time cost about as much as running it (docs/throughput.md).
+BUYER_SEEN = sa.select(
+    buyers,
+    sa.select(sa.func.aggregate_strings(role_grants.c.role, ","))
+    .where(role_grants.c.telegram_id == buyers.c.telegram_id)
+    .scalar_subquery()
+    .label("granted_roles"),
+).where(buyers.c.telegram_id == sa.bindparam("telegram_id"))
+
 
 class SqlBuyerRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -425,15 +436,8 @@ class SqlBuyerRepository:
         return Buyer(**{name: row._mapping[name] for name in BUYER_FIELDS})
 
     async def get_seen(self, telegram_id: int) -> tuple[Buyer | None, frozenset[Role]]:
-        # One statement on every update's way in: the buyer row and their granted roles (a correlated aggregate).
-        granted = (
-            sa.select(sa.func.aggregate_strings(role_grants.c.role, ","))
-            .where(role_grants.c.telegram_id == buyers.c.telegram_id)
-            .scalar_subquery()
-        )
         connection = await self.session.connection()
-        query = sa.select(buyers, granted.label("granted_roles")).where(buyers.c.telegram_id == telegram_id)
-        row = (await connection.execute(query)).first()
+        row = (await connection.execute(BUYER_SEEN, {"telegram_id": telegram_id})).first()
         if row is None:
             return None, frozenset()
         roles = frozenset(Role(role) for role in (row.granted_roles or "").split(",") if role)

@@ -14,7 +14,9 @@ from typing import Any, Self
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import effects
 from storage.broadcast_repositories import SqlBroadcastRepository
+from storage.lease_repositories import SqlJobLeaseRepository
 from storage.order_repositories import SqlOrderRepository, SqlStockRepository, SqlWaitlistRepository
 from storage.payment_repositories import SqlPaymentRepository
 from storage.report_repositories import SqlReportRunRepository
@@ -77,6 +79,7 @@ class SqlUnitOfWork:
         self.said = SqlSaidRepository(self.session)
         self.reports = SqlReportRunRepository(self.session)
         self.roles = SqlRoleRepository(self.session)
+        self.leases = SqlJobLeaseRepository(self.session)
         self.update_claims = SqlUpdateClaimRepository(self.session)
         return self
 
@@ -95,6 +98,8 @@ class SqlUnitOfWork:
                 self._turn.release()
 
     async def commit(self) -> None:
+        # Noted first: a commit whose answer is lost may have happened all the same.
+        effects.note("commit")
         await self.session.commit()
 
     async def rollback(self) -> None:

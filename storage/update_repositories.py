@@ -4,6 +4,7 @@ holder and time that were read, so two processes taking over the same claim cann
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,19 +76,22 @@ class SqlUpdateClaimRepository(_Repository):
         )
         return released.rowcount == 1
 
-    async def refresh(self, holder: str, now: datetime) -> int:
+    async def refresh(self, holder: str, update_ids: Sequence[int], now: datetime) -> int:
         refreshed = await self._run(
             sa.update(update_claims)
-            .where(update_claims.c.holder == holder, update_claims.c.status == HANDLING)
+            .where(
+                update_claims.c.update_id.in_(list(update_ids)),
+                update_claims.c.holder == holder,
+                update_claims.c.status == HANDLING,
+            )
             .values(claimed_at=now)
         )
         return int(refreshed.rowcount)
 
     async def prune(self, done_before: datetime) -> int:
         pruned = await self._run(
-            # By claimed_at, which is indexed and never later than done_at.
-            sa.delete(update_claims).where(
-                update_claims.c.claimed_at < done_before, update_claims.c.status == ClaimStatus.DONE.value
-            )
+            # By claimed_at, which is indexed and never later than done_at. A claim still `handling` that old was
+            # left by a process that could not mark it (the database away): nobody handles it any more.
+            sa.delete(update_claims).where(update_claims.c.claimed_at < done_before)
         )
         return int(pruned.rowcount)

@@ -2,8 +2,8 @@
 
 lingua is limited to the shop's languages: fewer candidates, fewer mistakes (`Quanto custa?` is Portuguese or
 Italian, never Galician). Its high-accuracy models for the shop's languages are loaded once per process, about
-200 MB and a second for twelve languages (`warm_up` does it at start-up, off the event loop); a detection then
-takes well under a millisecond.
+200 MB and a few seconds for twelve languages (`warm_up` does it at start-up); a detection then takes well under a
+millisecond.
 """
 
 from __future__ import annotations
@@ -49,7 +49,12 @@ class LinguaDetector:
         return [(self.codes[value.language], float(value.value)) for value in values]
 
     def warm_up(self) -> None:
-        """Load the models now rather than on the first question (a second): call it in a thread at start-up."""
+        """Load every model of the shop's languages now (a few seconds), not each on the first question that needs it:
+        lingua loads a model while holding the GIL, so a German question after an English warm-up stopped the whole
+        bot for up to 5 s mid-stream (docs/throughput.md). Call it in a thread at start-up. Loaded models live in one
+        store per process, which the detector made in `__init__` reads."""
+        if self._detector is not None:
+            LanguageDetectorBuilder.from_languages(*self.codes).with_preloaded_language_models().build()
         self.detect("warm up")
 
 

@@ -4,11 +4,18 @@ clock is the time, so workers on different machines agree."""
 
 from __future__ import annotations
 
+import logging
 import math
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.domain.flood import Admission, FloodLimit
+
+log = logging.getLogger(__name__)
+# Seconds a Redis call may take before the gate lets the person in without asking.
+TIMEOUT = 2.0
 
 # KEYS[1]: the person's bucket; ARGV: rate a second, burst, expiry in milliseconds.
 ADMIT_SCRIPT = """
@@ -50,14 +57,19 @@ class RedisFloodGate:
         self._expiry_ms = math.ceil((limit.refill_seconds() + 1.0) * 1000)
 
     async def admit(self, person_id: int) -> Admission:
-        verdict = await self._script(
-            keys=[f"{self.prefix}{person_id}"], args=[self.limit.rate, self.limit.burst, self._expiry_ms]
-        )
+        try:
+            verdict = await self._script(
+                keys=[f"{self.prefix}{person_id}"], args=[self.limit.rate, self.limit.burst, self._expiry_ms]
+            )
+        except (RedisConnectionError, RedisTimeoutError) as error:
+            # Redis out of reach: flood control is a courtesy, so let the person in rather than stop everyone.
+            log.warning("flood control skipped, Redis is out of reach: %s", error)
+            return Admission.ADMIT
         return Admission(verdict.decode() if isinstance(verdict, bytes) else verdict)
 
     @classmethod
     def from_url(cls, url: str, limit: FloodLimit) -> RedisFloodGate:
-        return cls(Redis.from_url(url), limit)
+        return cls(Redis.from_url(url, socket_timeout=TIMEOUT, socket_connect_timeout=TIMEOUT), limit)
 
     async def close(self) -> None:
         await self.redis.aclose()

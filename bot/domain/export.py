@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from babel.core import get_global
 
 from bot.domain.orders import OrderStatus
+from bot.domain.periods import day_start
 
 
 class ExportStatus(StrEnum):
@@ -121,14 +122,10 @@ def exponents_other_than_two() -> Mapping[int, tuple[str, ...]]:
 
 def utc_bounds(export_filter: ExportFilter, timezone: str) -> tuple[datetime | None, datetime | None]:
     """The filter's dates as UTC instants: from `since`'s midnight (inclusive) to the midnight after `until`
-    (exclusive), midnights in the shop's zone."""
-    zone = ZoneInfo(timezone)
-
-    def midnight(day: date) -> datetime:
-        return datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-
-    start = midnight(export_filter.since) if export_filter.since is not None else None
-    end = midnight(export_filter.until + timedelta(days=1)) if export_filter.until is not None else None
+    (exclusive), midnights in the shop's zone: as `Period.utc_bounds`, with either end open."""
+    since, until = export_filter.since, export_filter.until
+    start = day_start(since, timezone) if since is not None else None
+    end = day_start(until + timedelta(days=1), timezone) if until is not None else None
     return start, end
 
 
@@ -180,6 +177,16 @@ def offset_spans(timezone: str, start: datetime, end: datetime) -> tuple[OffsetS
 def local_text(moment: datetime, timezone: str) -> str:
     """An instant as the export writes it: ISO 8601 to the second, in the shop's zone, with the offset."""
     return moment.astimezone(ZoneInfo(timezone)).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class CsvBlock:
+    """CSV records in order, as UTF-8 joined by line ends (none after the last), and how many orders they hold
+    (with order lines, an order has a record per line)."""
+
+    orders: int
+    records: int
+    data: bytes
 
 
 @dataclass(frozen=True, slots=True)

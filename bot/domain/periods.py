@@ -39,10 +39,12 @@ class Period:
     def utc_bounds(self, timezone: str) -> tuple[datetime, datetime]:
         """The UTC instants the period spans: from the first day's local midnight up to (not including) the local
         midnight after the last day; a day of a clock change is 23 or 25 hours long."""
-        zone = ZoneInfo(timezone)
-        start = datetime.combine(self.since, time(), zone)
-        end = datetime.combine(self.until + timedelta(days=1), time(), zone)
-        return start.astimezone(UTC), end.astimezone(UTC)
+        return day_start(self.since, timezone), day_start(self.until + timedelta(days=1), timezone)
+
+
+def day_start(day: date, timezone: str) -> datetime:
+    """The UTC instant a shop day starts: its midnight in the shop's zone."""
+    return datetime.combine(day, time(), ZoneInfo(timezone)).astimezone(UTC)
 
 
 def shop_today(now: datetime, timezone: str) -> date:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from bot.ports import OrderAnswers
     from bot.services.buyers import BuyerService
     from bot.services.cart import CartService
     from bot.services.catalog import CatalogueService
@@ -58,6 +59,9 @@ class HandlerServices:
     stream_reports: StreamReportService
     export: ExportService
     roles: RoleService
+    # Keyword orders' answers, sent without holding up the next orders, and in stream groups batched under the
+    # group's 20 messages a minute (handlers/outbound.py).
+    order_answers: OrderAnswers
 
     @classmethod
     def names(cls) -> frozenset[str]:

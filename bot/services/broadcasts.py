@@ -32,6 +32,7 @@ from bot.domain.fx import Rates
 from bot.domain.notices import BroadcastFinished
 from bot.domain.timezones import zone_for
 from bot.ports import BroadcastSender, Metrics, NoMetrics, Notifier, UnitOfWorkFactory
+from bot.services.outbound import NotSent
 from bot.services.pricing import Pricing
 from bot.services.roles import MerchantIds, merchant_ids_of
 
@@ -259,6 +260,8 @@ class _Run:
             # run sends it, and what had left stays SENDING (unconfirmed, never sent again).
             for task in self.in_flight:
                 task.cancel()
+            if self.in_flight:  # sends still waiting for their turn in the outbound queue give their rows back
+                await asyncio.shield(asyncio.wait(set(self.in_flight), timeout=1.0))
             await asyncio.shield(self._give_back())
             raise
 
@@ -365,6 +368,9 @@ class _Run:
         try:
             assert service.sender is not None  # checked before the run
             result = await service.sender.send(self.broadcast.kind, self.broadcast.reference, recipient, service.paid)
+        except NotSent:  # cancelled while it waited for its turn in the outbound queue: back to pending
+            self.unsent[delivery.id] = delivery.attempts
+            raise
         except Exception as exc:  # a renderer's bug or a network error: a failed send, retried like any other
             log.warning("broadcast %s to %s: %r", self.broadcast.id, recipient.chat_id, exc)
             result = SendResult(SendOutcome.FAILED, error=repr(exc))

@@ -119,18 +119,10 @@ class ExportService:
             CsvFiles, destination, header, excel=excel, max_bytes=max_file_bytes, stream=stream
         )
         orders = records = 0
-        last_order = None
         try:
-            async for chunk in self.source.csv_records(query, lines=lines):
-                if lines:
-                    for order_id, _ in chunk:
-                        if order_id != last_order:
-                            orders, last_order = orders + 1, order_id
-                    await asyncio.to_thread(files.write, [record for _, record in chunk])
-                else:
-                    orders += len(chunk)
-                    await asyncio.to_thread(files.write, chunk)
-                records += len(chunk)
+            async for block in self.source.csv_blocks(query, lines=lines):
+                await asyncio.to_thread(files.write, block.data)
+                orders, records = orders + block.orders, records + block.records
                 await report(orders)
         finally:
             await asyncio.to_thread(files.close)

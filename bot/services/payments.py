@@ -124,36 +124,61 @@ class PaymentService:
 
     async def settle(self, event: PaymentEvent) -> Settlement:
         """Apply a verified provider event, exactly once: a replay, or an event about a closed attempt, changes
-        nothing; a payment for an order that expired is kept and flagged for a refund, never lost."""
+        nothing; a payment for an order that expired is kept and flagged for a refund, never lost.
+
+        The receipt goes out after the commit and is then marked sent on the event. A process that dies in between
+        never answers the webhook, so the provider sends it again: the replay finds the payment applied and its
+        receipt not sent, and sends it (a paid buyer always gets one; twice only if the process died in the moment
+        between the send and its mark)."""
         now = self.clock()
-        notices: list[Notice] = []
         async with self.uow() as uow:
             attempt = await uow.payments.by_reference(event.provider, event.reference)
             if attempt is None:
                 log.warning("payment event %s from %s: no attempt has its reference", event.event_id, event.provider)
                 return Settlement(Outcome.UNKNOWN)
-            if not await uow.payments.record_event(event, attempt.order_id, now):
-                return Settlement(Outcome.DUPLICATE, attempt.order_id)
             order = await uow.payments.payable(attempt.order_id)
             assert order is not None  # an attempt's order is never deleted
-            if event.kind is PaymentEventKind.PAID:
-                outcome = await self._paid(uow, event, attempt, order, now)
-                if outcome is Outcome.PAID:
-                    items = await uow.orders.items(order.order_id, order.language)
-                    receipt = Receipt(order.order_id, tuple(items), order.total, self.shop_name)
-                    notices.append(PaymentReceived(order.buyer_id, order.language, receipt))
-                notices += await self._staff_notices(uow, outcome, event, attempt, order)
-            elif attempt.status is AttemptStatus.OPEN and await self._expire(
-                uow, order, now, f"payment {event.kind} ({event.provider})"
-            ):
-                outcome = Outcome.EXPIRED
-                notices.append(PaymentTimedOut(order.buyer_id, order.language, order.order_id))
+            if not await uow.payments.record_event(event, attempt.order_id, now):
+                outcome = Outcome.DUPLICATE
+                applied_untold = await uow.payments.paid_untold(event)
+                notices = await self._paid_notices(uow, event, attempt, order) if applied_untold else []
             else:
-                outcome = Outcome.IGNORED
-            await uow.payments.set_outcome(event, outcome)
-            await uow.commit()
+                outcome, notices = await self._apply(uow, event, attempt, order, now)
+                await uow.payments.set_outcome(event, outcome)
+                await uow.commit()
         await self._after(notices)
+        if outcome is Outcome.PAID or (notices and outcome is Outcome.DUPLICATE):
+            await self._mark_told(event)
         return Settlement(outcome, order.order_id)
+
+    async def _apply(
+        self, uow: UnitOfWork, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder, now: datetime
+    ) -> tuple[Outcome, list[Notice]]:
+        """What a new event does to its order (in the caller's unit), and whom to tell."""
+        if event.kind is PaymentEventKind.PAID:
+            outcome = await self._paid(uow, event, attempt, order, now)
+            if outcome is Outcome.PAID:
+                return outcome, await self._paid_notices(uow, event, attempt, order)
+            return outcome, list(await self._staff_notices(uow, outcome, event, attempt, order))
+        if attempt.status is AttemptStatus.OPEN and await self._expire(
+            uow, order, now, f"payment {event.kind} ({event.provider})"
+        ):
+            return Outcome.EXPIRED, [PaymentTimedOut(order.buyer_id, order.language, order.order_id)]
+        return Outcome.IGNORED, []
+
+    async def _paid_notices(
+        self, uow: UnitOfWork, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder
+    ) -> list[Notice]:
+        """The buyer's receipt and the staff's "order paid" for a payment applied to `order`."""
+        items = await uow.orders.items(order.order_id, order.language)
+        receipt = Receipt(order.order_id, tuple(items), order.total, self.shop_name)
+        notices: list[Notice] = [PaymentReceived(order.buyer_id, order.language, receipt)]
+        return notices + await self._staff_notices(uow, Outcome.PAID, event, attempt, order)
+
+    async def _mark_told(self, event: PaymentEvent) -> None:
+        async with self.uow() as uow:
+            await uow.payments.mark_told(event)
+            await uow.commit()
 
     async def _paid(
         self, uow: UnitOfWork, event: PaymentEvent, attempt: PaymentAttempt, order: PayableOrder, now: datetime

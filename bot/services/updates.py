@@ -45,9 +45,23 @@ class UpdateClaimService:
         self.stale_after = stale_after
         self.keep_done = keep_done
         self.clock = clock
+        # The updates this process claimed and has not finished or released: the ones it refreshes.
+        self.in_hand: set[int] = set()
 
     async def claim(self, update_id: int) -> Claim:
         """Take the update if nobody has, or if its holder abandoned it; else say it is done or busy elsewhere."""
+        if update_id in self.in_hand:
+            return Claim.BUSY  # delivered again while this very process handles it
+        self.in_hand.add(update_id)
+        claim = Claim.BUSY
+        try:
+            claim = await self._claim(update_id)
+        finally:
+            if claim is not Claim.TAKEN:
+                self.in_hand.discard(update_id)
+        return claim
+
+    async def _claim(self, update_id: int) -> Claim:
         now = self.clock()
         async with self.uow() as uow:
             if await uow.update_claims.take(update_id, self.holder, now):
@@ -61,7 +75,10 @@ class UpdateClaimService:
             if held.status is ClaimStatus.DONE:
                 return Claim.DONE
             if held.holder == self.holder:
-                return Claim.BUSY  # delivered again while this very process handles it
+                # Not in hand: this process's earlier try ended without giving it back (the database was away).
+                taken = await uow.update_claims.take_over(update_id, held, self.holder, now)
+                await uow.commit()
+                return Claim.TAKEN if taken else Claim.BUSY
             gone = self.holder_gone(held.holder)
             if abandoned(held, now, self.stale_after, gone) and await uow.update_claims.take_over(
                 update_id, held, self.holder, now
@@ -72,6 +89,7 @@ class UpdateClaimService:
         return Claim.BUSY
 
     async def finish(self, update_id: int) -> None:
+        self.in_hand.discard(update_id)
         async with self.uow() as uow:
             finished = await uow.update_claims.finish(update_id, self.holder, self.clock())
             await uow.commit()
@@ -80,13 +98,16 @@ class UpdateClaimService:
 
     async def release(self, update_id: int) -> None:
         """Give up an update whose handling failed, so it is handled when Telegram delivers it again."""
+        self.in_hand.discard(update_id)
         async with self.uow() as uow:
             await uow.update_claims.release(update_id, self.holder)
             await uow.commit()
 
     async def refresh(self) -> int:
+        if not self.in_hand:
+            return 0
         async with self.uow() as uow:
-            refreshed = await uow.update_claims.refresh(self.holder, self.clock())
+            refreshed = await uow.update_claims.refresh(self.holder, sorted(self.in_hand), self.clock())
             await uow.commit()
         return refreshed
 

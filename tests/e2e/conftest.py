@@ -54,18 +54,25 @@ def running_bot(
     folder: Path,
     database_url: str | None = None,
     settings: Mapping[str, str] | None = None,
+    import_catalogue: bool = True,
     args: Sequence[str] = (),
 ) -> Iterator[BotProcess]:
-    """The real bot polling `server` after importing `folder`/catalog.csv; its database `database_url`, by default
-    SQLite in `folder`; `settings` added to its environment, `args` to `livesell run`. Started again on the same
-    server, it is awaited until it polls anew, or with WEBHOOK_URL in `settings` until it sets its webhook."""
+    """The real bot polling `server` after importing `folder`/catalog.csv (unless `import_catalogue` is False: a
+    restart on a database that has it); its database `database_url`, by default SQLite in `folder`; `settings` added
+    to its environment, `args` to `livesell run`. Started again on the same server, it is awaited until it polls
+    anew, or with WEBHOOK_URL in `settings` until it sets its webhook."""
     env = bot_environment(server.url, database_url or f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     env.update(settings or {})
     compile_translations()
-    imported = subprocess.run(
-        livesell("catalog", "import", str(folder / "catalog.csv")), cwd=folder, env=env, capture_output=True, timeout=60
-    )
-    assert imported.returncode == 0, imported.stderr.decode(errors="replace")
+    if import_catalogue:
+        imported = subprocess.run(
+            livesell("catalog", "import", str(folder / "catalog.csv")),
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            timeout=60,
+        )
+        assert imported.returncode == 0, imported.stderr.decode(errors="replace")
 
     log = folder / "bot.log"
     webhook = bool(env.get("WEBHOOK_URL"))

@@ -91,8 +91,8 @@ async def test_the_claim_of_a_process_known_gone_is_taken_over_at_once_by_exactl
     assert outcomes == [Claim.BUSY, Claim.TAKEN]
     winner = first if (await rows(first))[0][2] == first.holder else second
     await winner.finish(5)
-    assert await dead.claim(5) is Claim.DONE
-    await dead.finish(5)  # the dead process's late finish changes nothing
+    assert await process("host:3:c").claim(5) is Claim.DONE
+    await dead.finish(5)  # a late finish by the one taken over changes nothing
     assert await rows(first) == [(5, "done", winner.holder)]
 
 
@@ -133,5 +133,17 @@ async def test_done_updates_are_forgotten_after_telegram_stops_redelivering_them
     assert await worker.claim(3) is Claim.TAKEN
     await worker.finish(3)
     clock.now += timedelta(minutes=2)
-    assert await worker.prune() == 1  # update 1; 3 is recent, 2 is still being handled
-    assert [row[0] for row in await rows(worker)] == [2, 3]
+    # Update 1, done, and 2, left `handling` 48 hours ago by a process that never marked it; 3 is recent.
+    assert await worker.prune() == 2
+    assert [row[0] for row in await rows(worker)] == [3]
+
+
+async def test_a_process_takes_back_its_own_claim_its_failed_try_could_not_release(
+    process: Callable[..., UpdateClaimService],
+) -> None:
+    worker, other = process("host:1:a"), process("host:2:b")
+    assert await worker.claim(13) is Claim.TAKEN
+    assert await worker.claim(13) is Claim.BUSY  # in its hands: a second delivery is not handled beside it
+    worker.in_hand.discard(13)  # the try failed and the database was away for the release
+    assert await other.claim(13) is Claim.BUSY  # still this live process's
+    assert await worker.claim(13) is Claim.TAKEN  # Telegram's redelivery (or the outage retry) takes it back

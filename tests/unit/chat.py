@@ -29,6 +29,7 @@ from bot.services.roles import RoleService
 from bot.services.say import NoLiveStream
 from handlers.menus import TelegramCommandMenus
 from handlers.notifier import TelegramNotifier
+from handlers.outbound import OrderAnswers
 from handlers.views.questions import answer_renderer
 from tests.unit.fake_export import FakeExportService
 from tests.unit.fake_services import (
@@ -59,6 +60,8 @@ class ChatHarness:
     stream_reports: FakeStreamReports
     export: FakeExportService
     chats: Chats = field(default_factory=Chats)
+    # Orders' answers go out in tasks of their own (handlers/outbound.py): awaited after each update.
+    order_answers: OrderAnswers | None = None
 
     def add_product(self, code: str, variants: dict[str, int], ships_to: str = "*") -> Product:
         """A product both the catalogue (cards) and the fake order services know."""
@@ -71,7 +74,13 @@ class ChatHarness:
         """Feed a message; the messages the bot sent in answer."""
         before = len(self.session.requests)
         await self.dispatcher.feed_update(self.bot, self.chats.message(user, text, chat))
+        await self.answered()
         return [r for r in self.session.requests[before:] if isinstance(r, SendMessage)]
+
+    async def answered(self) -> None:
+        """The answers the handlers handed to OrderAnswers are sent."""
+        if self.order_answers is not None:
+            await self.order_answers.drain()
 
     async def tap(self, user: User, markup: Any, button: str) -> list[Any]:
         """Tap the first button whose text contains `button` under a message carrying `markup`; the requests it
@@ -102,6 +111,7 @@ class ChatHarness:
             assert update.callback_query is not None and isinstance(update.callback_query.message, Message)
             self.session.show(update.callback_query.message)
         await asyncio.gather(*(self.dispatcher.feed_update(self.bot, update) for update in updates))
+        await self.answered()
 
     def last_reply(self, chat_id: int) -> SendMessage:
         return self.session.sent(SendMessage, chat_id)[-1]
@@ -173,6 +183,7 @@ def make_chat(
     pricing = Pricing(StaticRates(), "EUR")
     stream_reports = FakeStreamReports()
     menus = TelegramCommandMenus(i18n, LANGUAGES, "en", bot)
+    order_answers = OrderAnswers(0, bot)
     services = HandlerServices(
         buyers=buyers,
         catalogue=CatalogueService(core, pricing=pricing),
@@ -196,9 +207,11 @@ def make_chat(
         stream_reports=stream_reports,  # type: ignore[arg-type]
         roles=RoleService(core, buyers, TelegramNotifier(i18n, bot), menus),
         export=export,  # type: ignore[arg-type]
+        order_answers=order_answers,
     )
     dispatcher = make_dispatcher(storage or MemoryStorage(), i18n, services, flood, metrics)
     return ChatHarness(
+        order_answers=order_answers,
         bot=bot,
         session=session,
         dispatcher=dispatcher,

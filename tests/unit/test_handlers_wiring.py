@@ -14,6 +14,7 @@ from bot.app import (
     BROADCAST_SWEEP_SECONDS,
     DAILY_REPORT_SECONDS,
     HOLD_SWEEP_SECONDS,
+    LEASE_PERIODS,
     MENU_SECONDS,
     PAYMENT_SWEEP_SECONDS,
     STREAM_REPORT_SECONDS,
@@ -99,27 +100,29 @@ async def test_two_dispatchers_in_one_process_each_answer_start() -> None:
 async def test_the_scheduler_sweeps_holds_payments_announcements_broadcasts_and_stream_reports_every_few_seconds(
     application: Application,
 ) -> None:
-    scheduler = application.make_scheduler()
-    holds, payments, broadcasts, announcements, *later = scheduler.get_jobs()
-    [menus] = [job for job in later if job.func is follow_roles]
-    [reports] = [job for job in later if job.func is report_streams]
-    [daily_report] = [job for job in later if job.func is send_daily_report]
-    assert menus.args == (application,) and menus.trigger.interval.total_seconds() == MENU_SECONDS
-    assert broadcasts.func is run_broadcasts and broadcasts.args == (application.broadcasts,)
-    assert broadcasts.trigger.interval.total_seconds() == BROADCAST_SWEEP_SECONDS
-    assert broadcasts.max_instances == 1
-    assert holds.func is sweep_holds and holds.args == (application.holds,)
-    assert holds.trigger.interval.total_seconds() == HOLD_SWEEP_SECONDS
-    assert payments.func is sweep_payments and payments.args == (application.payments.service,)
-    assert payments.trigger.interval.total_seconds() == PAYMENT_SWEEP_SECONDS
-    assert announcements.func is announce_streams and announcements.args == (application.streams,)
-    assert announcements.trigger.interval.total_seconds() == ANNOUNCE_SECONDS
-    assert reports.func is report_streams and reports.args == (application.stream_reports,)
-    assert reports.trigger.interval.total_seconds() == STREAM_REPORT_SECONDS
-    assert holds.max_instances == payments.max_instances == announcements.max_instances == reports.max_instances == 1
-    assert announcements.coalesce and reports.coalesce
-    assert daily_report.func is send_daily_report and daily_report.args == (application.daily_report,)
-    assert daily_report.trigger.interval.total_seconds() == DAILY_REPORT_SECONDS and daily_report.max_instances == 1
+    jobs = {job.id: job for job in application.make_scheduler().get_jobs()}
+    shop_jobs = {
+        sweep_holds: (application.holds, HOLD_SWEEP_SECONDS),
+        sweep_payments: (application.payments.service, PAYMENT_SWEEP_SECONDS),
+        run_broadcasts: (application.broadcasts, BROADCAST_SWEEP_SECONDS),
+        announce_streams: (application.streams, ANNOUNCE_SECONDS),
+        report_streams: (application.stream_reports, STREAM_REPORT_SECONDS),
+        send_daily_report: (application.daily_report, DAILY_REPORT_SECONDS),
+    }
+    for job, (service, seconds) in shop_jobs.items():
+        scheduled = jobs.pop(job.__name__)
+        # Run under the job's lease: one process at a time, the lease lasting a few periods.
+        assert scheduled.func == application.leases.run
+        name, lease, run = scheduled.args
+        assert name == job.__name__ and lease.total_seconds() == seconds * LEASE_PERIODS
+        assert run.func is job and run.args == (service,)
+        assert scheduled.trigger.interval.total_seconds() == seconds
+        assert scheduled.max_instances == 1 and scheduled.coalesce
+    # Menus are each process's own: no lease.
+    menus = jobs.pop("follow_roles")
+    assert menus.func is follow_roles and menus.args == (application,)
+    assert menus.trigger.interval.total_seconds() == MENU_SECONDS
+    assert jobs == {}
 
 
 class RecordingHolds:

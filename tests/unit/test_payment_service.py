@@ -48,6 +48,7 @@ class World:
     orders: dict[int, PayableOrder] = field(default_factory=dict)
     attempts: dict[int, PaymentAttempt] = field(default_factory=dict)
     events: dict[tuple[str, str], str] = field(default_factory=dict)
+    told: set[tuple[str, str]] = field(default_factory=set)
     order_events: list[tuple[int, EventKind]] = field(default_factory=list)
     stock: dict[int, int] = field(default_factory=dict)
     buyers: dict[int, Buyer] = field(default_factory=dict)
@@ -145,6 +146,13 @@ class FakeUnit:
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None:
         self.world.events[(event.provider, event.event_id)] = outcome
+
+    async def paid_untold(self, event: PaymentEvent) -> bool:
+        key = (event.provider, event.event_id)
+        return self.world.events.get(key) == "paid" and key not in self.world.told
+
+    async def mark_told(self, event: PaymentEvent) -> None:
+        self.world.told.add((event.provider, event.event_id))
 
     # roles
     async def grants(self) -> Sequence[RoleGrant]:
@@ -245,6 +253,30 @@ async def test_a_payment_is_settled_once_with_one_receipt() -> None:
     assert shop.world.orders[1].status is OrderStatus.PAID
     [receipt] = told.sent
     assert isinstance(receipt, PaymentReceived) and receipt.language == "de" and receipt.receipt.total.currency == "JPY"
+
+
+class DiesBeforeTheReceipt(Told):
+    """The process is killed after the payment's commit, before its receipt is out."""
+
+    async def send(self, notice: Notice) -> bool:
+        raise SystemExit("SIGKILL")
+
+
+async def test_a_payment_whose_receipt_a_crash_stopped_gets_it_from_the_providers_retry_once() -> None:
+    dying, shop, provider, _ = make()
+    attempt = await dying.link_for(1)
+    assert attempt.reference is not None
+    dying.notifier = DiesBeforeTheReceipt()
+    with pytest.raises(SystemExit):
+        await dying.settle(paid(attempt.reference))
+    assert shop.world.orders[1].status is OrderStatus.PAID  # committed, receipt not sent, webhook not answered
+
+    told = Told()
+    restarted = PaymentService(shop, provider, told, NoWaitlist(), clock=Clock())  # type: ignore[arg-type]
+    outcomes = [(await restarted.settle(paid(attempt.reference))).outcome for _ in range(3)]
+    assert outcomes == [Outcome.DUPLICATE] * 3
+    [receipt] = told.sent
+    assert isinstance(receipt, PaymentReceived) and receipt.receipt.order_id == 1
 
 
 async def test_a_wrong_amount_or_currency_is_flagged_and_not_applied() -> None:
