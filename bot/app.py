@@ -51,7 +51,7 @@ from bot.domain.outbound import OutboundLimits
 from bot.domain.roles import staff_roles
 from bot.domain.stripe import CARD
 from bot.domain.stripe import payment_methods as stripe_payment_methods
-from bot.instance import instance_name
+from bot.instance import gone, instance_name
 from bot.ports import (
     BroadcastOpener,
     BroadcastSender,
@@ -87,6 +87,7 @@ from bot.services.say import SayService
 from bot.services.stream_reports import StreamReportService
 from bot.services.streams import StreamService
 from bot.services.translations import ProductTranslator
+from bot.services.updates import UpdateClaimService
 from bot.services.waitlist import WaitlistService
 from handlers import get_routers
 from handlers.broadcast_sender import TelegramBroadcastSender
@@ -98,12 +99,14 @@ from handlers.notifier import TelegramNotifier
 from handlers.observe import observe
 from handlers.outages import NoteTelegramCalls, OutageTolerantDispatcher, apology
 from handlers.outbound import OrderAnswers, ReplyPriority
+from handlers.update_claims import UpdateClaims
 from handlers.views.announcements import announcement_renderer
 from handlers.views.broadcasts import message_renderer
 from handlers.views.questions import answer_renderer
 from handlers.views.say import say_renderer
 from handlers.views.stream_reports import chart_labels
-from storage.engine import make_engine, make_sessionmaker
+from handlers.webhook import TelegramWebhook
+from storage.engine import make_engine, make_lazy_commit_engine, make_sessionmaker
 from storage.export import SqlOrderExport
 from storage.fsm import DatabaseStorage, RedisConversationStorage
 from storage.migrate import ensure_schema
@@ -246,12 +249,16 @@ class Core:
     # The language model (OPENAI_API_KEY), and the product texts it translates; None, None without one.
     model: OpenAIModel | None = None
     translator: ProductTranslator | None = None
+    # Engines of their own some parts use (update claims on PostgreSQL), disposed with the core.
+    extra_engines: list[AsyncEngine] = field(default_factory=list)
 
     async def close(self) -> None:
         if isinstance(self.rates_source, HttpRatesSource):
             await self.rates_source.close()
         if self.model is not None:
             await self.model.close()
+        for engine in self.extra_engines:
+            await engine.dispose()
         await self.engine.dispose()
 
 
@@ -424,6 +431,9 @@ class Application:
     broadcaster: Bot | None = None
     metrics: PrometheusMetrics | None = None
     probes: Probes | None = None
+    update_claims: UpdateClaimService | None = None
+    claims_gate: UpdateClaims | None = None
+    webhook: TelegramWebhook | None = None
     leases: JobLeases = field(init=False)
 
     def __post_init__(self) -> None:
@@ -506,6 +516,38 @@ class Application:
         if warm_up is not None:
             await warm_up
 
+    async def set_webhook(self, bot: Bot) -> None:
+        """Ask Telegram to POST updates to WEBHOOK_URL with WEBHOOK_SECRET (once per start, by one process)."""
+        secret = self.settings.webhook_secret
+        assert secret is not None  # Settings require it with WEBHOOK_URL
+        await bot.set_webhook(
+            self.settings.webhook_url,
+            secret_token=secret.get_secret_value(),
+            allowed_updates=self.dispatcher.resolve_used_update_types(),
+            drop_pending_updates=False,
+        )
+        log.info("Telegram delivers updates to %s", self.settings.webhook_url)
+
+    async def serve_webhook(self, stop: asyncio.Event) -> None:
+        """Serve Telegram's updates on the web app (`serve_web` with the bot) until `stop` is set (SIGTERM, SIGINT).
+
+        Stopping is graceful as in `poll`: updates arriving from then on are answered 503 (Telegram delivers them
+        again, to another worker or after the restart), the ones in hand are finished for up to
+        SHUTDOWN_GRACE_SECONDS, each answered 200 once done."""
+        assert self.webhook is not None, "serve_web(bot) first"
+        warm_up = asyncio.create_task(asyncio.to_thread(self.detector.warm_up)) if self.detector else None
+        in_flight: InFlight = self.dispatcher.workflow_data["in_flight"]
+        await stop.wait()
+        self.webhook.stop_accepting()
+        if not await in_flight.drained(self.settings.shutdown_grace_seconds):
+            log.warning(
+                "stopping with %d updates unfinished after %ss (the process that gets them again takes them over)",
+                in_flight.count,
+                self.settings.shutdown_grace_seconds,
+            )
+        if warm_up is not None:
+            await warm_up
+
     def make_scheduler(self) -> AsyncIOScheduler:
         """Hold reminders and expiry, payment timeouts, due stream announcements and the daily report every few
         seconds; start it with the polling, shut it down after."""
@@ -542,9 +584,19 @@ class Application:
         )
         return scheduler
 
-    def serve_web(self) -> AbstractAsyncContextManager[object]:
-        """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life."""
+    def serve_web(self, bot: Bot | None = None, reuse_port: bool = False) -> AbstractAsyncContextManager[object]:
+        """The web app (webhooks, the sandbox payment page, /healthz) on WEB_HOST:WEB_PORT, for the block's life; with
+        `bot` in webhook mode, Telegram's updates on the path of WEBHOOK_URL too. `reuse_port`: worker processes
+        share the address."""
         payments = self.payments
+        telegram = None
+        if bot is not None and self.settings.webhook_url:
+            secret = self.settings.webhook_secret
+            assert secret is not None  # Settings require it with WEBHOOK_URL
+            self.webhook = TelegramWebhook(self.dispatcher, bot, secret.get_secret_value(), CONCURRENT_UPDATES)
+            if self.claims_gate is not None:
+                self.claims_gate.redelivered = True  # Telegram delivers again what is answered 503
+            telegram = (self.settings.webhook_path, self.webhook.handle)
         app = make_web_app(
             payments.service,
             payments.sandbox,
@@ -553,8 +605,16 @@ class Application:
             health=self.probes.checks() if self.probes is not None else None,
             metrics=self.metrics,
             exposition=self.metrics.exposition if self.metrics is not None else None,
+            telegram=telegram,
         )
-        return serving(app, self.settings.web_host, self.settings.web_port)
+        # The grace covers requests still running when the server closes (the updates were drained before).
+        return serving(
+            app,
+            self.settings.web_host,
+            self.settings.web_port,
+            reuse_port=reuse_port,
+            shutdown_timeout=self.settings.shutdown_grace_seconds,
+        )
 
     async def set_commands(self, bot: Bot) -> None:
         """The command menus, in every language the shop speaks: the buyer's for everyone, and in each merchant's and
@@ -586,6 +646,17 @@ def load_i18n(settings: Settings) -> I18n:
             f"no compiled translations for {', '.join(missing)} in {LOCALES} (run `make translations`)"
         )
     return i18n
+
+
+def claims_unit_of_work(settings: Settings, core: Core) -> SqlUnitOfWorkFactory:
+    """Where update claims are written: on PostgreSQL a small pool of their own whose commits skip the WAL flush (two
+    per update; a database crash may cost an update handled twice, no more); on SQLite the core's, whose writers take
+    turns (a second engine would meet them at SQLite's lock instead)."""
+    if core.engine.dialect.name == "sqlite":
+        return core.uow
+    engine = make_lazy_commit_engine(settings.database_url, pool_size=CONCURRENT_UPDATES, max_overflow=0)
+    core.extra_engines.append(engine)
+    return SqlUnitOfWorkFactory(make_sessionmaker(engine))
 
 
 def make_fsm_storage(settings: Settings, engine: AsyncEngine) -> BaseStorage:
@@ -660,10 +731,11 @@ def make_dispatcher(
     services: HandlerServices,
     flood: FloodGate | None = None,
     metrics: Metrics | None = None,
+    claims: UpdateClaims | None = None,
 ) -> Dispatcher:
-    """The routers, flood control, the log context and metrics, and the language middleware, and what handlers
-    receive by name (`HandlerServices`). An update that meets a database or Redis outage is handled again once they
-    are back (handlers/outages.py)."""
+    """The routers, the log context and metrics, update claims, flood control and the language middleware, and what
+    handlers receive by name (`HandlerServices`). An update that meets a database or Redis outage is handled again
+    once they are back (handlers/outages.py)."""
     metrics = metrics or NoMetrics()
     dispatcher = OutageTolerantDispatcher(storage=storage, **services.by_name())
     dispatcher.apology = apology(i18n, list(services.buyers.supported_languages), services.buyers.default_language)
@@ -672,6 +744,9 @@ def make_dispatcher(
     dispatcher.workflow_data["in_flight"] = in_flight
     # Next, so every line logged about an update names it, and its time counts all the bot's work on it.
     observe(dispatcher, metrics)
+    if claims is not None:
+        # Then the claim, so an update handled before costs nothing more, and a stopping bot waits for its claim too.
+        dispatcher.update.outer_middleware(claims)
     if flood is not None:
         # On `update`, after aiogram's own middleware that finds the user: a skipped message costs no handler work.
         dispatcher.update.outer_middleware(FloodMiddleware(flood, services.buyers, i18n, metrics))
@@ -840,7 +915,10 @@ def build(settings: Settings) -> Application:
         order_answers=order_answers,
     )
     flood = make_flood_gate(settings)
-    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, metrics)
+    update_claims = UpdateClaimService(claims_unit_of_work(settings, core), instance_name(), holder_gone=gone)
+    # Polling until `serve_web` serves the webhook: only then is an update busy elsewhere left to Telegram's retry.
+    claims = UpdateClaims(update_claims, redelivered=False)
+    dispatcher = make_dispatcher(make_fsm_storage(settings, core.engine), i18n, services, flood, metrics, claims)
     return Application(
         settings=settings,
         core=core,
@@ -863,6 +941,8 @@ def build(settings: Settings) -> Application:
         flood=flood,
         metrics=metrics,
         probes=Probes.of(settings),
+        update_claims=update_claims,
+        claims_gate=claims,
     )
 
 
@@ -896,10 +976,12 @@ class Probes:
 
 
 @asynccontextmanager
-async def open_application(settings: Settings) -> AsyncIterator[Application]:
+async def open_application(settings: Settings, check_schema: bool = True) -> AsyncIterator[Application]:
     """Check the database's schema (an empty one is made at the newest; one behind is refused, see
-    `ensure_schema`), build the application, and close it after: how `livesell run` starts."""
-    await ensure_schema(settings.database_url)
+    `ensure_schema`), build the application, and close it after: how `livesell run` starts. A worker process of
+    `livesell run --workers N` skips the check: its parent made it once for all."""
+    if check_schema:
+        await ensure_schema(settings.database_url)
     application = build(settings)
     try:
         yield application

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -554,15 +557,50 @@ def roles_list() -> None:
 
 
 @app.command()
-def run() -> None:
-    """Run the bot (long polling) against TELEGRAM_API_URL, on a database at this release's schema (an empty one is
-    made so; after an upgrade of livesell, run `livesell db upgrade` first)."""
+def run(
+    workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="worker processes serving WEB_HOST:WEB_PORT together (WORKERS); >1: webhook"),
+    ] = None,
+    worker: Annotated[bool, typer.Option(hidden=True, help="one worker of `run --workers N` (started by it)")] = False,
+) -> None:
+    """Run the bot against TELEGRAM_API_URL: long polling, or with WEBHOOK_URL Telegram's webhook on the web app, in
+    one process or N workers (docs/scale-out.md). The database must be at this release's schema (an empty one is made
+    so; after an upgrade of livesell, run `livesell db upgrade` first)."""
     settings = _settings()
     settings.require_token()
+    count = workers or settings.workers
+    if count > 1 and not settings.webhook_url:
+        raise Fatal(
+            f"--workers {count}: more than one worker needs WEBHOOK_URL (Telegram gives long polling to one process "
+            "only); see docs/scale-out.md"
+        )
+    if count > 1 and not worker and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # Before the bot's modules load (prometheus_client reads it once): the workers are forked with them.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="livesell-metrics-")
     _logging(settings)
-    from bot.runner import run_bot
+    if worker or count == 1:
+        from bot.runner import run_bot
 
-    _run(run_bot(settings))
+        _run(run_bot(settings, worker=worker))
+        return
+    from bot.runner import prepare_workers, run_bot, supervise
+
+    def work() -> int:
+        try:
+            _run(run_bot(settings, worker=True))
+        except Fatal as exc:
+            errors.print(str(exc), markup=False, highlight=False, soft_wrap=True)
+            return 2
+        except Exception:
+            logging.getLogger("bot.runner").exception("the worker failed")
+            return 1
+        return 0
+
+    _run(prepare_workers(settings))
+    status = supervise(settings, count, work)
+    if status:
+        raise typer.Exit(status)
 
 
 @app.command()

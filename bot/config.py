@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -80,6 +82,11 @@ class Settings(BaseSettings):
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8081, ge=1, le=65535)
+    # Webhook mode (docs/scale-out.md): Telegram POSTs updates to WEBHOOK_URL (the web app serves its path) with
+    # WEBHOOK_SECRET in a header; empty: long polling. WORKERS processes share WEB_HOST:WEB_PORT (webhook mode only).
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    workers: int = Field(default=1, ge=1, le=64)
     public_base_url: str | None = None
     # Signs the sandbox's webhooks; empty: a new random secret each start (the sandbox only talks to itself).
     sandbox_payment_secret: SecretStr | None = None
@@ -319,6 +326,35 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        if not value:
+            return ""
+        parsed = urlsplit(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError("must be an https:// address (http:// only for a sandbox on loopback)")
+        if parsed.path.strip("/") == "":
+            raise ValueError("needs a path of its own, such as https://shop.example/telegram/<random>")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        if not self.webhook_url:
+            return self
+        secret = self.webhook_secret.get_secret_value() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise ValueError(
+                "WEBHOOK_SECRET: required with WEBHOOK_URL, 1-256 characters of A-Z, a-z, 0-9, _ and - "
+                "(Telegram sends it with every update; `openssl rand -hex 32` makes one)"
+            )
+        return self
+
+    @property
+    def webhook_path(self) -> str:
+        """Where the web app takes Telegram's updates: the path of WEBHOOK_URL."""
+        return urlsplit(self.webhook_url).path
 
     @property
     def public_url(self) -> str:

@@ -16,3 +16,19 @@ def instance_name() -> str:
     if pid not in _names:
         _names[pid] = f"{socket.gethostname()[:40]}:{pid}:{secrets.token_hex(4)}"
     return _names[pid]
+
+
+def gone(name: str) -> bool:
+    """Whether the process named `name` is known to have ended: one of this host whose pid no longer runs. (A pid
+    reused by another process reads as alive: its claims then wait to go stale instead, the safe side.)"""
+    host, _, rest = name.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False

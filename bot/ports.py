@@ -65,6 +65,7 @@ from bot.domain.streams import (
     StreamStatus,
 )
 from bot.domain.translation import StoredTranslation
+from bot.domain.updates import HeldClaim
 
 
 class CatalogueRepository(Protocol):
@@ -617,6 +618,39 @@ class OrderExportSource(Protocol):
         ...
 
 
+class UpdateClaimRepository(Protocol):
+    """Telegram updates claimed by bot processes (bot/domain/updates.py); the database decides who holds each."""
+
+    async def take(self, update_id: int, holder: str, now: datetime) -> bool:
+        """Insert the update's claim for `holder`; True when this call inserted it (nobody had claimed it)."""
+        ...
+
+    async def held(self, update_id: int) -> HeldClaim | None:
+        """The update's claim, or None when there is none."""
+        ...
+
+    async def take_over(self, update_id: int, previous: HeldClaim, holder: str, now: datetime) -> bool:
+        """Hand a claim still `handling` by `previous.holder` since `previous.claimed_at` to `holder`; True when this
+        call did (a claim refreshed or taken by someone else meanwhile is left alone)."""
+        ...
+
+    async def finish(self, update_id: int, holder: str, now: datetime) -> bool:
+        """Mark the update done, if `holder` still holds it; True when it did."""
+        ...
+
+    async def release(self, update_id: int, holder: str) -> bool:
+        """Drop `holder`'s unfinished claim, so the update is handled when it comes again."""
+        ...
+
+    async def refresh(self, holder: str, update_ids: Sequence[int], now: datetime) -> int:
+        """Mark `holder`'s claims of `update_ids` it is handling as alive at `now`; how many."""
+        ...
+
+    async def prune(self, done_before: datetime) -> int:
+        """Forget updates claimed before `done_before` (Telegram no longer redelivers them); how many."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction; repositories never commit, the service that opened the unit does."""
 
@@ -634,6 +668,7 @@ class UnitOfWork(Protocol):
     reports: ReportRunRepository
     roles: RoleRepository
     leases: JobLeaseRepository
+    update_claims: UpdateClaimRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import mimetypes
+import re
 import secrets
 import struct
 import time
@@ -16,10 +17,12 @@ from aiohttp import web
 
 from sandbox.markup import EntityError, check_entities, utf16_length
 from sandbox.params import ApiError, Handler, Params, bad_request, json_response
+from sandbox.webhooks import Webhook, on_loopback
 from sandbox.world import Chat, Invoice, Sandbox, StoredFile, StoredMessage
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 CAPTION_LIMIT = 1024
 NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are exactly the same "
@@ -139,24 +142,47 @@ class BotApi:
         return self.sandbox.bot_user
 
     async def api_delete_webhook(self, params: Params) -> bool:
-        self.sandbox.webhook_url = ""
+        self.sandbox.delete_webhook()
         if params.get_bool("drop_pending_updates"):
             self.sandbox.drop_pending_updates()
         return True
 
     async def api_set_webhook(self, params: Params) -> bool:
+        """As Telegram checks it, except that http:// is accepted on loopback (where the bot runs beside the
+        sandbox); an empty URL removes the webhook."""
         url = params.get_str("url", "") or ""
-        if url and not url.startswith("https://"):
+        if not url:
+            return await self.api_delete_webhook(params)
+        if not url.startswith("https://") and not (url.startswith("http://") and on_loopback(url)):
             raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
-        self.sandbox.webhook_url = url
+        secret = params.get_str("secret_token", "") or ""
+        if secret and not SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("bad webhook: secret token contains unallowed characters")
+        max_connections = params.get_int("max_connections", 40) or 40
+        if not 1 <= max_connections <= 100:
+            raise bad_request("bad webhook: max_connections must be between 1 and 100")
+        allowed = params.get_json("allowed_updates")
+        if params.get_bool("drop_pending_updates"):
+            self.sandbox.drop_pending_updates()
+        self.sandbox.set_webhook(
+            Webhook(url, secret, max_connections),
+            [str(kind) for kind in allowed] if isinstance(allowed, list) else None,
+        )
         return True
 
     async def api_get_webhook_info(self, params: Params) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.sandbox.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": self.sandbox.pending_update_count,
         }
+        webhook = self.sandbox.webhook
+        if webhook is not None:
+            info["max_connections"] = webhook.max_connections
+            if webhook.last_error_date is not None:
+                info["last_error_date"] = webhook.last_error_date
+                info["last_error_message"] = webhook.last_error_message
+        return info
 
     def _commands_key(self, params: Params) -> tuple[str, str]:
         scope = params.get_json("scope") or {"type": "default"}

@@ -81,6 +81,7 @@ class SandboxServer:
     async def _on_shutdown(self, app: web.Application) -> None:
         # Wake long polls and event streams so the server stops at once.
         self.sandbox.close()
+        await self.sandbox.webhook_stopped()
 
 
 @contextlib.contextmanager

@@ -22,6 +22,7 @@ from typing import Any
 from sandbox.markup import render, utf16_length
 from sandbox.params import ApiError, Params, bad_request
 from sandbox.rate_limits import FloodControl, RateLimits
+from sandbox.webhooks import ANSWER_TIMEOUT, Webhook, WebhookDelivery
 
 DEFAULT_TOKEN = "123456789:sandbox-demo-token"
 EVENT_BACKLOG = 20_000
@@ -162,6 +163,7 @@ class Sandbox:
         bot_username: str = "livesell_sandbox_bot",
         clock: Callable[[], float] = time.monotonic,
         first_persona_id: int = 100_001,
+        first_update_id: int | None = None,
     ) -> None:
         self.token = token
         head = token.split(":", 1)[0]
@@ -184,13 +186,20 @@ class Sandbox:
         self.invoices: dict[str, Invoice] = {}
         self.pre_checkouts: dict[str, asyncio.Future[tuple[bool, str]]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.webhook_url = ""
+        # A webhook the bot set (setWebhook): updates are POSTed to it instead of waiting for getUpdates.
+        self.webhook: Webhook | None = None
+        self.webhook_delivery: WebhookDelivery | None = None
+        self.webhook_set = threading.Event()  # for threads that start the bot and wait for it
+        self.webhook_timeout = ANSWER_TIMEOUT  # how long a delivery waits for the bot's answer
         self.polling = asyncio.Event()
         self.polled = threading.Event()  # the same, for threads that start the bot and wait for it
         self.closing = False
         self._persona_ids = itertools.count(first_persona_id)
         self._group_ids = itertools.count(1_000_000_001)
-        self._update_ids = itertools.count(500_000_001)
+        # Telegram's update ids start at some number and go up by one. A random start, so a bot whose database
+        # outlives the sandbox (the demo's, or two sandboxes' bots on one database) never sees an id it handled before
+        # (it skips those: handlers/update_claims.py).
+        self._update_ids = itertools.count(first_update_id or 100_000_000 + secrets.randbelow(1_900_000_000))
         self._updates: deque[dict[str, Any]] = deque()
         self._allowed_updates: list[str] | None = None
         self._poller = 0
@@ -237,12 +246,69 @@ class Sandbox:
         self.closing = True
         self._events_changed = _wake(self._events_changed)
         self._updates_changed = _wake(self._updates_changed)
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.stop()
 
     # -- updates, for getUpdates --------------------------------------------------------------------------
 
     def _push_update(self, kind: str, payload: dict[str, Any]) -> None:
         self._updates.append({"update_id": next(self._update_ids), kind: payload})
         self._updates_changed = _wake(self._updates_changed)
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.nudge()
+
+    # -- the webhook, for setWebhook --------------------------------------------------------------------------
+
+    @property
+    def webhook_url(self) -> str:
+        return self.webhook.url if self.webhook is not None else ""
+
+    def set_webhook(self, webhook: Webhook, allowed: list[str] | None) -> None:
+        """From now on POST updates to `webhook` (a previous webhook's deliveries stop); getUpdates is refused."""
+        self.delete_webhook()
+        if allowed is not None:
+            self._allowed_updates = allowed or None
+        self.webhook = webhook
+        self.webhook_delivery = WebhookDelivery(
+            webhook,
+            pending=self._deliverable,
+            confirm=self._confirm_update,
+            on_failure=lambda failure: self.emit("webhook_failure", **failure),
+            timeout=self.webhook_timeout,
+        )
+        self.webhook_delivery.start()
+        self._updates_changed = _wake(self._updates_changed)  # a long poll in progress ends
+        self.emit("webhook", url=webhook.url)
+        self.webhook_set.set()
+
+    async def webhook_stopped(self) -> None:
+        """Wait for the webhook's deliveries to end (the server stops)."""
+        if self.webhook_delivery is not None:
+            await self.webhook_delivery.stopped()
+
+    def delete_webhook(self) -> None:
+        if self.webhook_delivery is not None:
+            self.webhook_delivery.stop()
+        self.webhook, self.webhook_delivery = None, None
+
+    def _confirm_update(self, update_id: int) -> None:
+        """A delivered update leaves the queue (a webhook confirms updates one by one, not up to an offset)."""
+        for index, update in enumerate(self._updates):
+            if update["update_id"] == update_id:
+                del self._updates[index]
+                self._updates_changed = _wake(self._updates_changed)
+                return
+
+    async def all_updates_taken(self, patience: float) -> bool:
+        """Whether the bot took every pending update (confirmed it) within `patience` seconds."""
+        deadline = asyncio.get_running_loop().time() + patience
+        while self._updates:
+            left = deadline - asyncio.get_running_loop().time()
+            if left <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._updates_changed.wait(), left)
+        return True
 
     def _deliverable(self) -> list[dict[str, Any]]:
         allowed = self._allowed_updates

@@ -41,5 +41,14 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def make_lazy_commit_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """PostgreSQL connections whose commits do not wait for the WAL to reach the disk (`synchronous_commit = off`):
+    for bookkeeping the bot can afford to lose in a crash of the database server itself (update claims,
+    storage/update_repositories.py), at a fraction of a flush each. Other backends: `make_engine`."""
+    if is_sqlite(url):
+        return make_engine(url, **kwargs)
+    return make_engine(url, connect_args={"server_settings": {"synchronous_commit": "off"}}, **kwargs)
+
+
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)

@@ -24,6 +24,7 @@ from storage.repositories import SqlBuyerRepository, SqlCatalogueRepository
 from storage.role_repositories import SqlRoleRepository
 from storage.stream_repositories import SqlStreamRepository
 from storage.translation_repositories import SqlHandOffRepository, SqlSaidRepository, SqlTranslationRepository
+from storage.update_repositories import SqlUpdateClaimRepository
 
 
 class TaskLock:
@@ -79,6 +80,7 @@ class SqlUnitOfWork:
         self.reports = SqlReportRunRepository(self.session)
         self.roles = SqlRoleRepository(self.session)
         self.leases = SqlJobLeaseRepository(self.session)
+        self.update_claims = SqlUpdateClaimRepository(self.session)
         return self
 
     async def __aexit__(

@@ -47,9 +47,12 @@ def make_web_app(
     health: Mapping[str, HealthCheck] | None = None,
     metrics: Metrics | None = None,
     exposition: Exposition | None = None,
+    telegram: tuple[str, Callable[[web.Request], Awaitable[web.StreamResponse]]] | None = None,
 ) -> web.Application:
-    """The app; `health` names the checks /healthz runs, `exposition` makes the /metrics page (none: no page)."""
-    app = web.Application(client_max_size=64 * 1024)
+    """The app; `health` names the checks /healthz runs, `exposition` makes the /metrics page (none: no page);
+    `telegram`: the path of WEBHOOK_URL and what answers Telegram's updates there (handlers/webhook.py)."""
+    # Telegram's updates carry whole messages and captions: larger than any payment webhook.
+    app = web.Application(client_max_size=1024 * 1024 if telegram else 64 * 1024)
     checks = dict(health or {})
     counted = metrics or NoMetrics()
 
@@ -152,6 +155,8 @@ def make_web_app(
     if exposition is not None:
         app.router.add_get("/metrics", metrics_page)
     app.router.add_post("/webhooks/sandbox", sandbox_webhook)
+    if telegram is not None:
+        app.router.add_post(*telegram)
     if stripe_secret:
         app.router.add_post("/webhooks/stripe", stripe_webhook)
         app.router.add_get("/stripe/return/{outcome:paid|cancelled}", stripe_return)
@@ -218,12 +223,15 @@ def render_page(page: PaymentPage) -> str:
 
 
 @asynccontextmanager
-async def serving(app: web.Application, host: str, port: int) -> AsyncIterator[web.AppRunner]:
-    """Serve the app on host:port until the block ends."""
-    runner = web.AppRunner(app, access_log=None)
+async def serving(
+    app: web.Application, host: str, port: int, reuse_port: bool = False, shutdown_timeout: float = 60.0
+) -> AsyncIterator[web.AppRunner]:
+    """Serve the app on host:port until the block ends; `reuse_port` lets worker processes share the address (the
+    kernel spreads connections among them). At the end, requests in progress get `shutdown_timeout` to finish."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     try:
-        await web.TCPSite(runner, host, port).start()
+        await web.TCPSite(runner, host, port, reuse_port=reuse_port or None).start()
         log.info("web app on http://%s:%s", host, port)
         yield runner
     finally:

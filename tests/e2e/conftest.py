@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import threading
 import uuid
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
@@ -55,10 +55,12 @@ def running_bot(
     database_url: str | None = None,
     settings: Mapping[str, str] | None = None,
     import_catalogue: bool = True,
+    args: Sequence[str] = (),
 ) -> Iterator[BotProcess]:
     """The real bot polling `server` after importing `folder`/catalog.csv (unless `import_catalogue` is False: a
     restart on a database that has it); its database `database_url`, by default SQLite in `folder`; `settings` added
-    to its environment. Started again on the same server, it is awaited until it polls anew."""
+    to its environment, `args` to `livesell run`. Started again on the same server, it is awaited until it polls
+    anew, or with WEBHOOK_URL in `settings` until it sets its webhook."""
     env = bot_environment(server.url, database_url or f"sqlite+aiosqlite:///{folder / 'shop.db'}")
     env.update(settings or {})
     compile_translations()
@@ -73,17 +75,22 @@ def running_bot(
         assert imported.returncode == 0, imported.stderr.decode(errors="replace")
 
     log = folder / "bot.log"
-    server.sandbox.polled.clear()
+    webhook = bool(env.get("WEBHOOK_URL"))
+    ready = server.sandbox.webhook_set if webhook else server.sandbox.polled
+    ready.clear()
     with log.open("ab") as output:
-        process = subprocess.Popen(livesell("run"), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(livesell("run", *args), cwd=folder, env=env, stdout=output, stderr=subprocess.STDOUT)
     bot = BotProcess(process, log, web_url(env))
-    # Wake when the bot first polls or when it dies, whichever comes first.
-    ended = threading.Thread(target=lambda: (process.wait(), server.sandbox.polled.set()), daemon=True)
+    # Wake when the bot first polls (sets its webhook) or when it dies, whichever comes first.
+    ended = threading.Thread(target=lambda: (process.wait(), ready.set()), daemon=True)
     ended.start()
     try:
-        server.sandbox.polled.wait(START_TIMEOUT)
+        ready.wait(START_TIMEOUT)
         assert bot.alive(), f"the bot exited with {process.returncode}:\n{bot.log_tail()}"
-        assert server.sandbox.polling.is_set(), f"the bot did not poll within {START_TIMEOUT}s"
+        if webhook:
+            assert server.sandbox.webhook_url, f"the bot did not set its webhook within {START_TIMEOUT}s"
+        else:
+            assert server.sandbox.polling.is_set(), f"the bot did not poll within {START_TIMEOUT}s"
         yield bot
     finally:
         process.terminate()
