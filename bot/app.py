@@ -368,6 +368,7 @@ def payment_service(
         shop_name=settings.shop_name,
         staff_ids=[*settings.merchant_ids, *settings.ops_ids],
         staff_language=settings.default_language,
+        receipt_retry_seconds=settings.payment_receipt_retry_seconds,
     )
 
 

@@ -80,6 +80,9 @@ class Settings(BaseSettings):
     # Payments (docs/payments.md).
     payment_provider: Literal["sandbox", "stripe", "telegram"] = "sandbox"
     payment_timeout_minutes: int = Field(default=30, ge=1, le=1440)
+    # A payment replayed this long after it was first received, whose receipt was never marked sent, sends it: the
+    # process that applied it died before telling the buyer. Sooner, the first process may still be sending it.
+    payment_receipt_retry_seconds: float = Field(default=60, ge=0.5, le=3600)
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8081, ge=1, le=65535)
     # Webhook mode (docs/scale-out.md): Telegram POSTs updates to WEBHOOK_URL (the web app serves its path) with

@@ -310,9 +310,10 @@ class PaymentRepository(Protocol):
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None: ...
 
-    async def paid_untold(self, event: PaymentEvent) -> bool:
-        """Whether `event` was applied as a payment whose receipt was never marked sent (the process died between its
-        commit and the receipt)."""
+    async def claim_untold_receipt(self, event: PaymentEvent, received_before: datetime) -> bool:
+        """Take over the receipt of `event`'s payment: True for the one caller that finds it applied, received before
+        `received_before` and never marked sent (the process that applied it died before telling), and marks it sent
+        in the same statement; False for everyone else."""
         ...
 
     async def mark_told(self, event: PaymentEvent) -> None:

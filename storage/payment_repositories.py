@@ -174,15 +174,18 @@ class SqlPaymentRepository(_Repository):
             .values(outcome=outcome, detail=detail[:200])
         )
 
-    async def paid_untold(self, event: PaymentEvent) -> bool:
-        row = (
-            await self._run(
-                sa.select(payment_events.c.id).where(
-                    *_the_event(event), payment_events.c.outcome == "paid", payment_events.c.detail != TOLD
-                )
+    async def claim_untold_receipt(self, event: PaymentEvent, received_before: datetime) -> bool:
+        result = await self._run(
+            sa.update(payment_events)
+            .where(
+                *_the_event(event),
+                payment_events.c.outcome == "paid",
+                payment_events.c.detail != TOLD,
+                payment_events.c.received_at < received_before,
             )
-        ).first()
-        return row is not None
+            .values(detail=TOLD)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     async def mark_told(self, event: PaymentEvent) -> None:
         await self._run(sa.update(payment_events).where(*_the_event(event)).values(detail=TOLD))

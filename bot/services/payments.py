@@ -62,8 +62,10 @@ class PaymentService:
         shop_name: str = "",
         staff_ids: Sequence[int] = (),
         staff_language: str = "en",
+        receipt_retry_seconds: float = 60,
     ) -> None:
         self.uow = uow
+        self.receipt_retry = timedelta(seconds=receipt_retry_seconds)
         self.provider = provider
         self.notifier = notifier
         self.waitlist = waitlist
@@ -127,9 +129,11 @@ class PaymentService:
         nothing; a payment for an order that expired is kept and flagged for a refund, never lost.
 
         The receipt goes out after the commit and is then marked sent on the event. A process that dies in between
-        never answers the webhook, so the provider sends it again: the replay finds the payment applied and its
-        receipt not sent, and sends it (a paid buyer always gets one; twice only if the process died in the moment
-        between the send and its mark)."""
+        never answers the webhook, so the provider sends it again: a replay that comes `receipt_retry_seconds` or more
+        after the event was first received, and finds its receipt not marked sent, takes it over (one replay only:
+        the take-over is a conditional update) and sends it. A replay sooner than that is the provider being quick,
+        not the first process being dead, and sends nothing. A paid buyer always gets one receipt; two only if the
+        first process died between its send and its mark, or took longer than `receipt_retry_seconds` to send."""
         now = self.clock()
         async with self.uow() as uow:
             attempt = await uow.payments.by_reference(event.provider, event.reference)
@@ -140,14 +144,16 @@ class PaymentService:
             assert order is not None  # an attempt's order is never deleted
             if not await uow.payments.record_event(event, attempt.order_id, now):
                 outcome = Outcome.DUPLICATE
-                applied_untold = await uow.payments.paid_untold(event)
-                notices = await self._paid_notices(uow, event, attempt, order) if applied_untold else []
+                notices = []
+                if await uow.payments.claim_untold_receipt(event, now - self.receipt_retry):
+                    notices = await self._paid_notices(uow, event, attempt, order)
+                    await uow.commit()
             else:
                 outcome, notices = await self._apply(uow, event, attempt, order, now)
                 await uow.payments.set_outcome(event, outcome)
                 await uow.commit()
         await self._after(notices)
-        if outcome is Outcome.PAID or (notices and outcome is Outcome.DUPLICATE):
+        if outcome is Outcome.PAID:
             await self._mark_told(event)
         return Settlement(outcome, order.order_id)
 

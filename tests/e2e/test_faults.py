@@ -155,7 +155,9 @@ async def test_a_bot_killed_while_applying_a_payment_sends_the_receipt_once_when
     with serve_in_thread() as server:
         async with SandboxClient(server.url) as sandbox:
             kenji = await sandbox.persona(first_name="Kenji", language_code="ja", country="JP")
-            with running_bot(server, folder, postgres_url) as bot:
+            # A replay a second after the first delivery takes over a receipt never marked sent (default: a minute).
+            quick_retry = {"PAYMENT_RECEIPT_RETRY_SECONDS": "1"}
+            with running_bot(server, folder, postgres_url, settings=quick_retry) as bot:
                 await say(kenji, "/start")
                 placed, pay = await placed_order(kenji)
                 found = re.search(r"\((¥[\d,]+)\) is awaiting payment", placed.body)
@@ -173,7 +175,7 @@ async def test_a_bot_killed_while_applying_a_payment_sends_the_receipt_once_when
                         await webhook
             assert await paid_moves(postgres_url) == 1
 
-            with running_bot(server, folder, postgres_url, import_catalogue=False) as bot:
+            with running_bot(server, folder, postgres_url, import_catalogue=False, settings=quick_retry) as bot:
                 for _ in range(2):  # the provider's retry, and one more for good measure
                     status, outcome = await post_webhook(bot.web_url, body)
                     assert (status, outcome["outcome"]) == (200, "duplicate")

@@ -3,6 +3,7 @@ orders expired with their units back and the provider's session closed."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -49,6 +50,7 @@ class World:
     attempts: dict[int, PaymentAttempt] = field(default_factory=dict)
     events: dict[tuple[str, str], str] = field(default_factory=dict)
     told: set[tuple[str, str]] = field(default_factory=set)
+    received_at: dict[tuple[str, str], datetime] = field(default_factory=dict)
     order_events: list[tuple[int, EventKind]] = field(default_factory=list)
     stock: dict[int, int] = field(default_factory=dict)
     buyers: dict[int, Buyer] = field(default_factory=dict)
@@ -142,14 +144,19 @@ class FakeUnit:
         if key in self.world.events:
             return False
         self.world.events[key] = ""
+        self.world.received_at[key] = now
         return True
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None:
         self.world.events[(event.provider, event.event_id)] = outcome
 
-    async def paid_untold(self, event: PaymentEvent) -> bool:
+    async def claim_untold_receipt(self, event: PaymentEvent, received_before: datetime) -> bool:
         key = (event.provider, event.event_id)
-        return self.world.events.get(key) == "paid" and key not in self.world.told
+        untold = self.world.events.get(key) == "paid" and key not in self.world.told
+        if untold and self.world.received_at[key] < received_before:
+            self.world.told.add(key)
+            return True
+        return False
 
     async def mark_told(self, event: PaymentEvent) -> None:
         self.world.told.add((event.provider, event.event_id))
@@ -271,12 +278,46 @@ async def test_a_payment_whose_receipt_a_crash_stopped_gets_it_from_the_provider
         await dying.settle(paid(attempt.reference))
     assert shop.world.orders[1].status is OrderStatus.PAID  # committed, receipt not sent, webhook not answered
 
-    told = Told()
-    restarted = PaymentService(shop, provider, told, NoWaitlist(), clock=Clock())  # type: ignore[arg-type]
+    told, clock = Told(), Clock()
+    restarted = PaymentService(shop, provider, told, NoWaitlist(), clock=clock, receipt_retry_seconds=60)  # type: ignore[arg-type]
+    # A replay within a minute of the first delivery: that one may still be sending the receipt; nothing is sent.
+    clock.now = START + timedelta(seconds=59)
+    assert (await restarted.settle(paid(attempt.reference))).outcome is Outcome.DUPLICATE
+    assert told.sent == []
+    # Later, the receipt is taken over once, however many replays come.
+    clock.now = START + timedelta(seconds=61)
     outcomes = [(await restarted.settle(paid(attempt.reference))).outcome for _ in range(3)]
     assert outcomes == [Outcome.DUPLICATE] * 3
     [receipt] = told.sent
     assert isinstance(receipt, PaymentReceived) and receipt.receipt.order_id == 1
+
+
+class SlowToTell(Told):
+    """Sending takes until `released`; `sending` is set when the first send began."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sending, self.released = asyncio.Event(), asyncio.Event()
+
+    async def send(self, notice: Notice) -> bool:
+        self.sending.set()
+        await self.released.wait()
+        return await super().send(notice)
+
+
+async def test_replays_while_the_first_delivery_is_still_sending_the_receipt_send_no_second_one() -> None:
+    service, _shop, _, _ = make()
+    told = service.notifier = SlowToTell()
+    attempt = await service.link_for(1)
+    assert attempt.reference is not None
+    first = asyncio.create_task(service.settle(paid(attempt.reference)))
+    await told.sending.wait()
+    replays = [service.settle(paid(attempt.reference)) for _ in range(3)]
+    outcomes = [settled.outcome for settled in await asyncio.wait_for(asyncio.gather(*replays), 5)]
+    assert outcomes == [Outcome.DUPLICATE] * 3
+    told.released.set()
+    assert (await first).outcome is Outcome.PAID
+    assert [type(notice) for notice in told.sent] == [PaymentReceived]
 
 
 async def test_a_wrong_amount_or_currency_is_flagged_and_not_applied() -> None:
