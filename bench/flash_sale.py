@@ -347,6 +347,8 @@ async def run_sale(
             supported_languages=["en"],
             default_language="en",
             keyword_group_ids=[],
+            # The sandbox's Telegram preset is the strict reading (a burst of 3 per private chat): the bot keeps to it.
+            outbound_private_burst=3,
         )
         application = build(settings)
         if not telegram_limits:

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     # a private chat may get at once before one a second applies, messages a minute to a group, and how often the
     # keyword orders of a group are confirmed there in one message.
     outbound_rate: float = Field(default=30, gt=0, le=30)
-    outbound_private_burst: int = Field(default=3, ge=1, le=20)
+    outbound_private_burst: int = Field(default=20, ge=1, le=20)
     outbound_group_per_minute: int = Field(default=20, ge=1, le=20)
     outbound_group_batch_seconds: float = Field(default=4, ge=0, le=60)
     # A language model for questions and translations (docs/llm.md): any OpenAI-compatible chat API. No key, no model:

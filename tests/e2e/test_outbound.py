@@ -54,6 +54,7 @@ async def test_orders_during_a_broadcast_are_answered_first_and_nothing_is_lost(
                 "MERCHANT_IDS": str(merchant.id),
                 "BROADCAST_RATE": str(BROADCAST_RATE),
                 "OUTBOUND_RATE": str(RATE),
+                "OUTBOUND_PRIVATE_BURST": str(LIMITS["private_burst"]),
             }
             with running_bot(server, folder, settings=settings) as bot:
                 await merchant.send("/start")
