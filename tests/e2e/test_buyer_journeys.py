@@ -119,7 +119,7 @@ async def test_chosen_language_is_remembered_across_messages(sandbox: SandboxCli
     [
         ("prod:999999:0", GERMAN["no_product"]),
         ("cat:999", GERMAN["no_page"]),
-        ("cat:-1", GERMAN["no_page"]),
+        ("cat:-1", GERMAN["invalid"]),  # no button ever carried a negative page: it does not unpack
         ("garbage", GERMAN["invalid"]),
         ("prod:not-a-number", GERMAN["invalid"]),
         ("lang:xx", "Diese Sprache ist leider nicht verfügbar."),
