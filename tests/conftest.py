@@ -31,3 +31,12 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: object) -> 
     for name in list(os.environ):  # in case something before this test set one outside monkeypatch
         if is_setting(name):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """The Redis server tests may use (a database of its own: TEST_REDIS_URL); the test skips without one."""
+    url = os.environ.get("TEST_REDIS_URL")
+    if not url:
+        pytest.skip("TEST_REDIS_URL is not set")
+    return url

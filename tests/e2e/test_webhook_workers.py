@@ -14,7 +14,6 @@ import signal
 from pathlib import Path
 
 import asyncpg
-import pytest
 from sqlalchemy.engine import make_url
 
 from sandbox.client import SandboxClient, SandboxPersona
@@ -28,14 +27,6 @@ BUYERS = 6
 # Slow enough that the kill lands while the question is in the worker's hands.
 MODEL_DELAY = 1.5
 FIRST_REPLY = 60.0  # the workers start after the parent set the webhook: the first deliveries wait for them
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 async def holder_handling(database_url: str) -> str:

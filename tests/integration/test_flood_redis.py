@@ -4,7 +4,6 @@ person's flood at once admit the burst once between them, and tell the person on
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 
 import pytest
@@ -18,14 +17,6 @@ from bot.domain.flood import Admission, FloodLimit
 pytestmark = pytest.mark.redis
 
 LIMIT = FloodLimit(rate=0.5, burst=4)
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 def worker(url: str, prefix: str) -> RedisFloodGate:

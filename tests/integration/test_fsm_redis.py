@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
@@ -14,14 +13,6 @@ from bot.config import load_settings
 from storage.engine import make_engine
 
 pytestmark = pytest.mark.redis
-
-
-@pytest.fixture
-def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL")
-    if not url:
-        pytest.skip("TEST_REDIS_URL is not set")
-    return url
 
 
 async def test_conversation_state_survives_a_new_storage_in_redis(redis_url: str) -> None:
