@@ -169,9 +169,7 @@ class SqlPaymentRepository(_Repository):
 
     async def set_outcome(self, event: PaymentEvent, outcome: str, detail: str = "") -> None:
         await self._run(
-            sa.update(payment_events)
-            .where(payment_events.c.provider == event.provider, payment_events.c.event_id == event.event_id[:255])
-            .values(outcome=outcome, detail=detail[:200])
+            sa.update(payment_events).where(*_the_event(event)).values(outcome=outcome, detail=detail[:200])
         )
 
     async def claim_untold_receipt(self, event: PaymentEvent, received_before: datetime) -> bool:
